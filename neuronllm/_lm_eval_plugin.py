@@ -1,0 +1,110 @@
+"""Make `lm_eval --model neuronllm --tasks aqua_ner` work with lm-eval 0.4.13, which discovers neither
+models (no entry points are read) nor task folders of installed packages.
+
+The `neuronllm_lm_eval.pth` file installed beside the package imports this module at Python
+start-up. It imports nothing heavy: it only adds an import hook that waits for lm-eval itself.
+  * after `lm_eval.models` has run (so lm-eval's own models, `hf` included, are registered first),
+    it registers the name `neuronllm` as a lazy "module:Class" placeholder; torch and the model
+    class load only when the name is used;
+  * after `lm_eval.tasks.manager` has run, every TaskManager also indexes neuronllm's `tasks/`
+    folder (appended to `include_path`, so the user's own `--include_path` still comes first).
+Newer lm-eval releases read the `lm_eval.models` entry point declared in pyproject.toml instead.
+Set NEURONLLM_NO_LM_EVAL_HOOK=1 to switch all of this off.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import os
+import sys
+from typing import Any, Callable
+
+MODEL_NAME = "neuronllm"
+MODEL_TARGET = "neuronllm.lm_eval_model:NeuronLLM"
+
+
+def tasks_dir() -> str:
+    """The AQUA task folder: the repository's `tasks/` (editable install) or the copy in the wheel."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo_tasks = os.path.join(os.path.dirname(here), "tasks")
+    if os.path.isfile(os.path.join(repo_tasks, "aqua", "_aqua_base.yaml")):
+        return repo_tasks
+    return os.path.join(here, "_tasks")
+
+
+def register_model() -> None:
+    from lm_eval.api.registry import model_registry
+
+    if MODEL_NAME not in model_registry:
+        model_registry.register(MODEL_NAME, target=MODEL_TARGET)
+
+
+def add_tasks_to_task_manager() -> None:
+    from lm_eval.tasks import manager
+
+    cls = manager.TaskManager
+    if getattr(cls.__init__, "_neuronllm_wrapped", False):
+        return
+    original = cls.__init__
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if len(args) >= 2:  # (verbosity, include_path, ...) given positionally
+            args = list(args)
+            kwargs["include_path"], args = args[1], [args[0], *args[2:]]
+        include = kwargs.get("include_path")
+        paths = [] if include is None else list(include) if isinstance(include, (list, tuple)) else [include]
+        ours = tasks_dir()
+        if all(os.path.abspath(str(p)) != ours for p in paths):
+            paths = [ours, *paths]  # later paths override earlier ones: the user's win
+        kwargs["include_path"] = paths
+        original(self, *args, **kwargs)
+
+    __init__._neuronllm_wrapped = True  # type: ignore[attr-defined]
+    cls.__init__ = __init__
+
+
+_AFTER_IMPORT: dict[str, Callable[[], None]] = {
+    "lm_eval.models": register_model,
+    "lm_eval.tasks.manager": add_tasks_to_task_manager,
+}
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Finds nothing itself: wraps the normal loader of a few lm-eval modules to run a callback after them."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None):
+        callback = _AFTER_IMPORT.get(fullname)
+        if callback is None:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        loader = spec.loader
+        original_exec = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            original_exec(module)
+            try:
+                callback()
+            except Exception as err:  # never break lm-eval itself
+                print(f"neuronllm: lm-eval hook failed ({err})", file=sys.stderr)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def install() -> None:
+    if os.environ.get("NEURONLLM_NO_LM_EVAL_HOOK"):
+        return
+    if any(isinstance(f, _AfterImport) for f in sys.meta_path):
+        return
+    # lm-eval may already be imported (e.g. this module imported late): apply directly.
+    if "lm_eval.models" in sys.modules:
+        register_model()
+    if "lm_eval.tasks.manager" in sys.modules:
+        add_tasks_to_task_manager()
+    sys.meta_path.insert(0, _AfterImport())
+
+
+install()

@@ -1,0 +1,277 @@
+"""Task data: load a dataset from the hub or from local files in the hub's schema, and turn each row
+into a labelled `Instance` (a question with a gold answer and the pool it can draw distractors from).
+
+A task is described by a *spec* (a dict in the task's lm-eval YAML, under `dataset_kwargs.spec`), so a
+new dataset needs a config entry, not code, as long as its rows fit one of the adapters below:
+  span_label         token list + integer tag list (Few-NERD IO tags, CoNLL IOB tags): one instance per
+                     sentence, about one tagged span picked by the seed; the answer is the span's type
+  sentence_label     a text field + an integer label (SST-2)
+  multiple_choice    a question + choices {label, text} + answerKey (CommonsenseQA)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from neuronllm.errors import UserError
+
+ADAPTERS = ("span_label", "sentence_label", "multiple_choice")
+SPLIT_ROLES = ("identify", "evaluate")
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One original task instance, before AQUA turns it into proxy questions."""
+
+    instance_id: str
+    fields: dict[str, str]  # what the question stem template may use: sentence, span, question, ...
+    answer: str  # gold option text
+    candidates: tuple[str, ...] = ()  # the instance's own wrong options (multiple_choice); else empty
+    source: str = ""  # "file:row" for error messages and provenance
+
+
+@dataclass
+class TaskData:
+    """Both splits of a task plus the label distribution distractors are drawn from."""
+
+    name: str
+    identify: list[Instance]
+    evaluate: list[Instance]
+    label_counts: Counter = field(default_factory=Counter)  # label -> frequency in the identify split
+    labels: tuple[str, ...] = ()  # the task's label set (display names); empty for tasks with own options
+
+
+def stable_seed(*parts: object) -> int:
+    """A seed that is the same on every machine and Python run (unlike hash())."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+    return int(digest[:16], 16)
+
+
+def shipped_data_dir() -> Path:
+    """The project's own small datasets (hub schema): the repository's data/ or the wheel's copy."""
+    here = Path(__file__).resolve().parent
+    repo = here.parent / "data"
+    return repo if repo.is_dir() else here / "_data"
+
+
+def _resolve_data_files(data_files: Any, base: Path | None) -> Any:
+    """Relative paths resolve against `base` (lm-eval would use the working directory instead)."""
+
+    def resolve(path: str) -> str:
+        p = Path(path).expanduser()
+        if not p.is_absolute() and base is not None:
+            p = base / p
+        p = p.resolve()
+        if not p.exists():
+            raise UserError(f"data file not found: {p}")
+        return str(p)
+
+    if isinstance(data_files, str):
+        return resolve(data_files)
+    if isinstance(data_files, Sequence):
+        return [resolve(p) for p in data_files]
+    if isinstance(data_files, Mapping):
+        return {split: _resolve_data_files(paths, base) for split, paths in data_files.items()}
+    raise UserError(f"data_files must be a path, a list or a split->path mapping, got {type(data_files).__name__}")
+
+
+def _file_format(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    formats = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
+    if suffix not in formats:
+        raise UserError(f"{path}: unsupported data file type {suffix!r} (use .jsonl, .json, .parquet or .csv)")
+    return formats[suffix]
+
+
+def load_split_rows(spec: Mapping[str, Any], role: str, data_files: Any = None, base: Path | None = None):
+    """The rows of the split playing `role` (identify/evaluate): from local files when given, else the hub."""
+    import datasets
+
+    split = spec["splits"][role]
+    if data_files is not None:
+        files = _resolve_data_files(data_files, base)
+        if not isinstance(files, Mapping):
+            raise UserError(f"task {spec['name']}: data_files must map split names ({split}, ...) to files")
+        if split not in files:
+            raise UserError(f"task {spec['name']}: data_files has no {split!r} split (has {', '.join(files)})")
+        paths = files[split] if isinstance(files[split], list) else [files[split]]
+        try:
+            dataset = datasets.load_dataset(_file_format(paths[0]), data_files={split: paths}, split=split)
+        except Exception as err:  # datasets raises many types for unreadable files
+            raise UserError(f"{paths[0]}: cannot read ({type(err).__name__}: {str(err).splitlines()[0][:200]})") from None
+        return dataset, paths[0]
+    hub = spec["hub"]
+    try:
+        dataset = datasets.load_dataset(hub["path"], hub.get("name"), split=split)
+    except Exception as err:
+        raise UserError(
+            f"task {spec['name']}: cannot load {hub['path']} split {split!r} from the hub "
+            f"({type(err).__name__}); offline, pass data_files (the project ships data/{spec['name']}/)"
+        ) from None
+    return dataset, f"{hub['path']}:{split}"
+
+
+def _require(row: Mapping[str, Any], key: str, source: str, row_number: int) -> Any:
+    if key not in row or row[key] is None:
+        raise UserError(f"{source} row {row_number}: missing field {key!r}")
+    return row[key]
+
+
+def _label_name(names: Sequence[str], value: Any, source: str, row_number: int, field_name: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(names):
+        raise UserError(f"{source} row {row_number}: unknown label {value!r} in {field_name!r} (expected 0..{len(names) - 1})")
+    return names[value]
+
+
+def _spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(start, end, type) spans from IO tags (Few-NERD) or IOB tags (CoNLL); 'O' is outside."""
+    spans: list[tuple[int, int, str]] = []
+    start, current = None, None
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, _, kind = tag.partition("-") if tag[:2] in ("B-", "I-") else ("", "", tag)
+        begins = tag == "O" or prefix == "B" or kind != current
+        if begins and current is not None:
+            spans.append((start, i, current))
+            current = None
+        if tag != "O" and (begins or current is None):
+            start, current = i, kind
+    return spans
+
+
+def _span_instance(spec, row, source, row_number, seed) -> Instance | None:
+    fields = spec["fields"]
+    tokens = _require(row, fields["tokens"], source, row_number)
+    tag_ids = _require(row, fields["tags"], source, row_number)
+    if len(tokens) != len(tag_ids):
+        raise UserError(f"{source} row {row_number}: {fields['tokens']!r} and {fields['tags']!r} differ in length")
+    names = spec["label_names"]
+    tags = [_label_name(names, t, source, row_number, fields["tags"]) for t in tag_ids]
+    spans = _spans(tags)
+    if not spans:
+        return None
+    start, end, kind = random.Random(stable_seed(seed, spec["name"], source, row_number)).choice(spans)
+    display = spec.get("label_display", {})
+    return Instance(
+        instance_id=str(row.get("id", row_number)),
+        fields={"sentence": " ".join(tokens), "span": " ".join(tokens[start:end])},
+        answer=display.get(kind, kind),
+        source=f"{source}:{row_number}",
+    )
+
+
+def _sentence_instance(spec, row, source, row_number, seed) -> Instance:
+    fields = spec["fields"]
+    text = _require(row, fields["text"], source, row_number)
+    label = _label_name(spec["label_names"], _require(row, fields["label"], source, row_number), source, row_number, fields["label"])
+    display = spec.get("label_display", {})
+    return Instance(
+        instance_id=str(row.get(fields.get("id", "idx"), row_number)),
+        fields={"sentence": str(text).strip()},
+        answer=display.get(label, label),
+        source=f"{source}:{row_number}",
+    )
+
+
+def _choice_instance(spec, row, source, row_number, seed) -> Instance:
+    fields = spec["fields"]
+    question = _require(row, fields["question"], source, row_number)
+    choices = _require(row, fields["choices"], source, row_number)
+    key = _require(row, fields["answer"], source, row_number)
+    if not isinstance(choices, Mapping) or "label" not in choices or "text" not in choices:
+        raise UserError(f"{source} row {row_number}: {fields['choices']!r} must have 'label' and 'text' lists")
+    labels, texts = list(choices["label"]), list(choices["text"])
+    if key not in labels:
+        raise UserError(f"{source} row {row_number}: unknown label {key!r} in {fields['answer']!r} (choices {labels})")
+    gold = texts[labels.index(key)]
+    return Instance(
+        instance_id=str(row.get(fields.get("id", "id"), row_number)),
+        fields={"question": str(question).strip()},
+        answer=gold,
+        candidates=tuple(t for t in texts if t != gold),
+        source=f"{source}:{row_number}",
+    )
+
+
+_BUILDERS = {"span_label": _span_instance, "sentence_label": _sentence_instance, "multiple_choice": _choice_instance}
+
+
+def instances_from_rows(spec: Mapping[str, Any], rows, source: str, seed: int, limit: int | None) -> list[Instance]:
+    adapter = spec.get("adapter")
+    if adapter not in _BUILDERS:
+        raise UserError(f"task {spec.get('name')}: unknown adapter {adapter!r} (expected one of {', '.join(ADAPTERS)})")
+    build = _BUILDERS[adapter]
+    instances: list[Instance] = []
+    for row_number, row in enumerate(rows, start=1):
+        if limit is not None and len(instances) >= limit:
+            break
+        instance = build(spec, row, source, row_number, seed)
+        if instance is not None:
+            instances.append(instance)
+    if not instances:
+        raise UserError(f"{source}: no usable instances (empty split?)")
+    return instances
+
+
+def load_task_data(
+    spec: Mapping[str, Any],
+    seed: int = 0,
+    identify_limit: int | None = None,
+    evaluate_limit: int | None = None,
+    data_files: Any = None,
+    base: Path | None = None,
+) -> TaskData:
+    """Both splits as Instances. Evaluation instances equal to an identification one are dropped, so
+    neurons are never evaluated on the questions they were found with."""
+    if data_files == "shipped":
+        data_files, base = spec.get("shipped_files"), shipped_data_dir()
+        if data_files is None:
+            raise UserError(f"task {spec['name']}: no shipped data for this task")
+    identify_rows, identify_source = load_split_rows(spec, "identify", data_files, base)
+    evaluate_rows, evaluate_source = load_split_rows(spec, "evaluate", data_files, base)
+    identify = instances_from_rows(spec, identify_rows, identify_source, seed, identify_limit)
+    seen = {(tuple(sorted(i.fields.items())), i.answer) for i in identify}
+    evaluate = [
+        i
+        for i in instances_from_rows(spec, evaluate_rows, evaluate_source, seed, None)
+        if (tuple(sorted(i.fields.items())), i.answer) not in seen
+    ][:evaluate_limit]
+    if not evaluate:
+        raise UserError(f"{evaluate_source}: no evaluation instances left")
+    return TaskData(spec["name"], identify, evaluate, label_frequencies(spec, identify_rows), task_labels(spec))
+
+
+def task_labels(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """The label set shown in the role and drawn from for distractors: the spec's label names without
+    IOB prefixes and without 'O', in their declared order, under their display names."""
+    if spec.get("adapter") == "multiple_choice":
+        return ()
+    display = spec.get("label_display", {})
+    labels: list[str] = []
+    for name in spec.get("label_names", []):
+        kind = name[2:] if name[:2] in ("B-", "I-") else name
+        if (spec["adapter"] == "span_label" and kind == "O") or display.get(kind, kind) in labels:
+            continue
+        labels.append(display.get(kind, kind))
+    return tuple(labels)
+
+
+def label_frequencies(spec: Mapping[str, Any], rows) -> Counter:
+    """How often each label occurs in the identification split (every span, not only the asked one)."""
+    counts: Counter = Counter()
+    adapter, fields, display = spec.get("adapter"), spec.get("fields", {}), spec.get("label_display", {})
+    names = spec.get("label_names", [])
+    for row in rows:
+        if adapter == "span_label":
+            tags = [names[t] for t in row.get(fields["tags"]) or [] if isinstance(t, int) and 0 <= t < len(names)]
+            counts.update(display.get(kind, kind) for _, _, kind in _spans(tags))
+        elif adapter == "sentence_label":
+            label = row.get(fields["label"])
+            if isinstance(label, int) and 0 <= label < len(names):
+                counts[display.get(names[label], names[label])] += 1
+    return counts

@@ -1,0 +1,580 @@
+"""Integrated gradients of FFN neurons at the answer position (METHOD.md §3, eq. 1).
+
+A layer's neuron vector n_l ∈ R^{d_ff} is the input of its FFN output projection (models.py) at the
+*answer position* T-1, the last prompt token. Attribution scales ALL neurons of ONE layer there by α
+(every other layer and position untouched) and integrates along that path (right Riemann sum, m steps):
+
+    IG(w) = (ŵ/m) · Σ_{k=1..m} ∂F(k·ŵ/m)/∂w                          [eq. 1]
+
+Completeness: Σ_i IG_i ≈ F(ŵ) − F(0) for each layer, up to the Riemann error.
+
+F is computed in float32 from option scores. An option is a list of alternative token continuations
+(letter format: " A" and "A"; text format: the tokens of " " + option text), and
+    score(o)       = logsumexp_a Σ_j log p(a_j | prompt, a_<j)         [eq. 2]
+    contrastive:   F = score(gold) − logsumexp_o score(o)              (CNI: log-softmax over the options)
+    gold_prob:     F = exp(score(gold))                                (KN, QRNCA: whole-vocabulary probability)
+    gold_logprob:  F = score(gold)                                     (TN's task loss is −F)
+
+Two engines compute exactly the same numbers:
+- `naive`: per layer and step, one full forward (prompt + continuation, one row per alternative) and
+  backward. The reference.
+- `cached`: attention is causal and both the patch and every scored token sit at or after T-1, so the
+  prompt prefix [0, T-1) is identical for every (layer, step): run it ONCE into a KV cache, then run
+  only the short suffix [last prompt token] + continuation for all (layer in a chunk) × (step k) ×
+  (continuation row) in one batch against that cache, and back-propagate once per chunk. Each
+  (layer, step) has its own leaf w = α_k·n̂_l; a row's leaf replaces the answer-position input of its
+  own layer only. Parameters are frozen meanwhile (restored after).
+  Not done (left as a possible speed-up): skipping the layers below the chunk's lowest layer, whose
+  output is the same for every row. Doing it needs the hidden state to re-enter the decoder stack at
+  layer l, i.e. calling decoder layers with model-specific arguments; see benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import torch
+from torch import nn
+
+from neuronllm.errors import UserError
+from neuronllm.models import ffn_output_projections, neuron_counts
+from neuronllm.tokens import encode_pair, letter_variants
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+OBJECTIVES = ("contrastive", "gold_prob", "gold_logprob")
+ENGINES = ("cached", "naive")
+ANSWER_FORMATS = ("letter", "text")
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+# ----------------------------------------------------------------------------------------------
+# What is scored
+
+
+@dataclass(frozen=True)
+class ProxyTokens:
+    """One proxy QA as token ids.
+
+    prompt_ids: the context; its last token is the answer position.
+    options[o][a]: the token ids of alternative a of option o (score(o) = logsumexp over a).
+    gold: index of the correct option.
+    """
+
+    prompt_ids: list[int]
+    options: list[list[list[int]]]
+    gold: int
+
+    def __post_init__(self) -> None:
+        if not self.prompt_ids:
+            raise UserError("proxy QA has an empty prompt")
+        if len(self.options) < 1 or not (0 <= self.gold < len(self.options)):
+            raise UserError(f"gold option {self.gold} is not one of the {len(self.options)} options")
+        for o, alternatives in enumerate(self.options):
+            if not alternatives or any(len(a) == 0 for a in alternatives):
+                raise UserError(f"option {o} has no tokens to score")
+
+    @property
+    def answer_position(self) -> int:
+        return len(self.prompt_ids) - 1
+
+    def alternatives(self) -> list[tuple[int, list[int]]]:
+        """(option index, tokens) of every alternative, flattened in option order."""
+        return [(o, list(a)) for o, alts in enumerate(self.options) for a in alts]
+
+
+def proxy_tokens(
+    tokenizer: "PreTrainedTokenizerBase",
+    prompt: str,
+    option_texts: Sequence[str],
+    gold: int,
+    answer_format: Literal["letter", "text"] = "letter",
+) -> ProxyTokens:
+    """Tokenize a proxy QA the way the evaluation scores it (tokens.py).
+
+    letter: option o is the letter LETTERS[o], scored by its single-token spellings (" A", "A").
+    text:   option o is the continuation " " + option_texts[o], split from the prompt by encode_pair.
+    """
+    if answer_format not in ANSWER_FORMATS:
+        raise UserError(f"unknown answer format {answer_format!r}: expected one of {', '.join(ANSWER_FORMATS)}")
+    if not option_texts:
+        raise UserError("a proxy QA needs at least one option")
+    if answer_format == "letter":
+        if len(option_texts) > len(LETTERS):
+            raise UserError(f"{len(option_texts)} options: at most {len(LETTERS)} letters are supported")
+        prompt_ids, _ = encode_pair(tokenizer, prompt, " " + LETTERS[0])
+        options = [letter_variants(tokenizer, LETTERS[o]) for o in range(len(option_texts))]
+        return ProxyTokens(list(prompt_ids), options, gold)
+    prompt_ids: list[int] | None = None
+    options = []
+    for text in option_texts:
+        context_ids, continuation_ids = encode_pair(tokenizer, prompt, " " + text)
+        if prompt_ids is not None and list(context_ids) != prompt_ids:
+            raise UserError(f"option {text!r} changes the tokenization of the prompt")
+        prompt_ids = list(context_ids)
+        if not continuation_ids:
+            raise UserError(f"option {text!r} tokenizes to nothing")
+        options.append([list(continuation_ids)])
+    return ProxyTokens(prompt_ids or [], options, gold)
+
+
+def objective_from_scores(option_scores: torch.Tensor, gold: int, objective: str) -> torch.Tensor:
+    """F from option scores: [..., n_options] float32 -> [...] (see the module docstring)."""
+    gold_score = option_scores[..., gold]
+    if objective == "contrastive":
+        return gold_score - torch.logsumexp(option_scores, dim=-1)
+    if objective == "gold_prob":
+        return gold_score.exp()
+    if objective == "gold_logprob":
+        return gold_score
+    raise UserError(f"unknown IG objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
+
+
+@dataclass
+class IGResult:
+    """Attributions of one proxy QA.
+
+    attributions: [n_layers, d_ff] float32 cpu, IG of eq. 1 (row i is model layer layers[i]).
+    f_full:       [n_layers] F at α = 1 (the unmodified model).
+    f_zero:       [n_layers] F with that layer's answer-position neurons zeroed (α = 0).
+    activations:  [n_layers, d_ff] n̂, the unmodified answer-position neurons.
+    layers:       which model layers the rows are (all of them by default).
+    """
+
+    attributions: torch.Tensor
+    f_full: torch.Tensor
+    f_zero: torch.Tensor
+    activations: torch.Tensor
+    layers: list[int]
+    objective: str
+    steps: int
+
+
+# ----------------------------------------------------------------------------------------------
+# Model plumbing shared by the engines
+
+
+def _input_device(model: nn.Module) -> torch.device:
+    return model.get_input_embeddings().weight.device
+
+
+@contextmanager
+def _frozen(model: nn.Module) -> Iterator[None]:
+    """Parameters without grad and the model in eval mode inside the block; both restored after."""
+    flags = [(p, p.requires_grad) for p in model.parameters()]
+    was_training = model.training
+    try:
+        for p, _ in flags:
+            p.requires_grad_(False)
+        model.eval()
+        yield
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
+        model.train(was_training)
+
+
+@contextmanager
+def _pre_hooks(modules: Sequence[nn.Module], hooks: Sequence) -> Iterator[None]:
+    handles = []
+    try:
+        for module, hook in zip(modules, hooks):
+            handles.append(module.register_forward_pre_hook(hook))
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _check_layers(model: nn.Module, layers: Sequence[int] | None) -> tuple[list[int], int]:
+    counts = neuron_counts(model)
+    if len(set(counts)) != 1:
+        raise UserError(f"layers have different neuron counts {sorted(set(counts))}: not supported")
+    chosen = list(range(len(counts))) if layers is None else [int(layer) for layer in layers]
+    bad = [layer for layer in chosen if not 0 <= layer < len(counts)]
+    if bad or not chosen or len(set(chosen)) != len(chosen):
+        raise UserError(f"layers {list(layers or [])} must be distinct and within 0..{len(counts) - 1}")
+    return chosen, counts[0]
+
+
+def _pad_rows(rows: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad token rows: (input_ids [n, S], attention_mask [n, S])."""
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+        mask[i, : len(row)] = 1
+    return ids, mask
+
+
+def answer_activations(model: nn.Module, prompt_ids: Sequence[int]) -> torch.Tensor:
+    """n̂: the FFN neurons at the last prompt token, every layer, from one forward. [n_layers, d_ff] float32 cpu."""
+    projections = ffn_output_projections(model)
+    captured: list[torch.Tensor | None] = [None] * len(projections)
+
+    def capture(layer: int):
+        def hook(module: nn.Module, args: tuple):
+            captured[layer] = args[0][0, -1].detach().float().cpu()
+
+        return hook
+
+    ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=_input_device(model))
+    with torch.no_grad(), _pre_hooks(projections, [capture(i) for i in range(len(projections))]):
+        model(input_ids=ids, use_cache=False)
+    return torch.stack(captured)  # type: ignore[arg-type]
+
+
+def _progress(enabled: bool, total: int, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, disable=not enabled)
+
+
+def _projection_device(module: nn.Module, fallback: torch.device) -> torch.device:
+    weight = getattr(module, "weight", None)
+    return weight.device if isinstance(weight, torch.Tensor) else fallback
+
+
+# ----------------------------------------------------------------------------------------------
+# Naive engine: full sequences, one (layer, step) at a time
+
+
+def _full_sequence_f(model: nn.Module, proxy: ProxyTokens, objective: str) -> torch.Tensor:
+    """F (scalar float32) from one forward of every alternative appended to the full prompt.
+
+    Row r = prompt + alternative r, right-padded (masked); log p(a_j | prompt, a_<j) is read at
+    position T-1+j. Hooks installed by the caller act during this forward.
+    """
+    alternatives = proxy.alternatives()
+    answer = proxy.answer_position
+    ids, mask = _pad_rows([proxy.prompt_ids + tokens for _, tokens in alternatives])
+    device = _input_device(model)
+    logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False).logits
+    logprobs = torch.log_softmax(logits.float(), dim=-1)  # [rows, T + max len, vocab]
+    alt_scores = []
+    for row, (_, tokens) in enumerate(alternatives):
+        positions = torch.arange(answer, answer + len(tokens), device=logprobs.device)
+        targets = torch.tensor(tokens, device=logprobs.device)
+        alt_scores.append(logprobs[row, positions, targets].sum())
+    option_scores = torch.stack(
+        [
+            torch.logsumexp(torch.stack([s for (o, _), s in zip(alternatives, alt_scores) if o == option]), dim=0)
+            for option in range(len(proxy.options))
+        ]
+    )
+    return objective_from_scores(option_scores, proxy.gold, objective)
+
+
+def _naive(
+    model: nn.Module, proxy: ProxyTokens, objective: str, steps: int, layers: list[int], d_ff: int, progress: bool
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The reference: for every layer and every k = 0..m a full forward, and a backward for k >= 1."""
+    projections = ffn_output_projections(model)
+    answer = proxy.answer_position
+    n_hat = answer_activations(model, proxy.prompt_ids)[layers]  # [len(layers), d_ff]
+    attributions = torch.zeros(len(layers), d_ff)
+    f_full = torch.zeros(len(layers))
+    f_zero = torch.zeros(len(layers))
+    bar = _progress(progress, total=len(layers) * (steps + 1), desc="IG naive")
+    for i, layer in enumerate(layers):
+        proj = projections[layer]
+        device = _projection_device(proj, _input_device(model))
+        gradient_sum = torch.zeros(d_ff, device=device)
+        for k in range(steps + 1):
+            w = ((k / steps) * n_hat[i]).to(device).requires_grad_(k > 0)  # leaf [d_ff]: the path point k·ŵ/m
+
+            def replace(module: nn.Module, args: tuple, w: torch.Tensor = w) -> tuple:
+                hidden = args[0].clone()  # [rows, pos, d_ff]
+                hidden[:, answer, :] = w.to(hidden.dtype)
+                return (hidden, *args[1:])
+
+            with _pre_hooks([proj], [replace]), torch.set_grad_enabled(k > 0):
+                f = _full_sequence_f(model, proxy, objective)
+            if k > 0:
+                f.backward()
+                gradient_sum += w.grad
+            if k == 0:
+                f_zero[i] = f.detach().cpu()
+            if k == steps:
+                f_full[i] = f.detach().cpu()
+            bar.update(1)
+        attributions[i] = n_hat[i] * gradient_sum.float().cpu() / steps
+    bar.close()
+    return attributions, f_full, f_zero, n_hat
+
+
+# ----------------------------------------------------------------------------------------------
+# Cached engine: the prompt prefix once, then short suffix rows for many (layer, step) pairs
+
+
+@dataclass
+class _SuffixPlan:
+    """The rows a batched pass scores, shared by every (layer, step) group.
+
+    A row is [last prompt token] + a[:-1] for some alternative a (the last token of a is only a
+    target). Rows that are prefixes of other rows are merged (causal attention: the longer row gives
+    the same logits at the shared positions), so letter options, all single tokens, need ONE row.
+    Term t scores token `token[t]` of alternative `alt[t]` from row `row[t]` at suffix position `pos[t]`.
+    """
+
+    rows: list[list[int]]  # U rows of suffix tokens after the last prompt token (unpadded)
+    alt: torch.Tensor  # [n_terms]
+    row: torch.Tensor  # [n_terms]
+    pos: torch.Tensor  # [n_terms] position within the suffix (0 = answer position)
+    token: torch.Tensor  # [n_terms]
+    alt_option: list[int]  # [n_alternatives] option of each alternative
+
+    @classmethod
+    def build(cls, proxy: ProxyTokens) -> "_SuffixPlan":
+        alternatives = proxy.alternatives()
+        inputs = sorted({tuple(tokens[:-1]) for _, tokens in alternatives}, key=len, reverse=True)
+        rows: list[tuple[int, ...]] = []
+        for candidate in inputs:
+            if not any(row[: len(candidate)] == candidate for row in rows):
+                rows.append(candidate)
+        alt, row_of, pos, token = [], [], [], []
+        for a, (_, tokens) in enumerate(alternatives):
+            u = next(u for u, row in enumerate(rows) if row[: len(tokens) - 1] == tuple(tokens[:-1]))
+            for j, target in enumerate(tokens):
+                alt.append(a)
+                row_of.append(u)
+                pos.append(j)
+                token.append(target)
+        as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
+        return cls(
+            rows=[list(r) for r in rows],
+            alt=as_long(alt),
+            row=as_long(row_of),
+            pos=as_long(pos),
+            token=as_long(token),
+            alt_option=[o for o, _ in alternatives],
+        )
+
+    def objective(self, logits: torch.Tensor, offset: int, proxy: ProxyTokens, objective: str) -> torch.Tensor:
+        """F per group from logits [G, U, S, vocab] (suffix position p at column offset + p) -> [G] float32."""
+        logits = logits.float()
+        device = logits.device
+        row, pos, token = self.row.to(device), self.pos.to(device) + offset, self.token.to(device)
+        picked = logits[:, row, pos, token]  # [G, n_terms]
+        normaliser = torch.logsumexp(logits[:, row, pos, :], dim=-1)  # [G, n_terms]
+        alt_scores = torch.zeros(logits.shape[0], len(self.alt_option), device=device)
+        alt_scores = alt_scores.index_add(1, self.alt.to(device), picked - normaliser)  # eq. 2, inner sum
+        option_scores = torch.stack(
+            [
+                torch.logsumexp(alt_scores[:, [a for a, o in enumerate(self.alt_option) if o == option]], dim=-1)
+                for option in range(len(proxy.options))
+            ],
+            dim=-1,
+        )  # [G, n_options]
+        return objective_from_scores(option_scores, proxy.gold, objective)
+
+
+def _model_cache(output: object) -> object:
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else getattr(output, "past_key_values", None)
+
+
+def prefix_key_values(model: nn.Module, prefix_ids: Sequence[int]) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
+    """Keys and values of the prompt prefix, per layer [1, kv_heads, P, head_dim], from one no-grad forward.
+
+    None when the model's cache is not a transformers DynamicCache holding all P positions as plain
+    tensors (other cache classes, or a sliding window shorter than the prefix): the caller then
+    recomputes the prefix in every row, which is slower but gives the same numbers.
+    """
+    from transformers import DynamicCache
+
+    if not prefix_ids:
+        return None
+    ids = torch.tensor([list(prefix_ids)], dtype=torch.long, device=_input_device(model))
+    with torch.no_grad():
+        cache = _model_cache(model(input_ids=ids, use_cache=True))
+    if not isinstance(cache, DynamicCache):
+        return None
+    key_values = []
+    for layer in cache.layers:
+        keys, values = getattr(layer, "keys", None), getattr(layer, "values", None)
+        if not (isinstance(keys, torch.Tensor) and isinstance(values, torch.Tensor)):
+            return None
+        if keys.dim() != 4 or keys.shape[0] != 1 or keys.shape[-2] != len(prefix_ids) or values.shape[-2] != len(prefix_ids):
+            return None
+        key_values.append((keys, values))
+    return key_values if len(key_values) == len(ffn_output_projections(model)) else None
+
+
+def _suffix_logits(
+    model: nn.Module,
+    input_ids: torch.Tensor,
+    key_values: list[tuple[torch.Tensor, torch.Tensor]] | None,
+    offset: int,
+) -> torch.Tensor:
+    """Logits [B, S, vocab] of `input_ids` [B, S] placed at positions offset.. after the cached prefix.
+
+    The prefix cache is expanded to B rows (a view: nothing is copied) in a fresh DynamicCache, since
+    a forward appends to its cache in place. Right padding needs no mask: causal attention never lets
+    a real token see a later pad, and the logits at pads are never read.
+    """
+    from transformers import DynamicCache
+
+    batch, width = input_ids.shape
+    position_ids = torch.arange(offset, offset + width, device=input_ids.device).unsqueeze(0).expand(batch, -1)
+    if key_values is None:
+        return model(input_ids=input_ids, position_ids=position_ids, use_cache=False).logits
+    cache = DynamicCache(
+        ddp_cache_data=[(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1)) for k, v in key_values],
+        config=model.config,
+    )
+    return model(input_ids=input_ids, position_ids=position_ids, cache=cache, use_cache=True).logits
+
+
+def _cached(
+    model: nn.Module,
+    proxy: ProxyTokens,
+    objective: str,
+    steps: int,
+    layers: list[int],
+    d_ff: int,
+    layer_batch: int,
+    progress: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Batched IG against a prefix KV cache; the same numbers as `_naive` (see the module docstring).
+
+    Batch layout of one pass, for the chunk's layers c_0..c_{L-1}:
+        row = (i * (m+1) + k) * U + u      i: chunk layer, k = 0..m: step (α = k/m), u: suffix row
+    k = 0 gives f_zero and is excluded from the backward; k = m gives f_full.
+    """
+    projections = ffn_output_projections(model)
+    device = _input_device(model)
+    plan = _SuffixPlan.build(proxy)
+    prefix = proxy.prompt_ids[:-1]
+    key_values = prefix_key_values(model, prefix)
+    # Without a usable cache every row carries the prefix itself: same rows, positions shifted.
+    lead, offset = (prefix, 0) if key_values is None else ([], len(prefix))
+    answer = len(lead)  # column of the answer position in a row
+    suffix_ids, _ = _pad_rows([lead + [proxy.prompt_ids[-1]] + row for row in plan.rows])  # [U, S]
+    suffix_ids = suffix_ids.to(device)
+    n_rows = suffix_ids.shape[0]
+
+    # n̂: the unmodified answer-position neurons of every layer, from the last prompt token alone.
+    captured: dict[int, torch.Tensor] = {}
+
+    def capture(layer: int):
+        def hook(module: nn.Module, args: tuple) -> None:
+            captured[layer] = args[0][0, answer].detach()
+
+        return hook
+
+    with torch.no_grad(), _pre_hooks([projections[layer] for layer in layers], [capture(layer) for layer in layers]):
+        _suffix_logits(model, suffix_ids[:1, : answer + 1], key_values, offset)
+    n_hat = torch.stack([captured[layer].float().cpu() for layer in layers])  # [len(layers), d_ff]
+
+    alphas = torch.arange(steps + 1, dtype=torch.float32) / steps  # [m+1]: α_k = k/m
+    attributions = torch.zeros(len(layers), d_ff)
+    f_full = torch.zeros(len(layers))
+    f_zero = torch.zeros(len(layers))
+    chunks = [list(range(start, min(start + layer_batch, len(layers)))) for start in range(0, len(layers), layer_batch)]
+    bar = _progress(progress, total=len(layers), desc="IG cached")
+    for chunk in chunks:
+        group_rows = (steps + 1) * n_rows  # rows of one layer in the batch
+        leaves = []  # per chunk layer: [m+1, d_ff] float32, row k = α_k·n̂
+        hooks = []
+        for slot, i in enumerate(chunk):
+            proj_device = _projection_device(projections[layers[i]], device)
+            leaf = (alphas[:, None] * n_hat[i][None, :]).to(proj_device).requires_grad_(True)
+            leaves.append(leaf)
+
+            def replace(module: nn.Module, args: tuple, leaf: torch.Tensor = leaf, slot: int = slot) -> tuple:
+                hidden = args[0]  # [B, S, d_ff]
+                start, stop = slot * group_rows, (slot + 1) * group_rows
+                patched = leaf.to(hidden.dtype).repeat_interleave(n_rows, dim=0)  # [(m+1)·U, d_ff]
+                at_answer = torch.cat([hidden[:start, answer], patched, hidden[stop:, answer]], dim=0)
+                hidden = torch.cat([hidden[:, :answer], at_answer[:, None], hidden[:, answer + 1 :]], dim=1)
+                return (hidden, *args[1:])
+
+            hooks.append(replace)
+        batch_ids = suffix_ids.repeat(len(chunk) * (steps + 1), 1)  # [B, S]
+        with _pre_hooks([projections[layers[i]] for i in chunk], hooks), torch.enable_grad():
+            logits = _suffix_logits(model, batch_ids, key_values, offset)  # [B, S, vocab]
+            groups = logits.view(len(chunk) * (steps + 1), n_rows, *logits.shape[1:])
+            f = plan.objective(groups, answer, proxy, objective).view(len(chunk), steps + 1)
+            del logits, groups
+            f[:, 1:].sum().backward()
+        for slot, i in enumerate(chunk):
+            gradient_sum = leaves[slot].grad[1:].sum(dim=0).float().cpu()  # Σ_{k=1..m} ∂F/∂w at α_k·n̂
+            attributions[i] = n_hat[i] * gradient_sum / steps
+            f_zero[i] = f[slot, 0].detach().cpu()
+            f_full[i] = f[slot, steps].detach().cpu()
+        bar.update(len(chunk))
+    bar.close()
+    return attributions, f_full, f_zero, n_hat
+
+
+# ----------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def integrated_gradients(
+    model: nn.Module,
+    proxy: ProxyTokens,
+    objective: str,
+    steps: int = 20,
+    layers: Sequence[int] | None = None,
+    engine: Literal["cached", "naive"] = "cached",
+    layer_batch: int = 6,
+    progress: bool = False,
+) -> IGResult:
+    """IG of eq. 1 for every neuron of `layers` (default all) at the answer position of one proxy QA.
+
+    objective: contrastive | gold_prob | gold_logprob (module docstring). steps: m of the Riemann sum.
+    engine: `cached` (fast, exact) or `naive` (reference). layer_batch: layers per batched pass of the
+    cached engine; its memory grows with layer_batch · (m+1) · (continuation rows) · prompt length.
+    Returns an IGResult with attributions [len(layers), d_ff] float32 on the CPU.
+    """
+    if objective not in OBJECTIVES:
+        raise UserError(f"unknown IG objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
+    if engine not in ENGINES:
+        raise UserError(f"unknown IG engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if steps < 1 or layer_batch < 1:
+        raise UserError(f"steps ({steps}) and layer_batch ({layer_batch}) must be at least 1")
+    chosen, d_ff = _check_layers(model, layers)
+    with _frozen(model):
+        if engine == "naive":
+            attributions, f_full, f_zero, activations = _naive(model, proxy, objective, steps, chosen, d_ff, progress)
+        else:
+            attributions, f_full, f_zero, activations = _cached(
+                model, proxy, objective, steps, chosen, d_ff, layer_batch, progress
+            )
+    return IGResult(attributions, f_full, f_zero, activations, chosen, objective, steps)
+
+
+def activation_times_gradient(model: nn.Module, proxy: ProxyTokens, objective: str = "gold_logprob") -> torch.Tensor:
+    """a · ∂F/∂a at the answer position for every layer, from ONE forward and backward (TN; signed).
+
+    The answer-position activation is the same in every continuation row (same prompt, causal), so
+    one leaf per layer, taken from row 0, stands in for it in all rows. Returns [n_layers, d_ff]
+    float32 cpu. TN's task loss is −F, so its |a · ∂loss/∂a| is the absolute value of this.
+    """
+    if objective not in OBJECTIVES:
+        raise UserError(f"unknown IG objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
+    projections = ffn_output_projections(model)
+    answer = proxy.answer_position
+    leaves: list[torch.Tensor | None] = [None] * len(projections)
+
+    def substitute(layer: int):
+        def hook(module: nn.Module, args: tuple) -> tuple:
+            hidden = args[0].clone()  # [rows, pos, d_ff]
+            leaf = hidden[0, answer].detach().clone().requires_grad_(True)
+            leaves[layer] = leaf
+            hidden[:, answer] = leaf
+            return (hidden, *args[1:])
+
+        return hook
+
+    with _frozen(model), _pre_hooks(projections, [substitute(i) for i in range(len(projections))]):
+        with torch.enable_grad():
+            _full_sequence_f(model, proxy, objective).backward()
+    return torch.stack([(leaf.detach().float() * leaf.grad.float()).cpu() for leaf in leaves])  # type: ignore[union-attr]

@@ -1,0 +1,191 @@
+"""The `neuronllm` lm-eval model: HFLM plus neuron interventions and shared-context scoring.
+
+    lm_eval --model neuronllm --model_args pretrained=embedded,neurons=set.json,op=degrade --tasks aqua_ner_text
+
+* Interventions (intervene.py) act at the answer position, the last context token, whose next-token
+  distribution picks the option (`scope=all`: every position of context and continuation).
+* Every option of a question shares the context, so each distinct context runs once with a KV cache
+  (minus its last token); the options then run as one batch of [last context token + continuation]
+  rows over the expanded cache. Same numbers as HFLM (tested to 1e-4), a fraction of the work.
+* A single-letter continuation (" A") is scored as logsumexp of the " A" and "A" tokens
+  (`letter_merge=true`, METHOD.md §2), the same score identification differentiates.
+* lm-eval's request cache keys on the request text only; this model moves its own entries into a
+  table named by (model, neuron-set hash, op, part, scope), so conditions never share cached scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+from collections import defaultdict
+from contextlib import nullcontext
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from lm_eval.api.registry import register_model
+from lm_eval.models.huggingface import HFLM
+from tqdm import tqdm
+from transformers import DynamicCache
+
+from neuronllm.errors import UserError
+from neuronllm.intervene import PARTS, intervention, operator_factors
+from neuronllm.models import default_device, load_model, model_fingerprint, neuron_counts
+from neuronllm.neurons import NeuronSet
+from neuronllm.tokens import letter_variants
+
+SCOPES = ("answer", "all")
+
+
+def _as_bool(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+
+
+@register_model("neuronllm")
+class NeuronLLM(HFLM):
+    def __init__(
+        self,
+        pretrained: str = "embedded",
+        neurons: str | None = None,
+        op: str = "degrade",
+        part: str = "both",
+        scope: str = "answer",
+        letter_merge: bool | str = True,
+        dtype: str | None = None,
+        device: str | None = None,
+        batch_size: int | str | None = 1,
+        **kwargs: Any,
+    ) -> None:
+        operator_factors(op)  # validates the name
+        if part not in PARTS:
+            raise UserError(f"unknown part {part!r}: expected good, bad or both")
+        if scope not in SCOPES:
+            raise UserError(f"unknown scope {scope!r}: expected answer or all")
+        if device and device.startswith("cuda") and not torch.cuda.is_available():
+            device = None  # lm-eval's CLI defaults to cuda; fall back quietly to what exists
+        model, tokenizer = load_model(pretrained, dtype=None if dtype in (None, "auto") else dtype, device=device or default_device())
+        kwargs.pop("tokenizer", None)
+        super().__init__(pretrained=model, tokenizer=tokenizer, batch_size=batch_size, **kwargs)
+        self.spec = pretrained
+        self.neuron_set = NeuronSet.load(neurons, neuron_counts(model)) if neurons else None
+        self.op, self.part, self.scope = op, part, scope
+        self.letter_merge = _as_bool(letter_merge)
+        self._letter_ids = {
+            letter: [ids[0] for ids in letter_variants(tokenizer, letter)] for letter in string.ascii_uppercase
+        }
+
+    # -- identity -------------------------------------------------------------------------------
+
+    @property
+    def condition(self) -> dict[str, Any]:
+        """What distinguishes this model's scores from another run's."""
+        return {
+            "model": model_fingerprint(self.spec),
+            "neurons": self.neuron_set.digest() if self.neuron_set else None,
+            "op": self.op if self.neuron_set else None,
+            "part": self.part if self.neuron_set else None,
+            "scope": self.scope if self.neuron_set else None,
+            "letter_merge": self.letter_merge,
+        }
+
+    @property
+    def cache_identity(self) -> str:
+        return hashlib.sha256(json.dumps(self.condition, sort_keys=True).encode()).hexdigest()[:16]
+
+    def get_model_info(self) -> dict[str, Any]:
+        info = super().get_model_info()
+        info.update({"neuronllm_condition": self.condition, "neuronllm_cache_identity": self.cache_identity})
+        return info
+
+    def set_cache_hook(self, cache_hook: Any) -> None:
+        """Called by lm-eval's CachingLM with a hook sharing its SqliteDict: point that dict at a table of
+        our own, so lookups and writes for this condition never meet another condition's entries."""
+        db = getattr(cache_hook, "dbdict", None)
+        if db is not None and hasattr(db, "tablename"):
+            db.tablename = f"neuronllm_{self.cache_identity}"
+            db.conn.execute(f'CREATE TABLE IF NOT EXISTS "{db.tablename}" (key TEXT PRIMARY KEY, value BLOB)')
+            db.conn.commit()
+        super().set_cache_hook(cache_hook)
+
+    # -- scoring --------------------------------------------------------------------------------
+
+    def _intervention(self, rows: int):
+        if self.neuron_set is None:
+            return nullcontext(None)
+        positions = torch.zeros(rows, dtype=torch.long) if self.scope == "answer" else None
+        return intervention(self.model, self.neuron_set, self.op, self.part, positions)
+
+    def _letter_of(self, continuation: str) -> str | None:
+        text = continuation.strip()
+        if self.letter_merge and len(text) == 1 and text in self._letter_ids:
+            return text
+        return None
+
+    @torch.no_grad()
+    def score_context(
+        self, context_ids: list[int], continuations: list[list[int]], letters: list[str | None] | None = None
+    ) -> list[tuple[float, bool]]:
+        """(log-likelihood, is_greedy) of each continuation after one shared context."""
+        letters = letters or [None] * len(continuations)
+        longest = max(len(c) for c in continuations)
+        context_ids = context_ids[-max(1, self.max_length - longest):]
+        prefix, answer_token = context_ids[:-1], context_ids[-1]
+        rows = [[answer_token, *c[:-1]] for c in continuations]
+        width = max(len(r) for r in rows)
+        pad = self.tokenizer.pad_token_id or 0
+        suffix = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
+        with self._intervention(len(rows)) as selector:
+            cache = None
+            if prefix:
+                if selector is not None:
+                    selector.active = self.scope == "all"
+                    selector.positions = None
+                out = self.model(torch.tensor([prefix], device=self.device), use_cache=True)
+                cache = DynamicCache(
+                    ddp_cache_data=[
+                        (layer.keys.expand(len(rows), -1, -1, -1), layer.values.expand(len(rows), -1, -1, -1))
+                        for layer in out.past_key_values.layers
+                    ],
+                    config=self.model.config,
+                )
+            if selector is not None:
+                selector.active = True
+                selector.positions = torch.zeros(len(rows), dtype=torch.long) if self.scope == "answer" else None
+            logits = self.model(suffix, past_key_values=cache, use_cache=cache is not None).logits
+        logprobs = F.log_softmax(logits.float(), dim=-1)
+        results = []
+        for row, continuation in enumerate(continuations):
+            letter = letters[row]
+            if letter is not None and len(continuation) == 1:
+                variants = self._letter_ids[letter]
+                score = torch.logsumexp(logprobs[row, 0, variants], dim=0).item()
+                greedy = int(logprobs[row, 0].argmax()) in variants
+            else:
+                target = torch.tensor(continuation, device=logprobs.device)
+                picked = logprobs[row, torch.arange(len(continuation)), target]
+                score = picked.sum().item()
+                greedy = bool((logprobs[row, : len(continuation)].argmax(-1) == target).all())
+            results.append((score, greedy))
+        return results
+
+    def _loglikelihood_tokens(
+        self,
+        requests: list[tuple[tuple[str, str], list[int], list[int]]],
+        disable_tqdm: bool = False,
+        override_bs: int | None = None,
+    ) -> list[tuple[float, bool]]:
+        by_context: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for index, (_, context_ids, _) in enumerate(requests):
+            by_context[tuple(context_ids)].append(index)
+        results: list[tuple[float, bool] | None] = [None] * len(requests)
+        for context_ids, indices in tqdm(
+            by_context.items(), desc="Scoring contexts", disable=disable_tqdm or self.rank != 0
+        ):
+            continuations = [requests[i][2] for i in indices]
+            letters = [self._letter_of(requests[i][0][1]) if requests[i][0] else None for i in indices]
+            for index, answer in zip(indices, self.score_context(list(context_ids), continuations, letters)):
+                results[index] = answer
+                if requests[index][0] is not None:
+                    self.cache_hook.add_partial("loglikelihood", requests[index][0], answer)
+        return results  # type: ignore[return-value]

@@ -1,0 +1,127 @@
+"""The functions the AQUA task YAMLs (tasks/aqua/) point lm-eval at, and the lookup of a task's spec.
+
+lm-eval documents are proxy QAs (one per row); the `comprehension` metric regroups them by
+instance: an instance is comprehended when at least 2 of its 3 proxies are answered correctly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from neuronllm.aqua import ANSWER_FORMATS, ProxyQA, build_split
+from neuronllm.data import TaskData, load_task_data
+from neuronllm.errors import UserError
+from neuronllm.metrics import comprehension as comprehension_share
+
+
+def build_dataset(
+    spec: Mapping[str, Any],
+    answer_format: str,
+    seed: int = 0,
+    instances: int | None = None,
+    eval_instances: int | None = None,
+    data_files: Any = None,
+    **_ignored: Any,  # lm-eval also passes the task metadata and the model arguments
+):
+    """lm-eval `custom_dataset`: a DatasetDict with `identify` and `evaluate` splits of proxy QAs."""
+    import datasets
+
+    task = load_task_data(spec, int(seed), _int_or_none(instances), _int_or_none(eval_instances), data_files)
+    splits = {
+        role: datasets.Dataset.from_list([p.as_doc() for p in build_split(spec, task, role, int(seed), answer_format)])
+        for role in ("identify", "evaluate")
+    }
+    return datasets.DatasetDict(splits)
+
+
+def build_letter_dataset(**kwargs: Any):
+    return build_dataset(answer_format="letter", **kwargs)
+
+
+def build_text_dataset(**kwargs: Any):
+    return build_dataset(answer_format="text", **kwargs)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value in (None, "", "null") else int(value)
+
+
+def process_results(doc: Mapping[str, Any], results: Sequence[tuple[float, bool]]) -> dict[str, Any]:
+    """Per proxy: correct when the gold choice has the highest log-likelihood (raw sum, eq. 2)."""
+    scores = [loglikelihood for loglikelihood, _ in results]
+    prediction = max(range(len(scores)), key=scores.__getitem__)
+    correct = prediction == int(doc["gold"])
+    return {"acc": float(correct), "comprehension": (str(doc["instance_id"]), correct)}
+
+
+def comprehension(items: Sequence[tuple[str, bool]]) -> float:
+    """lm-eval aggregation: share of instances with >= 2 of their proxies right."""
+    return comprehension_share(items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Task lookup for identification and the CLI (evaluation goes through lm-eval's TaskManager).
+
+
+@dataclass
+class AquaTask:
+    name: str  # ner, chunking, ...
+    lm_eval_name: str  # aqua_ner (letter) / aqua_ner_text (text)
+    spec: dict[str, Any]
+    yaml_path: Path
+
+
+def task_yaml_paths(include_path: str | Path | None = None) -> dict[str, Path]:
+    """{short task name: YAML} for every AQUA task (those with a `dataset_kwargs.spec`)."""
+    from lm_eval.tasks._yaml_loader import load_yaml
+
+    from neuronllm._lm_eval_plugin import tasks_dir
+
+    roots = [Path(tasks_dir())] + ([Path(include_path)] if include_path else [])
+    found: dict[str, Path] = {}
+    for root in roots:
+        for path in sorted(root.rglob("*.yaml")):
+            try:
+                cfg = load_yaml(path, resolve_func=False, recursive=False)
+            except Exception:
+                continue
+            spec = (cfg.get("dataset_kwargs") or {}).get("spec")
+            if isinstance(spec, dict) and "name" in spec:
+                found[spec["name"]] = path
+    return found
+
+
+def find_task(name: str, answer_format: str = "letter", include_path: str | Path | None = None) -> AquaTask:
+    """The AQUA task called `name` (or `aqua_name`), with a did-you-mean error for unknown names."""
+    import difflib
+
+    from lm_eval.tasks._yaml_loader import load_yaml
+
+    if answer_format not in ANSWER_FORMATS:
+        raise UserError(f"unknown answer format {answer_format!r}: expected letter or text")
+    short = name.removeprefix("aqua_").removesuffix("_text")
+    paths = task_yaml_paths(include_path)
+    if short not in paths:
+        close = difflib.get_close_matches(short, list(paths), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UserError(f"unknown task {name!r} (known: {', '.join(sorted(paths))}){hint}")
+    cfg = load_yaml(paths[short], resolve_func=False, recursive=False)
+    lm_eval_name = cfg["task"] + ("_text" if answer_format == "text" else "")
+    return AquaTask(short, lm_eval_name, dict(cfg["dataset_kwargs"]["spec"]), paths[short])
+
+
+def load_proxies(
+    task: AquaTask,
+    role: str,
+    answer_format: str,
+    seed: int = 0,
+    instances: int | None = None,
+    eval_instances: int | None = None,
+    data_files: Any = None,
+) -> tuple[TaskData, list[ProxyQA]]:
+    """The proxy QAs of one split: the same documents the lm-eval task evaluates."""
+    data = load_task_data(task.spec, seed, instances, eval_instances, data_files)
+    return data, build_split(task.spec, data, role, seed, answer_format)
