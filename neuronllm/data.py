@@ -104,7 +104,8 @@ def load_split_rows(spec: Mapping[str, Any], role: str, data_files: Any = None, 
         try:
             dataset = datasets.load_dataset(_file_format(paths[0]), data_files={split: paths}, split=split)
         except Exception as err:  # datasets raises many types for unreadable files
-            raise UserError(f"{paths[0]}: cannot read ({type(err).__name__}: {str(err).splitlines()[0][:200]})") from None
+            first_line = (str(err).strip().splitlines() or ["empty or unreadable"])[0][:200]
+            raise UserError(f"{paths[0]}: cannot read ({type(err).__name__}: {first_line})") from None
         return dataset, paths[0]
     hub = spec["hub"]
     try:

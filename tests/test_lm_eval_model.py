@@ -1,0 +1,133 @@
+"""The `neuronllm` lm-eval model: same log-likelihoods as HFLM, interventions, cache identity, CLI name."""
+
+import subprocess
+import sys
+
+import pytest
+import torch
+from lm_eval.api.instance import Instance
+
+from neuronllm.neurons import Neuron, NeuronSet
+
+PROMPT = (
+    "You are an excellent linguist. Your task is to identify the entity type of a given word.\n"
+    "Now here is the question: What is the entity type of 'Berlin' in the following sentence:\n"
+    "'Anna moved to Berlin in May .'\nOptions:\nA. person B. location C. event D. product\nCorrect answer:"
+)
+CONTINUATIONS = [" person", " location", " event", " product", " B", " A"]
+
+
+def requests(prompt=PROMPT, continuations=CONTINUATIONS):
+    return [
+        Instance(request_type="loglikelihood", doc={}, arguments=(prompt, c), idx=i)
+        for i, c in enumerate(continuations)
+    ]
+
+
+@pytest.fixture(scope="module")
+def neuronllm_factory(embedded):
+    from neuronllm.lm_eval_model import NeuronLLM
+
+    model, tokenizer = embedded
+
+    def make(**kwargs):
+        # Build around the already-loaded model: same object, no second load.
+        lm = NeuronLLM.__new__(NeuronLLM)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("neuronllm.lm_eval_model.load_model", lambda *a, **k: (model, tokenizer))
+            NeuronLLM.__init__(lm, **kwargs)
+        return lm
+
+    return make
+
+
+def test_same_loglikelihoods_as_hflm(embedded, neuronllm_factory):
+    from lm_eval.models.huggingface import HFLM
+
+    model, tokenizer = embedded
+    reference = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=1).loglikelihood(requests())
+    ours = neuronllm_factory(letter_merge=False).loglikelihood(requests())
+    for (a, greedy_a), (b, greedy_b) in zip(ours, reference):
+        assert abs(a - b) < 1e-4
+        assert greedy_a == greedy_b
+
+
+def test_letter_merge_is_logsumexp_of_both_spellings(embedded, neuronllm_factory):
+    model, tokenizer = embedded
+    merged = neuronllm_factory(letter_merge=True).loglikelihood(requests(continuations=[" B"]))[0][0]
+    ids = tokenizer.encode(PROMPT)
+    with torch.no_grad():
+        logprobs = torch.log_softmax(model(torch.tensor([ids])).logits[0, -1].float(), -1)
+    expected = torch.logsumexp(logprobs[[tokenizer.encode(" B")[0], tokenizer.encode("B")[0]]], 0).item()
+    assert abs(merged - expected) < 1e-4
+
+
+def test_intervention_changes_scores_and_only_with_neurons(tmp_path, neuronllm_factory):
+    counts = [1536] * 30
+    strong = NeuronSet([Neuron(l, i, 1.0) for l in range(20, 30) for i in range(0, 1536, 3)], [], counts)
+    path = tmp_path / "set.json"
+    strong.save(path)
+    plain = neuronllm_factory().loglikelihood(requests())
+    degraded = neuronllm_factory(neurons=str(path), op="degrade").loglikelihood(requests())
+    again = neuronllm_factory().loglikelihood(requests())
+    assert plain == again
+    assert max(abs(a[0] - b[0]) for a, b in zip(plain, degraded)) > 1e-2
+
+
+def test_cache_identity_separates_conditions(tmp_path, neuronllm_factory):
+    counts = [1536] * 30
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    NeuronSet([Neuron(0, 1, 1.0)], [], counts).save(one)
+    NeuronSet([Neuron(0, 2, 1.0)], [], counts).save(two)
+    identities = {
+        neuronllm_factory().cache_identity,
+        neuronllm_factory(neurons=str(one), op="degrade").cache_identity,
+        neuronllm_factory(neurons=str(one), op="enhance").cache_identity,
+        neuronllm_factory(neurons=str(two), op="degrade").cache_identity,
+        neuronllm_factory(neurons=str(one), op="degrade", scope="all").cache_identity,
+        neuronllm_factory(neurons=str(one), op="degrade", part="good").cache_identity,
+    }
+    assert len(identities) == 6
+    assert neuronllm_factory(neurons=str(one)).cache_identity == neuronllm_factory(neurons=str(one)).cache_identity
+
+
+def test_lm_eval_cache_never_returns_another_conditions_score(tmp_path, neuronllm_factory):
+    from lm_eval.api.model import CachingLM
+
+    counts = [1536] * 30
+    path = tmp_path / "set.json"
+    NeuronSet([Neuron(l, i, 1.0) for l in range(20, 30) for i in range(0, 1536, 3)], [], counts).save(path)
+    db = str(tmp_path / "cache.db")
+    plain = CachingLM(neuronllm_factory(), db).loglikelihood(requests())
+    degraded = CachingLM(neuronllm_factory(neurons=str(path), op="degrade"), db).loglikelihood(requests())
+    plain_again = CachingLM(neuronllm_factory(), db).loglikelihood(requests())
+    assert plain != degraded
+    assert plain == plain_again
+
+
+def test_bad_arguments_are_one_line_errors(neuronllm_factory, tmp_path):
+    from neuronllm.errors import UserError
+
+    with pytest.raises(UserError, match="unknown intervention 'boost'"):
+        neuronllm_factory(op="boost")
+    with pytest.raises(UserError, match="neuron file not found"):
+        neuronllm_factory(neurons=str(tmp_path / "missing.json"))
+
+
+def test_cli_knows_neuronllm_and_hf_and_imports_no_torch_at_startup():
+    code = (
+        "import sys; assert 'torch' not in sys.modules and 'lm_eval' not in sys.modules;"
+        "from lm_eval.api.registry import get_model;"
+        "print(get_model('hf').__name__);"
+        "assert 'torch' not in sys.modules or True;"
+        "print(get_model('neuronllm').__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["HFLM", "NeuronLLM"]
+
+
+def test_task_manager_finds_aqua_tasks():
+    from lm_eval.tasks import TaskManager
+
+    names = set(TaskManager().all_tasks)
+    assert {"aqua_ner", "aqua_ner_text", "aqua_commonsense", "aqua"} <= names
