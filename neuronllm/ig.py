@@ -50,6 +50,7 @@ OBJECTIVES = ("contrastive", "gold_prob", "gold_logprob")
 ENGINES = ("cached", "naive")
 ANSWER_FORMATS = ("letter", "text")
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+PASS_TOKENS = 1024  # cached engine: tokens per batched pass (memory, and the packed mask's N² attention)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -245,19 +246,22 @@ def _projection_device(module: nn.Module, fallback: torch.device) -> torch.devic
 
 
 def _full_sequence_f(model: nn.Module, proxy: ProxyTokens, objective: str) -> torch.Tensor:
-    """F (scalar float32) from one forward of every alternative appended to the full prompt.
+    """F (scalar float32) from one forward over the full prompt followed by each continuation.
 
-    Row r = prompt + alternative r, right-padded (masked); log p(a_j | prompt, a_<j) is read at
-    position T-1+j. Hooks installed by the caller act during this forward.
+    Row r = prompt + a[:-1] for each distinct a[:-1] (all single-token alternatives share the bare
+    prompt), right-padded and masked; log p(a_j | prompt, a_<j) is read at position T-1+j of a's row.
+    Hooks installed by the caller act during this forward.
     """
     alternatives = proxy.alternatives()
     answer = proxy.answer_position
-    ids, mask = _pad_rows([proxy.prompt_ids + tokens for _, tokens in alternatives])
+    inputs = sorted({tuple(tokens[:-1]) for _, tokens in alternatives})
+    ids, mask = _pad_rows([proxy.prompt_ids + list(row) for row in inputs])
     device = _input_device(model)
     logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False).logits
-    logprobs = torch.log_softmax(logits.float(), dim=-1)  # [rows, T + max len, vocab]
+    logprobs = torch.log_softmax(logits.float(), dim=-1)  # [rows, T + max len - 1, vocab]
     alt_scores = []
-    for row, (_, tokens) in enumerate(alternatives):
+    for _, tokens in alternatives:
+        row = inputs.index(tuple(tokens[:-1]))
         positions = torch.arange(answer, answer + len(tokens), device=logprobs.device)
         targets = torch.tensor(tokens, device=logprobs.device)
         alt_scores.append(logprobs[row, positions, targets].sum())
@@ -309,37 +313,38 @@ def _naive(
 
 
 # ----------------------------------------------------------------------------------------------
-# Cached engine: the prompt prefix once, then short suffix rows for many (layer, step) pairs
+# Cached engine: the prompt prefix once, then short continuation rows for many (layer, step) pairs
 
 
 @dataclass
-class _SuffixPlan:
-    """The rows a batched pass scores, shared by every (layer, step) group.
+class _RowPlan:
+    """The continuation rows one (layer, step) group scores, and where each scored token is read.
 
-    A row is [last prompt token] + a[:-1] for some alternative a (the last token of a is only a
-    target). Rows that are prefixes of other rows are merged (causal attention: the longer row gives
+    A row is [last prompt token] + a[:-1] for an alternative a (the last token of a is only a target).
+    A row that is a prefix of another row is merged into it (causal attention: the longer row gives
     the same logits at the shared positions), so letter options, all single tokens, need ONE row.
-    Term t scores token `token[t]` of alternative `alt[t]` from row `row[t]` at suffix position `pos[t]`.
+    Term t scores token `token[t]` of alternative `alt[t]`, predicted at position `pos[t]` of row `row[t]`
+    (position 0 = the answer position).
     """
 
-    rows: list[list[int]]  # U rows of suffix tokens after the last prompt token (unpadded)
+    rows: list[list[int]]  # U rows, each starting with the last prompt token
     alt: torch.Tensor  # [n_terms]
     row: torch.Tensor  # [n_terms]
-    pos: torch.Tensor  # [n_terms] position within the suffix (0 = answer position)
+    pos: torch.Tensor  # [n_terms]
     token: torch.Tensor  # [n_terms]
     alt_option: list[int]  # [n_alternatives] option of each alternative
 
     @classmethod
-    def build(cls, proxy: ProxyTokens) -> "_SuffixPlan":
+    def build(cls, proxy: ProxyTokens) -> "_RowPlan":
         alternatives = proxy.alternatives()
         inputs = sorted({tuple(tokens[:-1]) for _, tokens in alternatives}, key=len, reverse=True)
-        rows: list[tuple[int, ...]] = []
+        kept: list[tuple[int, ...]] = []
         for candidate in inputs:
-            if not any(row[: len(candidate)] == candidate for row in rows):
-                rows.append(candidate)
+            if not any(row[: len(candidate)] == candidate for row in kept):
+                kept.append(candidate)
         alt, row_of, pos, token = [], [], [], []
         for a, (_, tokens) in enumerate(alternatives):
-            u = next(u for u, row in enumerate(rows) if row[: len(tokens) - 1] == tuple(tokens[:-1]))
+            u = next(u for u, row in enumerate(kept) if row[: len(tokens) - 1] == tuple(tokens[:-1]))
             for j, target in enumerate(tokens):
                 alt.append(a)
                 row_of.append(u)
@@ -347,7 +352,7 @@ class _SuffixPlan:
                 token.append(target)
         as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
         return cls(
-            rows=[list(r) for r in rows],
+            rows=[[proxy.prompt_ids[-1], *row] for row in kept],
             alt=as_long(alt),
             row=as_long(row_of),
             pos=as_long(pos),
@@ -355,15 +360,16 @@ class _SuffixPlan:
             alt_option=[o for o, _ in alternatives],
         )
 
-    def objective(self, logits: torch.Tensor, offset: int, proxy: ProxyTokens, objective: str) -> torch.Tensor:
-        """F per group from logits [G, U, S, vocab] (suffix position p at column offset + p) -> [G] float32."""
-        logits = logits.float()
+    def objective(self, logits: torch.Tensor, columns: torch.Tensor, proxy: ProxyTokens, objective: str) -> torch.Tensor:
+        """F per group: logits [G, C, vocab], term t read at column columns[t] of its group -> [G] float32."""
         device = logits.device
-        row, pos, token = self.row.to(device), self.pos.to(device) + offset, self.token.to(device)
-        picked = logits[:, row, pos, token]  # [G, n_terms]
-        normaliser = torch.logsumexp(logits[:, row, pos, :], dim=-1)  # [G, n_terms]
+        needed, inverse = torch.unique(columns.to(device), return_inverse=True)
+        selected = logits[:, needed].float()  # [G, n_needed, vocab]
+        log_norm = torch.logsumexp(selected, dim=-1)  # [G, n_needed]
+        token = self.token.to(device)
+        term_logprob = selected[:, inverse, token] - log_norm[:, inverse]  # [G, n_terms]
         alt_scores = torch.zeros(logits.shape[0], len(self.alt_option), device=device)
-        alt_scores = alt_scores.index_add(1, self.alt.to(device), picked - normaliser)  # eq. 2, inner sum
+        alt_scores = alt_scores.index_add(1, self.alt.to(device), term_logprob)  # eq. 2: Σ_j log p(a_j | …)
         option_scores = torch.stack(
             [
                 torch.logsumexp(alt_scores[:, [a for a, o in enumerate(self.alt_option) if o == option]], dim=-1)
@@ -379,16 +385,20 @@ def _model_cache(output: object) -> object:
     return cache if cache is not None else getattr(output, "past_key_values", None)
 
 
-def prefix_key_values(model: nn.Module, prefix_ids: Sequence[int]) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
+def prefix_key_values(
+    model: nn.Module, prefix_ids: Sequence[int], suffix_length: int = 1
+) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
     """Keys and values of the prompt prefix, per layer [1, kv_heads, P, head_dim], from one no-grad forward.
 
-    None when the model's cache is not a transformers DynamicCache holding all P positions as plain
-    tensors (other cache classes, or a sliding window shorter than the prefix): the caller then
-    recomputes the prefix in every row, which is slower but gives the same numbers.
+    None when the packed cached pass would not be exact for this model: attention other than eager
+    or sdpa (a custom 4D mask is needed), a cache that is not a transformers DynamicCache of plain
+    tensors (legacy remote code), or a sliding window shorter than prefix + suffix_length.
     """
     from transformers import DynamicCache
 
     if not prefix_ids:
+        return None
+    if getattr(model.config, "_attn_implementation", "eager") not in ("eager", "sdpa"):
         return None
     ids = torch.tensor([list(prefix_ids)], dtype=torch.long, device=_input_device(model))
     with torch.no_grad():
@@ -398,37 +408,84 @@ def prefix_key_values(model: nn.Module, prefix_ids: Sequence[int]) -> list[tuple
     key_values = []
     for layer in cache.layers:
         keys, values = getattr(layer, "keys", None), getattr(layer, "values", None)
-        if not (isinstance(keys, torch.Tensor) and isinstance(values, torch.Tensor)):
+        if not (isinstance(keys, torch.Tensor) and isinstance(values, torch.Tensor)) or keys.dim() != 4:
             return None
-        if keys.dim() != 4 or keys.shape[0] != 1 or keys.shape[-2] != len(prefix_ids) or values.shape[-2] != len(prefix_ids):
+        if keys.shape[0] != 1 or keys.shape[-2] != len(prefix_ids) or values.shape[-2] != len(prefix_ids):
             return None
+        window = getattr(layer, "sliding_window", None) if getattr(layer, "is_sliding", False) else None
+        if window is not None and len(prefix_ids) + suffix_length > int(window):
+            return None  # the packed mask below is full causal attention
         key_values.append((keys, values))
     return key_values if len(key_values) == len(ffn_output_projections(model)) else None
 
 
-def _suffix_logits(
-    model: nn.Module,
-    input_ids: torch.Tensor,
-    key_values: list[tuple[torch.Tensor, torch.Tensor]] | None,
-    offset: int,
-) -> torch.Tensor:
-    """Logits [B, S, vocab] of `input_ids` [B, S] placed at positions offset.. after the cached prefix.
+class _PackedLayout:
+    """`groups` copies of the plan's U rows laid end to end in ONE sequence after the cached prefix.
 
-    The prefix cache is expanded to B rows (a view: nothing is copied) in a fresh DynamicCache, since
-    a forward appends to its cache in place. Right padding needs no mask: causal attention never lets
-    a real token see a later pad, and the logits at pads are never read.
+    No padding. A token sees the whole prefix and the earlier tokens of its own row, nothing else:
+    the additive 4D mask makes every row attend exactly as if it were appended to the prompt alone,
+    at the positions (position_ids) it would have there. So all rows share one prefix cache of batch 1
+    and nothing of size rows × prefix is ever materialised. Attention over the packed tokens costs
+    N·(P + N) instead of N·P, which is why a pass is limited to `pass_tokens` tokens.
     """
-    from transformers import DynamicCache
 
-    batch, width = input_ids.shape
-    position_ids = torch.arange(offset, offset + width, device=input_ids.device).unsqueeze(0).expand(batch, -1)
-    if key_values is None:
-        return model(input_ids=input_ids, position_ids=position_ids, use_cache=False).logits
-    cache = DynamicCache(
-        ddp_cache_data=[(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1)) for k, v in key_values],
-        config=model.config,
-    )
-    return model(input_ids=input_ids, position_ids=position_ids, cache=cache, use_cache=True).logits
+    def __init__(self, plan: _RowPlan, groups: int, key_values: list, dtype: torch.dtype, device: torch.device):
+        prefix_length = key_values[0][0].shape[-2]
+        lengths = [len(row) for row in plan.rows]
+        self.key_values = key_values
+        self.width = sum(lengths)  # columns per group
+        starts = torch.tensor([0, *lengths[:-1]]).cumsum(0)  # [U] first column of each row in a group
+        self.row_starts = torch.arange(groups)[:, None] * self.width + starts[None, :]  # [groups, U]
+        self.term_columns = starts[plan.row] + plan.pos  # [n_terms]
+        position = torch.cat([torch.arange(n) for n in lengths]).repeat(groups)  # [N] position within its row
+        row = torch.cat([torch.full((n,), u) for u, n in enumerate(lengths)])
+        segment = (torch.arange(groups)[:, None] * len(lengths) + row[None, :]).reshape(-1)  # [N] one id per row
+        allowed = (segment[:, None] == segment[None, :]) & (position[None, :] <= position[:, None])  # [N, N]
+        allowed = torch.cat([torch.ones(len(segment), prefix_length, dtype=torch.bool), allowed], dim=1)
+        mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)
+        self.mask = mask[None, None].to(device)  # [1, 1, N, P + N]
+        self.input_ids = torch.tensor([t for r in plan.rows for t in r]).repeat(groups)[None].to(device)  # [1, N]
+        self.position_ids = (position + prefix_length)[None].to(device)  # [1, N]
+
+    def answer_index(self, local_groups: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(batch, position) of the answer position of every row of these groups, group-major: [len·U] each."""
+        columns = self.row_starts[local_groups].reshape(-1)
+        return torch.zeros_like(columns), columns
+
+    def logits(self, model: nn.Module) -> torch.Tensor:
+        """[groups, width, vocab]. A fresh DynamicCache per pass: a forward appends to its cache in place."""
+        from transformers import DynamicCache
+
+        cache = DynamicCache(ddp_cache_data=list(self.key_values), config=model.config)
+        logits = model(
+            input_ids=self.input_ids,
+            position_ids=self.position_ids,
+            attention_mask=self.mask,
+            cache=cache,
+            use_cache=True,
+        ).logits
+        return logits.view(-1, self.width, logits.shape[-1])
+
+
+class _FullRowLayout:
+    """Fallback for models the packed pass cannot serve: every row is the whole prompt + continuation
+    row, right-padded (causal attention: real tokens never see later pads, so no mask is needed).
+    Batch row = group·U + u."""
+
+    def __init__(self, plan: _RowPlan, groups: int, proxy: ProxyTokens, device: torch.device):
+        ids, _ = _pad_rows([proxy.prompt_ids[:-1] + row for row in plan.rows])  # [U, S]
+        self.n_rows, self.width = ids.shape
+        self.answer = proxy.answer_position
+        self.input_ids = ids.repeat(groups, 1).to(device)  # [groups·U, S]
+        self.term_columns = plan.row * self.width + self.answer + plan.pos  # in a group's flattened [U·S]
+
+    def answer_index(self, local_groups: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        batch = (local_groups[:, None] * self.n_rows + torch.arange(self.n_rows)[None, :]).reshape(-1)
+        return batch, torch.full_like(batch, self.answer)
+
+    def logits(self, model: nn.Module) -> torch.Tensor:
+        logits = model(input_ids=self.input_ids, use_cache=False).logits  # [groups·U, S, vocab]
+        return logits.view(-1, self.n_rows * self.width, logits.shape[-1])
 
 
 def _cached(
@@ -439,75 +496,90 @@ def _cached(
     layers: list[int],
     d_ff: int,
     layer_batch: int,
+    pass_tokens: int,
     progress: bool,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Batched IG against a prefix KV cache; the same numbers as `_naive` (see the module docstring).
+    """Prefix-cached IG; the same numbers as `_naive` (module docstring).
 
-    Batch layout of one pass, for the chunk's layers c_0..c_{L-1}:
-        row = (i * (m+1) + k) * U + u      i: chunk layer, k = 0..m: step (α = k/m), u: suffix row
-    k = 0 gives f_zero and is excluded from the backward; k = m gives f_full.
+    Layers are taken `layer_batch` at a time; their (layer, step) groups g = slot·(m+1) + k (slot:
+    layer in the chunk, k = 0..m, α_k = k/m) are run in passes of at most `pass_tokens` tokens. The
+    leaf of a chunk layer is [m+1, d_ff] with row k = α_k·n̂; row k replaces the answer-position input
+    of that layer in group (slot, k)'s rows only. Gradients accumulate on the leaves over the passes;
+    k = 0 gives f_zero and stays out of the backward, k = m gives f_full.
     """
     projections = ffn_output_projections(model)
     device = _input_device(model)
-    plan = _SuffixPlan.build(proxy)
+    plan = _RowPlan.build(proxy)
     prefix = proxy.prompt_ids[:-1]
-    key_values = prefix_key_values(model, prefix)
-    # Without a usable cache every row carries the prefix itself: same rows, positions shifted.
-    lead, offset = (prefix, 0) if key_values is None else ([], len(prefix))
-    answer = len(lead)  # column of the answer position in a row
-    suffix_ids, _ = _pad_rows([lead + [proxy.prompt_ids[-1]] + row for row in plan.rows])  # [U, S]
-    suffix_ids = suffix_ids.to(device)
-    n_rows = suffix_ids.shape[0]
+    key_values = prefix_key_values(model, prefix, max(len(row) for row in plan.rows))
+    dtype = next(model.parameters()).dtype
+    if key_values is not None:
+        make_layout = lambda groups: _PackedLayout(plan, groups, key_values, dtype, device)  # noqa: E731
+        # n̂: the unmodified answer-position neurons, from the last prompt token alone on the cache.
+        captured: dict[int, torch.Tensor] = {}
 
-    # n̂: the unmodified answer-position neurons of every layer, from the last prompt token alone.
-    captured: dict[int, torch.Tensor] = {}
+        def capture(layer: int):
+            def hook(module: nn.Module, args: tuple) -> None:
+                captured[layer] = args[0][0, 0].detach().float().cpu()
 
-    def capture(layer: int):
-        def hook(module: nn.Module, args: tuple) -> None:
-            captured[layer] = args[0][0, answer].detach()
+            return hook
 
-        return hook
-
-    with torch.no_grad(), _pre_hooks([projections[layer] for layer in layers], [capture(layer) for layer in layers]):
-        _suffix_logits(model, suffix_ids[:1, : answer + 1], key_values, offset)
-    n_hat = torch.stack([captured[layer].float().cpu() for layer in layers])  # [len(layers), d_ff]
+        last_token = _RowPlan([plan.rows[0][:1]], *[torch.zeros(0, dtype=torch.long)] * 4, alt_option=[])
+        with torch.no_grad(), _pre_hooks([projections[j] for j in layers], [capture(j) for j in layers]):
+            _PackedLayout(last_token, 1, key_values, dtype, device).logits(model)
+        n_hat = torch.stack([captured[j] for j in layers])  # [len(layers), d_ff]
+    else:
+        make_layout = lambda groups: _FullRowLayout(plan, groups, proxy, device)  # noqa: E731
+        n_hat = answer_activations(model, proxy.prompt_ids)[layers]
+    group_tokens = make_layout(1).input_ids.numel()
+    groups_per_pass = max(1, pass_tokens // group_tokens)
 
     alphas = torch.arange(steps + 1, dtype=torch.float32) / steps  # [m+1]: α_k = k/m
     attributions = torch.zeros(len(layers), d_ff)
     f_full = torch.zeros(len(layers))
     f_zero = torch.zeros(len(layers))
-    chunks = [list(range(start, min(start + layer_batch, len(layers)))) for start in range(0, len(layers), layer_batch)]
-    bar = _progress(progress, total=len(layers), desc="IG cached")
-    for chunk in chunks:
-        group_rows = (steps + 1) * n_rows  # rows of one layer in the batch
-        leaves = []  # per chunk layer: [m+1, d_ff] float32, row k = α_k·n̂
-        hooks = []
-        for slot, i in enumerate(chunk):
-            proj_device = _projection_device(projections[layers[i]], device)
-            leaf = (alphas[:, None] * n_hat[i][None, :]).to(proj_device).requires_grad_(True)
-            leaves.append(leaf)
+    layouts: dict[int, object] = {}
+    bar = _progress(progress, total=len(layers), desc="IG cached" if key_values is not None else "IG full rows")
+    for start in range(0, len(layers), layer_batch):
+        chunk = layers[start : start + layer_batch]
+        leaves = []
+        for slot, layer in enumerate(chunk):
+            proj_device = _projection_device(projections[layer], device)
+            leaves.append((alphas[:, None] * n_hat[start + slot][None, :]).to(proj_device).requires_grad_(True))
+        f = torch.zeros(len(chunk) * (steps + 1))  # F of every group of the chunk
+        for first in range(0, len(f), groups_per_pass):
+            last = min(first + groups_per_pass, len(f))
+            if (last - first) not in layouts:
+                layouts[last - first] = make_layout(last - first)
+            layout = layouts[last - first]
+            modules, hooks = [], []
+            for slot, layer in enumerate(chunk):
+                low, high = max(first, slot * (steps + 1)), min(last, (slot + 1) * (steps + 1))
+                if low >= high:
+                    continue  # this layer has no group in this pass
+                groups = torch.arange(low, high)
+                batch_index, position_index = layout.answer_index(groups - first)
+                values = leaves[slot][groups - slot * (steps + 1)].repeat_interleave(len(plan.rows), dim=0)
+                index = (batch_index.to(values.device), position_index.to(values.device))
 
-            def replace(module: nn.Module, args: tuple, leaf: torch.Tensor = leaf, slot: int = slot) -> tuple:
-                hidden = args[0]  # [B, S, d_ff]
-                start, stop = slot * group_rows, (slot + 1) * group_rows
-                patched = leaf.to(hidden.dtype).repeat_interleave(n_rows, dim=0)  # [(m+1)·U, d_ff]
-                at_answer = torch.cat([hidden[:start, answer], patched, hidden[stop:, answer]], dim=0)
-                hidden = torch.cat([hidden[:, :answer], at_answer[:, None], hidden[:, answer + 1 :]], dim=1)
-                return (hidden, *args[1:])
+                def replace(module: nn.Module, args: tuple, index: tuple = index, values: torch.Tensor = values):
+                    hidden = args[0]  # [batch, pos, d_ff]
+                    return (hidden.index_put(index, values.to(hidden.dtype)), *args[1:])
 
-            hooks.append(replace)
-        batch_ids = suffix_ids.repeat(len(chunk) * (steps + 1), 1)  # [B, S]
-        with _pre_hooks([projections[layers[i]] for i in chunk], hooks), torch.enable_grad():
-            logits = _suffix_logits(model, batch_ids, key_values, offset)  # [B, S, vocab]
-            groups = logits.view(len(chunk) * (steps + 1), n_rows, *logits.shape[1:])
-            f = plan.objective(groups, answer, proxy, objective).view(len(chunk), steps + 1)
-            del logits, groups
-            f[:, 1:].sum().backward()
-        for slot, i in enumerate(chunk):
+                modules.append(projections[layer])
+                hooks.append(replace)
+            with _pre_hooks(modules, hooks), torch.enable_grad():
+                f_pass = plan.objective(layout.logits(model), layout.term_columns, proxy, objective)  # [groups]
+                on_path = (torch.arange(first, last) % (steps + 1)) != 0  # k >= 1
+                if on_path.any():
+                    f_pass[on_path.to(f_pass.device)].sum().backward()
+            f[first:last] = f_pass.detach().cpu()
+        f = f.view(len(chunk), steps + 1)
+        for slot in range(len(chunk)):
             gradient_sum = leaves[slot].grad[1:].sum(dim=0).float().cpu()  # Σ_{k=1..m} ∂F/∂w at α_k·n̂
-            attributions[i] = n_hat[i] * gradient_sum / steps
-            f_zero[i] = f[slot, 0].detach().cpu()
-            f_full[i] = f[slot, steps].detach().cpu()
+            attributions[start + slot] = n_hat[start + slot] * gradient_sum / steps
+            f_zero[start + slot] = f[slot, 0]
+            f_full[start + slot] = f[slot, steps]
         bar.update(len(chunk))
     bar.close()
     return attributions, f_full, f_zero, n_hat
@@ -526,13 +598,15 @@ def integrated_gradients(
     engine: Literal["cached", "naive"] = "cached",
     layer_batch: int = 6,
     progress: bool = False,
+    pass_tokens: int = PASS_TOKENS,
 ) -> IGResult:
     """IG of eq. 1 for every neuron of `layers` (default all) at the answer position of one proxy QA.
 
     objective: contrastive | gold_prob | gold_logprob (module docstring). steps: m of the Riemann sum.
-    engine: `cached` (fast, exact) or `naive` (reference). layer_batch: layers per batched pass of the
-    cached engine; its memory grows with layer_batch · (m+1) · (continuation rows) · prompt length.
-    Returns an IGResult with attributions [len(layers), d_ff] float32 on the CPU.
+    engine: `cached` (fast, exact) or `naive` (the reference). layer_batch: layers whose (m+1) steps
+    share one backward in the cached engine; pass_tokens: tokens per batched forward there (memory
+    grows with it, and attention within a pass grows with its square). progress: a tqdm bar.
+    Returns an IGResult; attributions [len(layers), d_ff] float32 on the CPU, row i = layer layers[i].
     """
     if objective not in OBJECTIVES:
         raise UserError(f"unknown IG objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
@@ -546,7 +620,7 @@ def integrated_gradients(
             attributions, f_full, f_zero, activations = _naive(model, proxy, objective, steps, chosen, d_ff, progress)
         else:
             attributions, f_full, f_zero, activations = _cached(
-                model, proxy, objective, steps, chosen, d_ff, layer_batch, progress
+                model, proxy, objective, steps, chosen, d_ff, layer_batch, pass_tokens, progress
             )
     return IGResult(attributions, f_full, f_zero, activations, chosen, objective, steps)
 

@@ -6,7 +6,8 @@
   distribution picks the option (`scope=all`: every position of context and continuation).
 * Every option of a question shares the context, so each distinct context runs once with a KV cache
   (minus its last token); the options then run as one batch of [last context token + continuation]
-  rows over the expanded cache. Same numbers as HFLM (tested to 1e-4), a fraction of the work.
+  rows over the expanded cache; the prefix cache is shared by every condition (prefix_cache.py).
+  Same numbers as HFLM (tested to 1e-4), a fraction of the work.
 * A single-letter continuation (" A") is scored as logsumexp of the " A" and "A" tokens
   (`letter_merge=true`, METHOD.md §2), the same score identification differentiates.
 * lm-eval's request cache keys on the request text only; this model moves its own entries into a
@@ -27,12 +28,12 @@ import torch.nn.functional as F
 from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
-from transformers import DynamicCache
 
 from neuronllm.errors import UserError
 from neuronllm.intervene import PARTS, intervention, operator_factors
 from neuronllm.models import default_device, load_model, model_fingerprint, neuron_counts
 from neuronllm.neurons import NeuronSet
+from neuronllm.prefix_cache import PrefixCache, cache_argument, expanded_cache
 from neuronllm.tokens import letter_variants
 
 SCOPES = ("answer", "all")
@@ -46,7 +47,7 @@ def _as_bool(value: Any) -> bool:
 class NeuronLLM(HFLM):
     def __init__(
         self,
-        pretrained: str = "embedded",
+        pretrained: "str | torch.nn.Module" = "embedded",
         neurons: str | None = None,
         op: str = "degrade",
         part: str = "both",
@@ -55,8 +56,13 @@ class NeuronLLM(HFLM):
         dtype: str | None = None,
         device: str | None = None,
         batch_size: int | str | None = 1,
+        prefix_cache: "str | PrefixCache | None" = None,
+        spec: str | None = None,
         **kwargs: Any,
     ) -> None:
+        """`pretrained`: a model spec (embedded / hub id / local dir), or an already-loaded model together
+        with `tokenizer=` and `spec=` (its name), so several conditions can share one loaded model.
+        `prefix_cache`: a directory for prefix keys/values shared across runs, or a PrefixCache."""
         operator_factors(op)  # validates the name
         if part not in PARTS:
             raise UserError(f"unknown part {part!r}: expected good, bad or both")
@@ -64,10 +70,19 @@ class NeuronLLM(HFLM):
             raise UserError(f"unknown scope {scope!r}: expected answer or all")
         if device and device.startswith("cuda") and not torch.cuda.is_available():
             device = None  # lm-eval's CLI defaults to cuda; fall back quietly to what exists
-        model, tokenizer = load_model(pretrained, dtype=None if dtype in (None, "auto") else dtype, device=device or default_device())
-        kwargs.pop("tokenizer", None)
+        if isinstance(pretrained, str):
+            model, tokenizer = load_model(pretrained, dtype=None if dtype in (None, "auto") else dtype, device=device or default_device())
+            kwargs.pop("tokenizer", None)
+            spec = pretrained
+        else:
+            model, tokenizer = pretrained, kwargs.pop("tokenizer")
+            spec = spec or type(model).__name__
         super().__init__(pretrained=model, tokenizer=tokenizer, batch_size=batch_size, **kwargs)
-        self.spec = pretrained
+        self.spec = spec
+        if isinstance(prefix_cache, PrefixCache):
+            self.prefix_cache = prefix_cache
+        else:
+            self.prefix_cache = PrefixCache(model, model_fingerprint(spec), prefix_cache)
         self.neuron_set = NeuronSet.load(neurons, neuron_counts(model)) if neurons else None
         self.op, self.part, self.scope = op, part, scope
         self.letter_merge = _as_bool(letter_merge)
@@ -110,10 +125,9 @@ class NeuronLLM(HFLM):
 
     # -- scoring --------------------------------------------------------------------------------
 
-    def _intervention(self, rows: int):
+    def _intervention(self, positions: torch.Tensor | None):
         if self.neuron_set is None:
             return nullcontext(None)
-        positions = torch.zeros(rows, dtype=torch.long) if self.scope == "answer" else None
         return intervention(self.model, self.neuron_set, self.op, self.part, positions)
 
     def _letter_of(self, continuation: str) -> str | None:
@@ -126,34 +140,28 @@ class NeuronLLM(HFLM):
     def score_context(
         self, context_ids: list[int], continuations: list[list[int]], letters: list[str | None] | None = None
     ) -> list[tuple[float, bool]]:
-        """(log-likelihood, is_greedy) of each continuation after one shared context."""
+        """(log-likelihood, is_greedy) of each continuation after one shared context.
+
+        Rows are [answer token + continuation[:-1]] over the prefix's cached keys/values; models whose
+        cache cannot be reused (or `scope=all`, where the prefix itself is intervened) run full rows.
+        """
         letters = letters or [None] * len(continuations)
         longest = max(len(c) for c in continuations)
         context_ids = context_ids[-max(1, self.max_length - longest):]
-        prefix, answer_token = context_ids[:-1], context_ids[-1]
-        rows = [[answer_token, *c[:-1]] for c in continuations]
+        prefix = context_ids[:-1]
+        key_values = self.prefix_cache.get(prefix) if self.scope == "answer" else None
+        start = 0 if key_values is not None else len(prefix)  # where the answer position sits in a row
+        rows = [(context_ids if key_values is None else context_ids[-1:]) + c[:-1] for c in continuations]
         width = max(len(r) for r in rows)
         pad = self.tokenizer.pad_token_id or 0
-        suffix = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
-        with self._intervention(len(rows)) as selector:
-            cache = None
-            if prefix:
-                if selector is not None:
-                    selector.active = self.scope == "all"
-                    selector.positions = None
-                out = self.model(torch.tensor([prefix], device=self.device), use_cache=True)
-                cache = DynamicCache(
-                    ddp_cache_data=[
-                        (layer.keys.expand(len(rows), -1, -1, -1), layer.values.expand(len(rows), -1, -1, -1))
-                        for layer in out.past_key_values.layers
-                    ],
-                    config=self.model.config,
-                )
-            if selector is not None:
-                selector.active = True
-                selector.positions = torch.zeros(len(rows), dtype=torch.long) if self.scope == "answer" else None
-            logits = self.model(suffix, past_key_values=cache, use_cache=cache is not None).logits
-        logprobs = F.log_softmax(logits.float(), dim=-1)
+        input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
+        kwargs = {}
+        if key_values is not None:
+            kwargs = {cache_argument(self.model): expanded_cache(self.model, key_values, len(rows)), "use_cache": True}
+        positions = torch.full((len(rows),), start, dtype=torch.long)
+        with self._intervention(positions if self.scope == "answer" else None):
+            logits = self.model(input_ids, **kwargs).logits
+        logprobs = F.log_softmax(logits[:, start:].float(), dim=-1)
         results = []
         for row, continuation in enumerate(continuations):
             letter = letters[row]

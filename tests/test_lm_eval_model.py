@@ -31,12 +31,8 @@ def neuronllm_factory(embedded):
     model, tokenizer = embedded
 
     def make(**kwargs):
-        # Build around the already-loaded model: same object, no second load.
-        lm = NeuronLLM.__new__(NeuronLLM)
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr("neuronllm.lm_eval_model.load_model", lambda *a, **k: (model, tokenizer))
-            NeuronLLM.__init__(lm, **kwargs)
-        return lm
+        # Built around the already-loaded model: same object, no second load.
+        return NeuronLLM(pretrained=model, tokenizer=tokenizer, spec="embedded", **kwargs)
 
     return make
 
@@ -103,6 +99,25 @@ def test_lm_eval_cache_never_returns_another_conditions_score(tmp_path, neuronll
     plain_again = CachingLM(neuronllm_factory(), db).loglikelihood(requests())
     assert plain != degraded
     assert plain == plain_again
+
+
+def test_scope_all_and_full_rows_agree_with_cached_rows(neuronllm_factory, tmp_path):
+    """Without a prefix cache (scope=all runs full rows) and no neurons, the numbers are the same."""
+    cached = neuronllm_factory().loglikelihood(requests())
+    lm = neuronllm_factory(scope="all")
+    full = lm.loglikelihood(requests())
+    assert lm.prefix_cache.misses == 0
+    for (a, _), (b, _) in zip(cached, full):
+        assert abs(a - b) < 1e-4
+
+
+def test_prefix_cache_on_disk_is_reused_and_exact(neuronllm_factory, tmp_path):
+    first = neuronllm_factory(prefix_cache=str(tmp_path / "prefixes"))
+    scores = first.loglikelihood(requests())
+    assert first.prefix_cache.misses == 1 and len(list((tmp_path / "prefixes").iterdir())) == 1
+    second = neuronllm_factory(prefix_cache=str(tmp_path / "prefixes"))
+    assert second.loglikelihood(requests()) == scores
+    assert second.prefix_cache.misses == 0 and second.prefix_cache.hits == 1
 
 
 def test_bad_arguments_are_one_line_errors(neuronllm_factory, tmp_path):

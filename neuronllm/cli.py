@@ -1,0 +1,190 @@
+"""`neuronllm identify | attribute | evaluate | common | metrics | report`: the pipeline's steps as commands.
+
+User mistakes (UserError) print one line and exit with status 2; no partial output is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from neuronllm.errors import UserError
+
+
+def _data_files(value: str | None):
+    """`shipped`, a JSON mapping {split: path}, or nothing (the hub)."""
+    if value in (None, "", "hub"):
+        return None
+    if value == "shipped":
+        return "shipped"
+    try:
+        mapping = json.loads(value)
+    except json.JSONDecodeError:
+        raise UserError(f"--data-files must be 'shipped', 'hub' or a JSON object {{split: path}}, got {value!r}") from None
+    if not isinstance(mapping, dict):
+        raise UserError("--data-files JSON must be an object {split: path}")
+    return mapping
+
+
+def _common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="embedded", help="embedded, a hub id or a local directory")
+    parser.add_argument("--task", required=True, help="ner, chunking, sentiment, commonsense, or any AQUA task")
+    parser.add_argument("--answer-format", choices=["letter", "text"], default="text")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--instances", type=int, default=None, help="identification instances (default: all)")
+    parser.add_argument("--data-files", default=None, help="'shipped', or JSON {split: path}; default: the hub")
+
+
+def _identify_settings(args):
+    from neuronllm.identify import IdentifySettings
+
+    return IdentifySettings(
+        task=args.task,
+        answer_format=args.answer_format,
+        seed=args.seed,
+        instances=args.instances,
+        steps=args.steps,
+        layer_batch=args.batch_size,
+        z=args.z,
+        data_files=_data_files(args.data_files),
+    )
+
+
+def cmd_identify(args) -> None:
+    from neuronllm.attribution import Attributions
+    from neuronllm.identify import identify
+
+    attributions = Attributions.load(args.attributions) if args.attributions else None
+    neuron_set = identify(args.model, args.method, args.budget, _identify_settings(args), attributions)
+    neuron_set.save(args.out)
+    print(f"{args.out}: {len(neuron_set.good)} good, {len(neuron_set.bad)} bad neurons ({args.method}, {args.task})")
+
+
+def cmd_attribute(args) -> None:
+    from neuronllm.identify import attribute, required_kinds
+
+    kinds = args.kinds.split(",") if args.kinds else required_kinds(args.methods.split(","))
+    result = attribute(args.model, _identify_settings(args), kinds)
+    result.save(args.out)
+    print(f"{args.out}: {', '.join(kinds)} for {len(result.instance_ids)} proxies")
+
+
+def cmd_evaluate(args) -> None:
+    from neuronllm.evaluate import Condition, EvalSettings, evaluate
+
+    settings = EvalSettings(
+        task=args.task,
+        answer_format=args.answer_format,
+        seed=args.seed,
+        instances=args.instances,
+        eval_instances=args.eval_instances,
+        data_files=_data_files(args.data_files),
+        prefix_cache=args.prefix_cache,
+    )
+    condition = Condition(args.neurons, args.op, args.part, args.scope)
+    result = evaluate(args.model, settings, [condition], [args.out])[0]
+    print(f"{args.out}: {condition.label} acc={result['acc']:.4f} comprehension={result['comprehension']:.4f} ({result['n_instances']} instances)")
+
+
+def cmd_common(args) -> None:
+    from neuronllm.common import common_neurons
+    from neuronllm.neurons import NeuronSet
+
+    neuron_set = common_neurons([NeuronSet.load(p) for p in args.sets], args.budget)
+    neuron_set.save(args.out)
+    print(f"{args.out}: {len(neuron_set.good)} good ({neuron_set.provenance['good_in_every_task']} in every task), {len(neuron_set.bad)} bad")
+
+
+def cmd_metrics(args) -> None:
+    from neuronllm.summary import write_metrics
+
+    write_metrics(args.original, args.conditions, args.out, args.info)
+    print(args.out)
+
+
+def cmd_report(args) -> None:
+    from neuronllm.report import layer_figure, write_report
+
+    if args.kind == "figure":
+        sets = dict(item.split("=", 1) for item in args.neuron_sets)
+        layer_figure(sets, args.out, args.pdf)
+    else:
+        write_report(args.kind, args.metrics, args.out, args.latex, budget=args.budget, task=args.report_task, config=args.config)
+    print(args.out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="neuronllm", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, help_text in (("identify", "find good and bad neurons"), ("attribute", "compute per-proxy scores shared by methods")):
+        p = sub.add_parser(name, help=help_text)
+        _common_options(p)
+        p.add_argument("--steps", type=int, default=20, help="IG steps m (default 20)")
+        p.add_argument("--batch-size", type=int, default=6, help="layers per batched IG pass (memory bound)")
+        p.add_argument("--z", type=int, default=1000, help="CNI per-instance top-z")
+        p.add_argument("--out", required=True)
+        if name == "identify":
+            p.add_argument("--method", required=True, help="cni, tn, qrnca, kn, act, random")
+            p.add_argument("--budget", type=int, default=100, help="K good and K bad neurons")
+            p.add_argument("--attributions", help="precomputed scores from `neuronllm attribute`")
+            p.set_defaults(func=cmd_identify)
+        else:
+            p.add_argument("--methods", default="cni,tn,qrnca,kn,act", help="compute what these methods need")
+            p.add_argument("--kinds", help="explicit kinds: contrastive,gold_prob,grad_x_act,activation")
+            p.set_defaults(func=cmd_attribute)
+
+    p = sub.add_parser("evaluate", help="acc and comprehension through lm-eval, optionally intervened")
+    _common_options(p)
+    p.add_argument("--eval-instances", type=int, default=None)
+    p.add_argument("--neurons", help="a neuron set JSON; without it, the unmodified model")
+    p.add_argument("--op", default="degrade", choices=["silence", "excite", "enhance", "degrade"])
+    p.add_argument("--part", default="both", choices=["good", "bad", "both"])
+    p.add_argument("--scope", default="answer", choices=["answer", "all"])
+    p.add_argument("--prefix-cache", help="directory to share prompt-prefix KV caches between runs")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("common", help="common ability neurons of several tasks' sets")
+    p.add_argument("--sets", nargs="+", required=True)
+    p.add_argument("--budget", type=int, default=100)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_common)
+
+    p = sub.add_parser("metrics", help="RAC/RCC of intervened evaluations against the original")
+    p.add_argument("--original", required=True)
+    p.add_argument("--conditions", nargs="+", required=True, help="evaluation JSONs of the intervened runs")
+    p.add_argument("--info", default="{}", help="JSON merged into the metrics file (model label, method, budget ...)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("report", help="tables (Markdown + LaTeX) or the layer figure")
+    p.add_argument("kind", choices=["table1", "table5", "ablation", "table7", "figure"])
+    p.add_argument("--metrics", nargs="*", default=[])
+    p.add_argument("--neuron-sets", nargs="*", default=[], help="TASK=PATH pairs for the figure")
+    p.add_argument("--budget", type=int)
+    p.add_argument("--report-task", help="task of Table 7")
+    p.add_argument("--config", help="config file named in the caption")
+    p.add_argument("--out", required=True)
+    p.add_argument("--latex", help="LaTeX output (tables)")
+    p.add_argument("--pdf", help="PDF output (figure)")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except UserError as err:
+        print(f"neuronllm: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Evaluate a model on an AQUA task through lm-eval, unmodified or under an intervention.
+
+Writes one JSON per condition: accuracy over proxy QAs, comprehension over instances, and every
+proxy's prediction, plus what produced them. Several conditions can run in one process, sharing the
+loaded model and the prompt-prefix cache (prefix_cache.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from neuronllm import __version__
+from neuronllm.atomic import write_json
+from neuronllm.errors import UserError
+from neuronllm.metrics import accuracy, comprehension
+from neuronllm.models import load_model, model_fingerprint
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One evaluation condition: no neurons = the unmodified model."""
+
+    neurons: str | None = None
+    op: str = "degrade"
+    part: str = "both"
+    scope: str = "answer"
+
+    @property
+    def label(self) -> str:
+        return "original" if self.neurons is None else f"{self.op}/{self.part}"
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    task: str
+    answer_format: str = "text"
+    seed: int = 0
+    instances: int | None = None  # identification instances (they supply the one-shot examples)
+    eval_instances: int | None = None
+    data_files: Any = None  # "shipped", {split: path}, or None for the hub
+    prefix_cache: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "instances": self.instances,
+            "eval_instances": self.eval_instances,
+            "data_files": self.data_files,
+        }
+
+
+def _predictions(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for sample in samples:
+        scores = [float(r[0]) for r in sample["filtered_resps"]]
+        doc = sample["doc"]
+        prediction = max(range(len(scores)), key=scores.__getitem__)
+        rows.append(
+            {
+                "instance_id": str(doc["instance_id"]),
+                "proxy": int(doc["proxy"]),
+                "gold": int(doc["gold"]),
+                "prediction": prediction,
+                "correct": prediction == int(doc["gold"]),
+                "scores": scores,
+            }
+        )
+    return sorted(rows, key=lambda r: (r["instance_id"], r["proxy"]))
+
+
+def evaluate(
+    model_spec: str,
+    settings: EvalSettings,
+    conditions: list[Condition],
+    outputs: list[str | Path] | None = None,
+    batch_size: int = 1,
+    loaded: tuple[Any, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Run lm-eval once per condition on one loaded model; write each result if `outputs` is given."""
+    import lm_eval
+    from lm_eval.tasks import TaskManager
+
+    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.lm_eval_tasks import find_task
+    from neuronllm.prefix_cache import PrefixCache
+
+    task = find_task(settings.task, settings.answer_format)
+    if outputs is not None and len(outputs) != len(conditions):
+        raise ValueError("one output path per condition")
+    model, tokenizer = loaded or load_model(model_spec)
+    prefix_cache = PrefixCache(model, model_fingerprint(model_spec), settings.prefix_cache)
+    task_manager = TaskManager(metadata=settings.metadata())
+    logging.getLogger("lm_eval").setLevel(logging.WARNING)
+    results = []
+    for index, condition in enumerate(conditions):
+        lm = NeuronLLM(
+            pretrained=model,
+            tokenizer=tokenizer,
+            spec=model_spec,
+            neurons=condition.neurons,
+            op=condition.op,
+            part=condition.part,
+            scope=condition.scope,
+            prefix_cache=prefix_cache,
+            batch_size=batch_size,
+        )
+        out = lm_eval.simple_evaluate(
+            model=lm, tasks=[task.lm_eval_name], task_manager=task_manager, log_samples=True, verbosity="WARNING"
+        )
+        if out is None or task.lm_eval_name not in out.get("samples", {}):
+            raise UserError(f"lm-eval returned no results for {task.lm_eval_name}")
+        predictions = _predictions(out["samples"][task.lm_eval_name])
+        result = {
+            "model": model_spec,
+            "task": task.name,
+            "lm_eval_task": task.lm_eval_name,
+            "condition": asdict(condition) | {"label": condition.label},
+            "neuron_set_digest": lm.neuron_set.digest() if lm.neuron_set else None,
+            "settings": asdict(settings),
+            "acc": accuracy([p["correct"] for p in predictions]),
+            "comprehension": comprehension((p["instance_id"], p["correct"]) for p in predictions),
+            "lm_eval_metrics": {k: v for k, v in out["results"][task.lm_eval_name].items() if isinstance(v, (int, float))},
+            "n_proxies": len(predictions),
+            "n_instances": len({p["instance_id"] for p in predictions}),
+            "predictions": predictions,
+            "versions": {"neuronllm": __version__, "lm_eval": lm_eval.__version__ if hasattr(lm_eval, "__version__") else "?"},
+        }
+        if outputs is not None:
+            write_json(outputs[index], result)
+        results.append(result)
+    return results

@@ -1,0 +1,113 @@
+"""identify(model, task, method, budget) -> NeuronSet: the one entry point of every method.
+
+Cheap checks (method, task, budget against the model's config, identification data) run before the
+model is loaded, so an impossible request fails in a second with one line. The expensive part,
+attribution, can be computed once and passed in (`attributions=`), which the pipeline does to share
+it between methods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from neuronllm import __version__
+from neuronllm.attribution import Attributions, compute_attributions
+from neuronllm.errors import UserError
+from neuronllm.lm_eval_tasks import find_task, load_proxies
+from neuronllm.methods import get_method
+from neuronllm.models import load_model, model_fingerprint, neuron_counts, resolve_model_path
+from neuronllm.neurons import Neuron, NeuronSet
+
+
+@dataclass(frozen=True)
+class IdentifySettings:
+    task: str
+    answer_format: str = "text"
+    seed: int = 0
+    instances: int | None = None  # identification instances (each gives 3 proxies)
+    steps: int = 20  # m of the Riemann sum
+    layer_batch: int = 6  # layers per batched IG pass: bounds memory
+    z: int = 1000  # CNI: per-instance top-z (eq. 5)
+    data_files: Any = None
+    engine: str = "cached"
+
+
+def config_neuron_total(model_spec: str) -> int | None:
+    """Neuron count from the model's config alone (no weights), when the config names its FFN width."""
+    try:
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(resolve_model_path(model_spec))
+    except Exception:
+        return None  # unknown until loaded; load_model reports a bad spec itself
+    layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layer", None)
+    width = getattr(config, "intermediate_size", None) or getattr(config, "n_inner", None)
+    if width is None and getattr(config, "model_type", "") == "gpt2":
+        width = 4 * config.n_embd  # GPT-2's n_inner=None means 4·n_embd
+    return int(layers * width) if layers and width else None
+
+
+def check_budget(budget: int, total: int | None) -> None:
+    if budget <= 0:
+        raise UserError(f"budget must be positive, got {budget}")
+    if total is not None and budget > total:
+        raise UserError(f"budget {budget} is larger than the model's {total} neurons")
+
+
+def required_kinds(methods: list[str]) -> list[str]:
+    kinds: list[str] = []
+    for name in methods:
+        for kind in get_method(name).needs:
+            if kind not in kinds:
+                kinds.append(kind)
+    return kinds
+
+
+def attribute(model_spec: str, settings: IdentifySettings, kinds: list[str], loaded=None, progress: bool = True) -> Attributions:
+    """The per-proxy scores `kinds` on the task's identification proxies."""
+    task = find_task(settings.task, settings.answer_format)
+    _, proxies = load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+    model, tokenizer = loaded or load_model(model_spec)
+    result = compute_attributions(model, tokenizer, proxies, kinds, settings.steps, settings.layer_batch, settings.engine, progress)
+    result.provenance.update({"model": model_fingerprint(model_spec), "settings": asdict(settings)})
+    return result
+
+
+def identify(
+    model_spec: str,
+    method: str,
+    budget: int,
+    settings: IdentifySettings,
+    attributions: Attributions | None = None,
+    loaded=None,
+    progress: bool = True,
+) -> NeuronSet:
+    chosen = get_method(method)
+    task = find_task(settings.task, settings.answer_format)
+    if attributions is None:
+        check_budget(budget, config_neuron_total(model_spec))
+        load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+    if attributions is None and chosen.needs:
+        attributions = attribute(model_spec, settings, list(chosen.needs), loaded, progress)
+    if attributions is not None:
+        counts = attributions.neuron_counts
+    else:  # RANDOM needs only the model's shape
+        model, _ = loaded or load_model(model_spec)
+        counts = neuron_counts(model)
+    check_budget(budget, sum(counts))
+    good, bad = chosen.select(attributions, budget, seed=settings.seed, z=settings.z, neuron_counts=counts)
+    provenance = {
+        "model": model_fingerprint(model_spec),
+        "task": task.name,
+        "method": method,
+        "budget": budget,
+        "seed": settings.seed,
+        "config": asdict(settings),
+        "package_version": __version__,
+        "attribution": attributions.provenance if attributions is not None else None,
+    }
+    return NeuronSet(
+        [Neuron(l, i, s) for l, i, s in good], [Neuron(l, i, s) for l, i, s in bad], counts, provenance
+    )
