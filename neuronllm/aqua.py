@@ -119,7 +119,7 @@ def _option_view(options: Sequence[str]) -> list[dict[str, str]]:
 
 def pick_examples(instance: Instance, task: TaskData, seed: int) -> list[Instance]:
     """N_PROXIES different one-shot examples from the identification split, never the instance itself."""
-    pool = [e for e in task.identify if e.source != instance.source]
+    pool = [e for e in (task.examples or task.identify) if e.source != instance.source]
     if len(pool) < N_PROXIES:
         raise UserError(f"task {task.name}: needs at least {N_PROXIES + 1} identification instances for one-shot examples")
     rng = random.Random(stable_seed(seed, task.name, instance.instance_id, instance.source, "examples"))

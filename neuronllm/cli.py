@@ -72,10 +72,10 @@ def cmd_attribute(args) -> None:
     print(f"{args.out}: {', '.join(kinds)} for {len(result.instance_ids)} proxies")
 
 
-def cmd_evaluate(args) -> None:
-    from neuronllm.evaluate import Condition, EvalSettings, evaluate
+def _eval_settings(args):
+    from neuronllm.evaluate import EvalSettings
 
-    settings = EvalSettings(
+    return EvalSettings(
         task=args.task,
         answer_format=args.answer_format,
         seed=args.seed,
@@ -84,9 +84,32 @@ def cmd_evaluate(args) -> None:
         data_files=_data_files(args.data_files),
         prefix_cache=args.prefix_cache,
     )
+
+
+def _report(path, result) -> None:
+    label = result["condition"]["label"]
+    print(f"{path}: {label} acc={result['acc']:.4f} comprehension={result['comprehension']:.4f} ({result['n_instances']} instances)")
+
+
+def cmd_evaluate(args) -> None:
+    from neuronllm.evaluate import Condition, evaluate
+
     condition = Condition(args.neurons, args.op, args.part, args.scope)
-    result = evaluate(args.model, settings, [condition], [args.out])[0]
-    print(f"{args.out}: {condition.label} acc={result['acc']:.4f} comprehension={result['comprehension']:.4f} ({result['n_instances']} instances)")
+    _report(args.out, evaluate(args.model, _eval_settings(args), [condition], [args.out])[0])
+
+
+def cmd_evaluate_many(args) -> None:
+    """Several conditions of one neuron set in one process (one model load), e.g. degrade-both enhance-both."""
+    from neuronllm.evaluate import Condition, evaluate
+
+    if len(args.conditions) != len(args.outs):
+        raise UserError(f"{len(args.conditions)} conditions but {len(args.outs)} output paths")
+    conditions = []
+    for text in args.conditions:
+        op, _, part = text.partition("-")
+        conditions.append(Condition(args.neurons, op, part or "both", args.scope))
+    for path, result in zip(args.outs, evaluate(args.model, _eval_settings(args), conditions, args.outs)):
+        _report(path, result)
 
 
 def cmd_common(args) -> None:
@@ -147,6 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix-cache", help="directory to share prompt-prefix KV caches between runs")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("evaluate-many", help="several OP-PART conditions of one neuron set, one model load")
+    _common_options(p)
+    p.add_argument("--eval-instances", type=int, default=None)
+    p.add_argument("--neurons", required=True)
+    p.add_argument("--conditions", nargs="+", required=True, help="e.g. degrade-both enhance-both")
+    p.add_argument("--scope", default="answer", choices=["answer", "all"])
+    p.add_argument("--prefix-cache", help="directory to share prompt-prefix KV caches between runs")
+    p.add_argument("--outs", nargs="+", required=True)
+    p.set_defaults(func=cmd_evaluate_many)
 
     p = sub.add_parser("common", help="common ability neurons of several tasks' sets")
     p.add_argument("--sets", nargs="+", required=True)

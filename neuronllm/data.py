@@ -41,8 +41,9 @@ class TaskData:
     """Both splits of a task plus the label distribution distractors are drawn from."""
 
     name: str
-    identify: list[Instance]
+    identify: list[Instance]  # the instances identification attributes (limited by `instances`)
     evaluate: list[Instance]
+    examples: list[Instance] = field(default_factory=list)  # the whole identification split: one-shot pool
     label_counts: Counter = field(default_factory=Counter)  # label -> frequency in the identify split
     labels: tuple[str, ...] = ()  # the task's label set (display names); empty for tasks with own options
 
@@ -235,8 +236,9 @@ def load_task_data(
             raise UserError(f"task {spec['name']}: no shipped data for this task")
     identify_rows, identify_source = load_split_rows(spec, "identify", data_files, base)
     evaluate_rows, evaluate_source = load_split_rows(spec, "evaluate", data_files, base)
-    identify = instances_from_rows(spec, identify_rows, identify_source, seed, identify_limit)
-    seen = {(tuple(sorted(i.fields.items())), i.answer) for i in identify}
+    examples = instances_from_rows(spec, identify_rows, identify_source, seed, None)
+    identify = examples[:identify_limit]
+    seen = {(tuple(sorted(i.fields.items())), i.answer) for i in examples}
     evaluate = [
         i
         for i in instances_from_rows(spec, evaluate_rows, evaluate_source, seed, None)
@@ -244,7 +246,7 @@ def load_task_data(
     ][:evaluate_limit]
     if not evaluate:
         raise UserError(f"{evaluate_source}: no evaluation instances left")
-    return TaskData(spec["name"], identify, evaluate, label_frequencies(spec, identify_rows), task_labels(spec))
+    return TaskData(spec["name"], identify, evaluate, examples, label_frequencies(spec, identify_rows), task_labels(spec))
 
 
 def task_labels(spec: Mapping[str, Any]) -> tuple[str, ...]:

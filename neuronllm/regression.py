@@ -1,0 +1,90 @@
+"""CI regression of the reported numbers: run config/ci.yaml end to end, compare with the reference.
+
+    python -m neuronllm.regression run      # fails, with a readable diff, when a number moved
+    python -m neuronllm.regression update   # re-run and rewrite results/reference/ci.json
+
+Compared: per (task, method, budget) the original and every condition's accuracy and comprehension.
+Tolerance: ABS_TOLERANCE in absolute fraction, below one flipped proxy answer (1/36 with the CI
+config), so float noise passes and any changed prediction fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from neuronllm.atomic import write_json
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = "config/ci.yaml"
+RESULTS = "results/ci"
+REFERENCE = ROOT / "results" / "reference" / "ci.json"
+TARGETS = ["table1", "ablation", "table7"]
+ABS_TOLERANCE = 0.01
+
+
+def run_pipeline(results_dir: str = RESULTS) -> None:
+    command = [
+        sys.executable, "-m", "snakemake", *[f"{results_dir}/{t}.md" for t in TARGETS],
+        "--snakefile", str(ROOT / "Snakefile"), "--directory", str(ROOT), "--cores", "all",
+        "--configfile", CONFIG, "--config", f"results_dir={results_dir}", "--quiet", "rules",
+    ]
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    subprocess.run(command, check=True, cwd=ROOT, env=env)
+
+
+def collect(results_dir: str = RESULTS) -> dict[str, dict[str, float]]:
+    """{'task/method/kK/condition': {'acc': .., 'comprehension': ..}} from every metrics file."""
+    numbers: dict[str, dict[str, float]] = {}
+    for path in sorted((ROOT / results_dir).rglob("metrics*.json")):
+        metrics = json.loads(path.read_text())
+        prefix = f"{metrics['task']}/{metrics['method']}/k{metrics['budget']}"
+        numbers[f"{prefix}/original"] = dict(metrics["original"])
+        for name, scores in metrics["conditions"].items():
+            numbers[f"{prefix}/{name}"] = {"acc": scores["acc"], "comprehension": scores["comprehension"]}
+    return numbers
+
+
+def compare(reference: dict, current: dict, tolerance: float = ABS_TOLERANCE) -> list[str]:
+    """Readable differences; empty when everything is within tolerance."""
+    problems = []
+    for key in sorted(set(reference) | set(current)):
+        if key not in current:
+            problems.append(f"missing now:      {key}")
+        elif key not in reference:
+            problems.append(f"not in reference: {key}")
+        else:
+            for metric in ("acc", "comprehension"):
+                old, new = reference[key][metric], current[key][metric]
+                if abs(old - new) > tolerance:
+                    problems.append(f"{key:<40} {metric:<13} reference {old:.4f}  now {new:.4f}  ({new - old:+.4f})")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in ("run", "update"):
+        print("usage: python -m neuronllm.regression run|update", file=sys.stderr)
+        return 2
+    run_pipeline()
+    current = collect()
+    if argv[0] == "update":
+        write_json(REFERENCE, {"config": CONFIG, "tolerance": ABS_TOLERANCE, "numbers": current})
+        print(f"wrote {REFERENCE.relative_to(ROOT)} ({len(current)} entries)")
+        return 0
+    reference = json.loads(REFERENCE.read_text())
+    problems = compare(reference["numbers"], current, reference.get("tolerance", ABS_TOLERANCE))
+    if problems:
+        print(f"regression: {len(problems)} number(s) moved beyond ±{ABS_TOLERANCE} against {REFERENCE.relative_to(ROOT)}:")
+        print("\n".join("  " + p for p in problems))
+        print("If the change is intended, run `make update-reference` and commit results/reference/ci.json.")
+        return 1
+    print(f"regression: {len(current)} entries match {REFERENCE.relative_to(ROOT)} within ±{ABS_TOLERANCE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
