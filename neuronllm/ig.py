@@ -15,22 +15,30 @@ F is computed in float32 from option scores. An option is a list of alternative 
     gold_prob:     F = exp(score(gold))                                (KN, QRNCA: whole-vocabulary probability)
     gold_logprob:  F = score(gold)                                     (TN's task loss is −F)
 
-Two engines compute exactly the same numbers:
-- `naive`: per layer and step, one full forward (prompt + continuation, one row per alternative) and
-  backward. The reference.
-- `cached`: attention is causal and both the patch and every scored token sit at or after T-1, so the
-  prompt prefix [0, T-1) is identical for every (layer, step): run it ONCE into a KV cache, then run
-  only the short suffix [last prompt token] + continuation for all (layer in a chunk) × (step k) ×
-  (continuation row) in one batch against that cache, and back-propagate once per chunk. Each
-  (layer, step) has its own leaf w = α_k·n̂_l; a row's leaf replaces the answer-position input of its
-  own layer only. Parameters are frozen meanwhile (restored after).
-  Not done (left as a possible speed-up): skipping the layers below the chunk's lowest layer, whose
-  output is the same for every row. Doing it needs the hidden state to re-enter the decoder stack at
-  layer l, i.e. calling decoder layers with model-specific arguments; see benchmarks/README.md.
+Two engines compute the same numbers (to float rounding; tests/test_ig.py checks < 1e-4 relative):
+- `naive`, the reference: for every layer and every k, one forward over the full prompt followed by
+  each continuation (one row per distinct continuation input) and one backward.
+- `cached`: attention is causal and the patch and every scored token sit at or after T-1, so the
+  prompt prefix [0, T-1) is the same for every (layer, step). It is run ONCE into a KV cache. Each
+  (layer, step) group then only needs the continuation trie: the last prompt token plus the option
+  tokens, shared beginnings once (letter options: the single answer token). Many groups are packed
+  end to end into one sequence of batch 1 on top of the cache; a 4D attention mask lets every token
+  see the prefix and its own ancestors only, and position_ids give it the position it would have
+  after the prompt, so each group computes exactly what the naive row computes. Per chunk of
+  `layer_batch` layers, each layer has one leaf [m+1, d_ff] (row k = α_k·n̂_l) whose row k replaces
+  the answer-position input of that layer in group (layer, k) only; F is summed over the chunk's
+  groups and back-propagated once per pass of at most `pass_tokens` tokens. Parameters are frozen
+  (requires_grad restored after). Models the packed pass cannot serve exactly (no DynamicCache,
+  attention other than eager/sdpa, a sliding window shorter than the prompt) get the same batching
+  with full prompt rows instead (`_FullRowLayout`): slower, same numbers.
+  Not done: skipping the layers below a chunk's lowest layer, whose output is the same in every
+  group. It needs the hidden state to re-enter the decoder stack mid-way, i.e. calling decoder layers
+  with model-specific arguments (masks, rotary embeddings), which this package avoids.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,7 +58,7 @@ OBJECTIVES = ("contrastive", "gold_prob", "gold_logprob")
 ENGINES = ("cached", "naive")
 ANSWER_FORMATS = ("letter", "text")
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-PASS_TOKENS = 1024  # cached engine: tokens per batched pass (memory, and the packed mask's N² attention)
+PASS_TOKENS = 512  # cached engine: tokens per batched pass (memory, and the packed mask's N² attention)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -226,8 +234,14 @@ def answer_activations(model: nn.Module, prompt_ids: Sequence[int]) -> torch.Ten
 
     ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=_input_device(model))
     with torch.no_grad(), _pre_hooks(projections, [capture(i) for i in range(len(projections))]):
-        model(input_ids=ids, use_cache=False)
+        model(input_ids=ids, use_cache=False, **_last_logits_only(model))
     return torch.stack(captured)  # type: ignore[arg-type]
+
+
+def _last_logits_only(model: nn.Module) -> dict:
+    """`logits_to_keep=1` where the model's forward takes it: skips the vocabulary projection of
+    positions whose logits are never read (a 300-token prompt's 300 × vocab matmul)."""
+    return {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
 
 
 def _progress(enabled: bool, total: int, desc: str):
@@ -317,48 +331,68 @@ def _naive(
 
 
 @dataclass
-class _RowPlan:
-    """The continuation rows one (layer, step) group scores, and where each scored token is read.
+class _Continuations:
+    """What one (layer, step) group scores: every alternative's tokens, as a trie on the answer position.
 
-    A row is [last prompt token] + a[:-1] for an alternative a (the last token of a is only a target).
-    A row that is a prefix of another row is merged into it (causal attention: the longer row gives
-    the same logits at the shared positions), so letter options, all single tokens, need ONE row.
-    Term t scores token `token[t]` of alternative `alt[t]`, predicted at position `pos[t]` of row `row[t]`
-    (position 0 = the answer position).
+    Node 0 is the last prompt token (the answer position); every other node is one token appended to
+    its parent. Alternative a is read along the path root, a_0, ..., a_{n-2}: log p(a_j | prompt, a_<j)
+    comes from the logits at the node of a_<j (the root for j = 0). Beginnings shared by alternatives
+    are computed once, so letter options (all single tokens) need the root alone.
+    Term t: token `token[t]` of alternative `alt[t]`, predicted at node `node[t]`.
     """
 
-    rows: list[list[int]]  # U rows, each starting with the last prompt token
+    tokens: list[int]  # [n_nodes]; tokens[0] is the last prompt token
+    parents: list[int]  # [n_nodes]; -1 for the root, otherwise an earlier node
     alt: torch.Tensor  # [n_terms]
-    row: torch.Tensor  # [n_terms]
-    pos: torch.Tensor  # [n_terms]
+    node: torch.Tensor  # [n_terms]
     token: torch.Tensor  # [n_terms]
     alt_option: list[int]  # [n_alternatives] option of each alternative
 
     @classmethod
-    def build(cls, proxy: ProxyTokens) -> "_RowPlan":
-        alternatives = proxy.alternatives()
-        inputs = sorted({tuple(tokens[:-1]) for _, tokens in alternatives}, key=len, reverse=True)
-        kept: list[tuple[int, ...]] = []
-        for candidate in inputs:
-            if not any(row[: len(candidate)] == candidate for row in kept):
-                kept.append(candidate)
-        alt, row_of, pos, token = [], [], [], []
-        for a, (_, tokens) in enumerate(alternatives):
-            u = next(u for u, row in enumerate(kept) if row[: len(tokens) - 1] == tuple(tokens[:-1]))
-            for j, target in enumerate(tokens):
+    def build(cls, proxy: ProxyTokens) -> "_Continuations":
+        node_of: dict[tuple[int, ...], int] = {(): 0}
+        tokens, parents = [proxy.prompt_ids[-1]], [-1]
+        alt, node, token = [], [], []
+        for a, (_, continuation) in enumerate(proxy.alternatives()):
+            for j, target in enumerate(continuation):
+                before = tuple(continuation[:j])
+                if before not in node_of:  # its parent before[:-1] exists: j grows one token at a time
+                    node_of[before] = len(tokens)
+                    tokens.append(before[-1])
+                    parents.append(node_of[before[:-1]])
                 alt.append(a)
-                row_of.append(u)
-                pos.append(j)
+                node.append(node_of[before])
                 token.append(target)
         as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
-        return cls(
-            rows=[[proxy.prompt_ids[-1], *row] for row in kept],
-            alt=as_long(alt),
-            row=as_long(row_of),
-            pos=as_long(pos),
-            token=as_long(token),
-            alt_option=[o for o, _ in alternatives],
-        )
+        return cls(tokens, parents, as_long(alt), as_long(node), as_long(token), [o for o, _ in proxy.alternatives()])
+
+    def depths(self) -> list[int]:
+        depth = [0] * len(self.tokens)
+        for n in range(1, len(self.tokens)):
+            depth[n] = depth[self.parents[n]] + 1
+        return depth
+
+    def ancestry(self) -> torch.Tensor:
+        """[n_nodes, n_nodes] bool: node j is node i or one of its ancestors (what i may attend to)."""
+        allowed = torch.eye(len(self.tokens), dtype=torch.bool)
+        for n in range(1, len(self.tokens)):
+            allowed[n] |= allowed[self.parents[n]]
+        return allowed
+
+    def paths(self) -> tuple[list[list[int]], list[tuple[int, int]]]:
+        """Root-to-leaf token rows, and for every node one (row, position) where it sits."""
+        has_child = set(self.parents)
+        rows, where = [], [(-1, -1)] * len(self.tokens)
+        for leaf in (n for n in range(len(self.tokens)) if n not in has_child):
+            path = [leaf]
+            while self.parents[path[-1]] != -1:
+                path.append(self.parents[path[-1]])
+            path.reverse()
+            for position, n in enumerate(path):
+                if where[n] == (-1, -1):
+                    where[n] = (len(rows), position)
+            rows.append([self.tokens[n] for n in path])
+        return rows, where
 
     def objective(self, logits: torch.Tensor, columns: torch.Tensor, proxy: ProxyTokens, objective: str) -> torch.Tensor:
         """F per group: logits [G, C, vocab], term t read at column columns[t] of its group -> [G] float32."""
@@ -402,7 +436,7 @@ def prefix_key_values(
         return None
     ids = torch.tensor([list(prefix_ids)], dtype=torch.long, device=_input_device(model))
     with torch.no_grad():
-        cache = _model_cache(model(input_ids=ids, use_cache=True))
+        cache = _model_cache(model(input_ids=ids, use_cache=True, **_last_logits_only(model)))
     if not isinstance(cache, DynamicCache):
         return None
     key_values = []
@@ -420,36 +454,31 @@ def prefix_key_values(
 
 
 class _PackedLayout:
-    """`groups` copies of the plan's U rows laid end to end in ONE sequence after the cached prefix.
+    """`groups` copies of the continuation trie laid end to end in ONE sequence after the cached prefix.
 
-    No padding. A token sees the whole prefix and the earlier tokens of its own row, nothing else:
-    the additive 4D mask makes every row attend exactly as if it were appended to the prompt alone,
-    at the positions (position_ids) it would have there. So all rows share one prefix cache of batch 1
-    and nothing of size rows × prefix is ever materialised. Attention over the packed tokens costs
-    N·(P + N) instead of N·P, which is why a pass is limited to `pass_tokens` tokens.
+    No padding. A token sees the whole prefix and its own ancestors in its own group's trie, nothing
+    else: the additive 4D mask makes every path attend exactly as if it were appended to the prompt
+    alone, at the positions (position_ids) it would have there. So all groups share one prefix cache
+    of batch 1 and nothing of size rows × prefix is ever materialised. Attention over the packed tokens
+    costs N·(P + N) instead of N·P, which is why a pass is limited to `pass_tokens` tokens.
     """
 
-    def __init__(self, plan: _RowPlan, groups: int, key_values: list, dtype: torch.dtype, device: torch.device):
+    def __init__(self, trie: _Continuations, groups: int, key_values: list, dtype: torch.dtype, device: torch.device):
         prefix_length = key_values[0][0].shape[-2]
-        lengths = [len(row) for row in plan.rows]
         self.key_values = key_values
-        self.width = sum(lengths)  # columns per group
-        starts = torch.tensor([0, *lengths[:-1]]).cumsum(0)  # [U] first column of each row in a group
-        self.row_starts = torch.arange(groups)[:, None] * self.width + starts[None, :]  # [groups, U]
-        self.term_columns = starts[plan.row] + plan.pos  # [n_terms]
-        position = torch.cat([torch.arange(n) for n in lengths]).repeat(groups)  # [N] position within its row
-        row = torch.cat([torch.full((n,), u) for u, n in enumerate(lengths)])
-        segment = (torch.arange(groups)[:, None] * len(lengths) + row[None, :]).reshape(-1)  # [N] one id per row
-        allowed = (segment[:, None] == segment[None, :]) & (position[None, :] <= position[:, None])  # [N, N]
-        allowed = torch.cat([torch.ones(len(segment), prefix_length, dtype=torch.bool), allowed], dim=1)
+        self.width = len(trie.tokens)  # columns per group; column 0 of a group is its answer position
+        self.answers_per_group = 1
+        self.term_columns = trie.node
+        within = torch.kron(torch.eye(groups, dtype=torch.long), trie.ancestry().long()).bool()  # [N, N]
+        allowed = torch.cat([torch.ones(len(within), prefix_length, dtype=torch.bool), within], dim=1)
         mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)
         self.mask = mask[None, None].to(device)  # [1, 1, N, P + N]
-        self.input_ids = torch.tensor([t for r in plan.rows for t in r]).repeat(groups)[None].to(device)  # [1, N]
-        self.position_ids = (position + prefix_length)[None].to(device)  # [1, N]
+        self.input_ids = torch.tensor(trie.tokens).repeat(groups)[None].to(device)  # [1, N]
+        self.position_ids = (torch.tensor(trie.depths()) + prefix_length).repeat(groups)[None].to(device)  # [1, N]
 
     def answer_index(self, local_groups: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(batch, position) of the answer position of every row of these groups, group-major: [len·U] each."""
-        columns = self.row_starts[local_groups].reshape(-1)
+        """(batch, position) of the answer position of these groups: [len(local_groups)] each."""
+        columns = local_groups * self.width
         return torch.zeros_like(columns), columns
 
     def logits(self, model: nn.Module) -> torch.Tensor:
@@ -468,16 +497,19 @@ class _PackedLayout:
 
 
 class _FullRowLayout:
-    """Fallback for models the packed pass cannot serve: every row is the whole prompt + continuation
-    row, right-padded (causal attention: real tokens never see later pads, so no mask is needed).
-    Batch row = group·U + u."""
+    """Fallback for models the packed pass cannot serve: one row per root-to-leaf path of the trie,
+    each the whole prompt + path, right-padded (causal attention: real tokens never see later pads,
+    so no mask is needed). Batch row = group·U + u; every row's answer position is replaced."""
 
-    def __init__(self, plan: _RowPlan, groups: int, proxy: ProxyTokens, device: torch.device):
-        ids, _ = _pad_rows([proxy.prompt_ids[:-1] + row for row in plan.rows])  # [U, S]
+    def __init__(self, trie: _Continuations, groups: int, proxy: ProxyTokens, device: torch.device):
+        paths, where = trie.paths()
+        ids, _ = _pad_rows([proxy.prompt_ids[:-1] + path for path in paths])  # [U, S]
         self.n_rows, self.width = ids.shape
         self.answer = proxy.answer_position
+        self.answers_per_group = self.n_rows
         self.input_ids = ids.repeat(groups, 1).to(device)  # [groups·U, S]
-        self.term_columns = plan.row * self.width + self.answer + plan.pos  # in a group's flattened [U·S]
+        column_of_node = torch.tensor([row * self.width + self.answer + position for row, position in where])
+        self.term_columns = column_of_node[trie.node]  # in a group's flattened [U·S]
 
     def answer_index(self, local_groups: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         batch = (local_groups[:, None] * self.n_rows + torch.arange(self.n_rows)[None, :]).reshape(-1)
@@ -509,12 +541,12 @@ def _cached(
     """
     projections = ffn_output_projections(model)
     device = _input_device(model)
-    plan = _RowPlan.build(proxy)
+    trie = _Continuations.build(proxy)
     prefix = proxy.prompt_ids[:-1]
-    key_values = prefix_key_values(model, prefix, max(len(row) for row in plan.rows))
+    key_values = prefix_key_values(model, prefix, max(trie.depths()) + 1)
     dtype = next(model.parameters()).dtype
     if key_values is not None:
-        make_layout = lambda groups: _PackedLayout(plan, groups, key_values, dtype, device)  # noqa: E731
+        make_layout = lambda groups: _PackedLayout(trie, groups, key_values, dtype, device)  # noqa: E731
         # n̂: the unmodified answer-position neurons, from the last prompt token alone on the cache.
         captured: dict[int, torch.Tensor] = {}
 
@@ -524,12 +556,12 @@ def _cached(
 
             return hook
 
-        last_token = _RowPlan([plan.rows[0][:1]], *[torch.zeros(0, dtype=torch.long)] * 4, alt_option=[])
+        last_token = _Continuations([trie.tokens[0]], [-1], *[torch.zeros(0, dtype=torch.long)] * 3, alt_option=[])
         with torch.no_grad(), _pre_hooks([projections[j] for j in layers], [capture(j) for j in layers]):
             _PackedLayout(last_token, 1, key_values, dtype, device).logits(model)
         n_hat = torch.stack([captured[j] for j in layers])  # [len(layers), d_ff]
     else:
-        make_layout = lambda groups: _FullRowLayout(plan, groups, proxy, device)  # noqa: E731
+        make_layout = lambda groups: _FullRowLayout(trie, groups, proxy, device)  # noqa: E731
         n_hat = answer_activations(model, proxy.prompt_ids)[layers]
     group_tokens = make_layout(1).input_ids.numel()
     groups_per_pass = max(1, pass_tokens // group_tokens)
@@ -559,7 +591,7 @@ def _cached(
                     continue  # this layer has no group in this pass
                 groups = torch.arange(low, high)
                 batch_index, position_index = layout.answer_index(groups - first)
-                values = leaves[slot][groups - slot * (steps + 1)].repeat_interleave(len(plan.rows), dim=0)
+                values = leaves[slot][groups - slot * (steps + 1)].repeat_interleave(layout.answers_per_group, dim=0)
                 index = (batch_index.to(values.device), position_index.to(values.device))
 
                 def replace(module: nn.Module, args: tuple, index: tuple = index, values: torch.Tensor = values):
@@ -569,7 +601,7 @@ def _cached(
                 modules.append(projections[layer])
                 hooks.append(replace)
             with _pre_hooks(modules, hooks), torch.enable_grad():
-                f_pass = plan.objective(layout.logits(model), layout.term_columns, proxy, objective)  # [groups]
+                f_pass = trie.objective(layout.logits(model), layout.term_columns, proxy, objective)  # [groups]
                 on_path = (torch.arange(first, last) % (steps + 1)) != 0  # k >= 1
                 if on_path.any():
                     f_pass[on_path.to(f_pass.device)].sum().backward()
