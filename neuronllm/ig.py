@@ -394,7 +394,9 @@ class _Continuations:
             rows.append([self.tokens[n] for n in path])
         return rows, where
 
-    def objective(self, logits: torch.Tensor, columns: torch.Tensor, proxy: ProxyTokens, objective: str) -> torch.Tensor:
+    def objective(
+        self, logits: torch.Tensor, columns: torch.Tensor, proxy: ProxyTokens, objective: str
+    ) -> torch.Tensor:
         """F per group: logits [G, C, vocab], term t read at column columns[t] of its group -> [G] float32."""
         device = logits.device
         needed, inverse = torch.unique(columns.to(device), return_inverse=True)

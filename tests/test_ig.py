@@ -143,11 +143,22 @@ def test_completeness(arch, answer_format):
     assert checked >= 2
 
 
+def test_continuations_share_their_beginnings():
+    """The trie behind the cached pass: the answer token, then each distinct beginning once."""
+    text = ig._Continuations.build(random_proxies()["text"])
+    # root; 11; 11 12; 30; 20; 20 21; 20 21 22  (14 and the last token of every option are targets only)
+    assert len(text.tokens) == 7 and text.parents[0] == -1
+    assert sorted(text.depths()) == [0, 1, 1, 1, 2, 2, 3]
+    assert len(ig._Continuations.build(random_proxies()["letter"]).tokens) == 1
+
+
 @pytest.mark.parametrize("layer_batch", [1, 2, 5])
 def test_layer_subsets_and_chunking_do_not_change_the_numbers(models, layer_batch):
     model, proxy = models["qwen2"], random_proxies()["text"]
     everything = integrated_gradients(model, proxy, "contrastive", steps=STEPS, layer_batch=3)
-    subset = integrated_gradients(model, proxy, "contrastive", steps=STEPS, layers=[2, 0], layer_batch=layer_batch)
+    subset = integrated_gradients(
+        model, proxy, "contrastive", steps=STEPS, layers=[2, 0], layer_batch=layer_batch, pass_tokens=16, progress=True
+    )
     assert subset.layers == [2, 0]
     assert relative_error(subset.attributions, everything.attributions[[2, 0]]) < 1e-5
 

@@ -1,0 +1,74 @@
+"""identify -> NeuronSet for every method, deterministic files, errors before the model loads, and
+`neuronllm evaluate` output, on a tiny local model directory (seconds, offline)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from neuronllm.errors import UserError
+from neuronllm.identify import IdentifySettings, attribute, identify, required_kinds
+from neuronllm.methods import METHOD_NAMES
+from neuronllm.neurons import NeuronSet
+
+SETTINGS = dict(answer_format="text", seed=0, instances=4, steps=2, layer_batch=3, z=20, data_files="shipped")
+
+
+@pytest.mark.parametrize("task", ["ner", "chunking", "sentiment", "commonsense"])
+def test_every_method_produces_a_valid_set_for_every_task(tiny_local_model, task):
+    settings = IdentifySettings(task=task, **SETTINGS)
+    shared = attribute(tiny_local_model, settings, required_kinds(list(METHOD_NAMES)), progress=False)
+    assert shared.scores["contrastive"].shape == (12, 3, 48)  # 4 instances x 3 proxies, 3 layers x 48
+    for method in METHOD_NAMES:
+        neuron_set = identify(tiny_local_model, method, 10, settings, attributions=shared)
+        neuron_set.validate([48] * 3)
+        assert neuron_set.provenance["method"] == method and neuron_set.provenance["task"] == task
+        assert len(neuron_set.good) <= 10 and len(neuron_set.bad) <= 10
+        if method in ("tn", "act", "random"):
+            assert len(neuron_set.good) == 10
+        if method == "cni":  # ambiguous neurons (good for one instance, bad for another) are dropped
+            assert neuron_set.good and neuron_set.bad
+            assert all(n.score > 0 for n in neuron_set.good) and all(n.score < 0 for n in neuron_set.bad)
+
+
+def test_same_seed_gives_byte_identical_neuron_file(tiny_local_model, tmp_path):
+    paths = []
+    for run in range(2):
+        path = tmp_path / f"run{run}.json"
+        identify(tiny_local_model, "cni", 15, IdentifySettings(task="sentiment", **SETTINGS)).save(path)
+        paths.append(path)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    other = tmp_path / "seed1.json"
+    identify(tiny_local_model, "cni", 15, IdentifySettings(task="sentiment", **(SETTINGS | {"seed": 1}))).save(other)
+    assert other.read_bytes() != paths[0].read_bytes()
+
+
+def test_task_without_identification_data_fails_before_loading(tmp_path, monkeypatch):
+    empty = tmp_path / "train.jsonl"
+    empty.write_text("")
+    test = tmp_path / "test.jsonl"
+    test.write_text(json.dumps({"id": "0", "tokens": ["Ann", "."], "ner_tags": [7, 0]}) + "\n")
+    monkeypatch.setattr("neuronllm.identify.load_model", lambda *a, **k: pytest.fail("model loaded"))
+    settings = IdentifySettings(task="ner", **(SETTINGS | {"data_files": {"train": str(empty), "test": str(test)}}))
+    with pytest.raises(UserError, match="train.jsonl"):
+        identify("embedded", "cni", 10, settings)
+
+
+def test_evaluate_command_writes_predictions(tiny_local_model, tmp_path):
+    out = tmp_path / "eval.json"
+    neurons = tmp_path / "set.json"
+    identify(tiny_local_model, "tn", 5, IdentifySettings(task="commonsense", **SETTINGS)).save(neurons)
+    result = subprocess.run(
+        [sys.executable, "-m", "neuronllm.cli", "evaluate", "--model", tiny_local_model, "--task", "commonsense",
+         "--data-files", "shipped", "--instances", "4", "--eval-instances", "5", "--neurons", str(neurons),
+         "--op", "degrade", "--part", "good", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert data["n_instances"] == 5 and data["n_proxies"] == 15
+    assert len(data["predictions"]) == 15 and {"instance_id", "proxy", "gold", "prediction", "correct", "scores"} <= set(data["predictions"][0])
+    assert data["acc"] == sum(p["correct"] for p in data["predictions"]) / 15
+    assert data["condition"]["label"] == "degrade/good"
+    assert abs(data["acc"] - data["lm_eval_metrics"]["acc,none"]) < 1e-9
