@@ -11,7 +11,8 @@ reset (/proc/self/clear_refs), so "peak RSS" is the high-water mark of that run 
 Compared against the first engine listed (the reference, naive by default): wall time, speed-up,
 max |a - b| / max |b|, and the overlap of the top-100 / top-1000 neurons by |IG| over all layers.
 Also reported: the completeness gap median_l |Σ_i IG_i - (F(ŵ) - F(0))| / |F(ŵ) - F(0)|.
-Writes benchmarks/results/ig_speed.json and ig_speed.md.
+Writes benchmarks/results/ig_speed.json and ig_speed.md. The naive engine takes minutes per layer
+sweep on a laptop CPU; --work-dir makes an interrupted benchmark resumable.
 """
 
 from __future__ import annotations
@@ -144,12 +145,17 @@ def worker(args: argparse.Namespace) -> None:
     out = Path(args.worker_dir)
     for p, instance in enumerate(INSTANCES[: args.prompts]):
         for answer_format in args.formats.split(","):
-            proxy = proxy_tokens(tokenizer, aqua_prompt(instance, answer_format), instance["options"], instance["gold"], answer_format)
+            name = f"{p}-{answer_format}-{args.worker}"
+            if (out / f"{name}.json").is_file():
+                continue  # measured by an earlier, interrupted invocation with the same --work-dir
+            prompt = aqua_prompt(instance, answer_format)
+            proxy = proxy_tokens(tokenizer, prompt, instance["options"], instance["gold"], answer_format)
             resettable = peak_rss_reset()
             start = time.perf_counter()
-            result = integrated_gradients(model, proxy, "contrastive", steps=args.steps, layers=layers, engine=args.worker)
+            result = integrated_gradients(
+                model, proxy, "contrastive", steps=args.steps, layers=layers, engine=args.worker
+            )
             seconds = time.perf_counter() - start
-            name = f"{p}-{answer_format}-{args.worker}"
             torch.save(
                 {"attributions": result.attributions, "f_full": result.f_full, "f_zero": result.f_zero},
                 out / f"{name}.pt",
@@ -165,7 +171,8 @@ def worker(args: argparse.Namespace) -> None:
                 "peak_rss_mb": peak_rss_mb() if resettable else None,
                 "threads": torch.get_num_threads(),
             }
-            (out / f"{name}.json").write_text(json.dumps(record))
+            (out / f"{name}.json.tmp").write_text(json.dumps(record))
+            (out / f"{name}.json.tmp").rename(out / f"{name}.json")
             print(json.dumps(record), flush=True)
 
 
@@ -196,6 +203,11 @@ def main() -> None:
     parser.add_argument("--formats", default="letter,text")
     parser.add_argument("--threads", type=int, default=0, help="torch threads per worker (0: torch's default)")
     parser.add_argument("--out", default=str(HERE / "results"), help="folder for ig_speed.json / .md")
+    parser.add_argument(
+        "--work-dir",
+        help="keep each run's attributions here and skip runs already there (resume a long benchmark; "
+        "use the same --steps/--layers/--threads); default: a temporary folder",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -212,14 +224,23 @@ def main() -> None:
     load_before = os.getloadavg()
     runs: dict[tuple[int, str, str], dict] = {}
     saved: dict[tuple[int, str, str], dict] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.work_dir or scratch
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         for engine in engines:
+            wanted = [f"{p}-{f}-{engine}.json" for p in range(args.prompts) for f in args.formats.split(",")]
+            if all((Path(tmp) / name).is_file() for name in wanted):
+                continue
             command = [sys.executable, __file__, "--worker", engine, "--worker-dir", tmp]
             for flag in ("prompts", "steps", "layers", "formats", "threads"):
                 command += [f"--{flag}", str(getattr(args, flag))]
             subprocess.run(command, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
         for path in Path(tmp).glob("*.json"):
             record = json.loads(path.read_text())
+            if record["engine"] not in engines or record["format"] not in args.formats.split(","):
+                continue
+            if record["prompt"] >= args.prompts:
+                continue
             key = (record["prompt"], record["format"], record["engine"])
             runs[key] = record
             saved[key] = torch.load(path.with_suffix(".pt"))

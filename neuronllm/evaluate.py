@@ -83,6 +83,7 @@ def evaluate(
     import lm_eval
     from lm_eval.tasks import TaskManager
 
+    from neuronllm._lm_eval_plugin import tasks_dir
     from neuronllm.lm_eval_model import NeuronLLM
     from neuronllm.lm_eval_tasks import find_task
     from neuronllm.prefix_cache import PrefixCache
@@ -92,7 +93,8 @@ def evaluate(
         raise ValueError("one output path per condition")
     model, tokenizer = loaded or load_model(model_spec)
     prefix_cache = PrefixCache(model, model_fingerprint(model_spec), settings.prefix_cache)
-    task_manager = TaskManager(metadata=settings.metadata())
+    # Only the AQUA tasks: indexing lm-eval's thousands of built-in task files costs ~7 s a job.
+    task_manager = TaskManager(include_path=tasks_dir(), include_defaults=False, metadata=settings.metadata())
     logging.getLogger("lm_eval").setLevel(logging.WARNING)
     results = []
     for index, condition in enumerate(conditions):
