@@ -102,7 +102,7 @@ def sample_distractors(instance: Instance, task: TaskData, rng: random.Random, n
 
 def base_options(instance: Instance, task: TaskData, seed: int) -> list[str]:
     """Gold + distractors in one seeded order; the proxies rotate it."""
-    rng = random.Random(stable_seed(seed, task.name, instance.instance_id, instance.source, "options"))
+    rng = random.Random(stable_seed(seed, task.name, instance.instance_id, instance.key, "options"))
     options = [instance.answer, *sample_distractors(instance, task, rng)]
     rng.shuffle(options)
     return options
@@ -119,10 +119,10 @@ def _option_view(options: Sequence[str]) -> list[dict[str, str]]:
 
 def pick_examples(instance: Instance, task: TaskData, seed: int) -> list[Instance]:
     """N_PROXIES different one-shot examples from the identification split, never the instance itself."""
-    pool = [e for e in (task.examples or task.identify) if e.source != instance.source]
+    pool = [e for e in (task.examples or task.identify) if e.key != instance.key]
     if len(pool) < N_PROXIES:
         raise UserError(f"task {task.name}: needs at least {N_PROXIES + 1} identification instances for one-shot examples")
-    rng = random.Random(stable_seed(seed, task.name, instance.instance_id, instance.source, "examples"))
+    rng = random.Random(stable_seed(seed, task.name, instance.instance_id, instance.key, "examples"))
     return rng.sample(pool, N_PROXIES)
 
 

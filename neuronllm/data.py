@@ -34,6 +34,7 @@ class Instance:
     answer: str  # gold option text
     candidates: tuple[str, ...] = ()  # the instance's own wrong options (multiple_choice); else empty
     source: str = ""  # "file:row" for error messages and provenance
+    key: str = ""  # "split:row": what seeds use, so proxies do not depend on where the files live
 
 
 @dataclass
@@ -146,7 +147,7 @@ def _spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _span_instance(spec, row, source, row_number, seed) -> Instance | None:
+def _span_instance(spec, row, source, row_number, seed, key) -> Instance | None:
     fields = spec["fields"]
     tokens = _require(row, fields["tokens"], source, row_number)
     tag_ids = _require(row, fields["tags"], source, row_number)
@@ -157,17 +158,18 @@ def _span_instance(spec, row, source, row_number, seed) -> Instance | None:
     spans = _spans(tags)
     if not spans:
         return None
-    start, end, kind = random.Random(stable_seed(seed, spec["name"], source, row_number)).choice(spans)
+    start, end, kind = random.Random(stable_seed(seed, spec["name"], key, row_number)).choice(spans)
     display = spec.get("label_display", {})
     return Instance(
         instance_id=str(row.get("id", row_number)),
         fields={"sentence": " ".join(tokens), "span": " ".join(tokens[start:end])},
         answer=display.get(kind, kind),
         source=f"{source}:{row_number}",
+        key=f"{key}:{row_number}",
     )
 
 
-def _sentence_instance(spec, row, source, row_number, seed) -> Instance:
+def _sentence_instance(spec, row, source, row_number, seed, key) -> Instance:
     fields = spec["fields"]
     text = _require(row, fields["text"], source, row_number)
     label = _label_name(spec["label_names"], _require(row, fields["label"], source, row_number), source, row_number, fields["label"])
@@ -177,10 +179,11 @@ def _sentence_instance(spec, row, source, row_number, seed) -> Instance:
         fields={"sentence": str(text).strip()},
         answer=display.get(label, label),
         source=f"{source}:{row_number}",
+        key=f"{key}:{row_number}",
     )
 
 
-def _choice_instance(spec, row, source, row_number, seed) -> Instance:
+def _choice_instance(spec, row, source, row_number, seed, key) -> Instance:
     fields = spec["fields"]
     question = _require(row, fields["question"], source, row_number)
     choices = _require(row, fields["choices"], source, row_number)
@@ -197,13 +200,16 @@ def _choice_instance(spec, row, source, row_number, seed) -> Instance:
         answer=gold,
         candidates=tuple(t for t in texts if t != gold),
         source=f"{source}:{row_number}",
+        key=f"{key}:{row_number}",
     )
 
 
 _BUILDERS = {"span_label": _span_instance, "sentence_label": _sentence_instance, "multiple_choice": _choice_instance}
 
 
-def instances_from_rows(spec: Mapping[str, Any], rows, source: str, seed: int, limit: int | None) -> list[Instance]:
+def instances_from_rows(
+    spec: Mapping[str, Any], rows, source: str, seed: int, limit: int | None, split: str = ""
+) -> list[Instance]:
     adapter = spec.get("adapter")
     if adapter not in _BUILDERS:
         raise UserError(f"task {spec.get('name')}: unknown adapter {adapter!r} (expected one of {', '.join(ADAPTERS)})")
@@ -212,7 +218,7 @@ def instances_from_rows(spec: Mapping[str, Any], rows, source: str, seed: int, l
     for row_number, row in enumerate(rows, start=1):
         if limit is not None and len(instances) >= limit:
             break
-        instance = build(spec, row, source, row_number, seed)
+        instance = build(spec, row, source, row_number, seed, split)
         if instance is not None:
             instances.append(instance)
     if not instances:
@@ -236,12 +242,12 @@ def load_task_data(
             raise UserError(f"task {spec['name']}: no shipped data for this task")
     identify_rows, identify_source = load_split_rows(spec, "identify", data_files, base)
     evaluate_rows, evaluate_source = load_split_rows(spec, "evaluate", data_files, base)
-    examples = instances_from_rows(spec, identify_rows, identify_source, seed, None)
+    examples = instances_from_rows(spec, identify_rows, identify_source, seed, None, "identify")
     identify = examples[:identify_limit]
     seen = {(tuple(sorted(i.fields.items())), i.answer) for i in examples}
     evaluate = [
         i
-        for i in instances_from_rows(spec, evaluate_rows, evaluate_source, seed, None)
+        for i in instances_from_rows(spec, evaluate_rows, evaluate_source, seed, None, "evaluate")
         if (tuple(sorted(i.fields.items())), i.answer) not in seen
     ][:evaluate_limit]
     if not evaluate:

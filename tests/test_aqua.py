@@ -114,3 +114,19 @@ def test_identification_and_evaluation_never_overlap(tmp_path):
 def test_rotation():
     assert rotation(["a", "b", "c", "d"], 1) == ["b", "c", "d", "a"]
     assert rotation(["a", "b"], 2) == ["a", "b"]
+
+
+def test_proxies_do_not_depend_on_where_the_files_live(tmp_path):
+    """Same rows in two folders -> the same proxies (seeds use split and row, not the file path)."""
+    import shutil
+
+    task = find_task("ner")
+    built = []
+    for folder in ("one", "two/deeper"):
+        target = tmp_path / folder
+        target.mkdir(parents=True)
+        for split in ("train", "test"):
+            shutil.copy(FILES["ner"][split], target / f"{split}.jsonl")
+        data = load_task_data(task.spec, data_files={s: str(target / f"{s}.jsonl") for s in ("train", "test")})
+        built.append(build_split(task.spec, data, "evaluate", 0, "letter"))
+    assert built[0] == built[1]
