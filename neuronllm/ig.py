@@ -465,7 +465,9 @@ class _PackedLayout:
     costs N·(P + N) instead of N·P, which is why a pass is limited to `pass_tokens` tokens.
     """
 
-    def __init__(self, trie: _Continuations, groups: int, key_values: list, dtype: torch.dtype, device: torch.device):
+    def __init__(
+        self, trie: _Continuations, groups: int, key_values: list, dtype: torch.dtype, device: torch.device
+    ):
         prefix_length = key_values[0][0].shape[-2]
         self.key_values = key_values
         self.width = len(trie.tokens)  # columns per group; column 0 of a group is its answer position
@@ -476,7 +478,8 @@ class _PackedLayout:
         mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)
         self.mask = mask[None, None].to(device)  # [1, 1, N, P + N]
         self.input_ids = torch.tensor(trie.tokens).repeat(groups)[None].to(device)  # [1, N]
-        self.position_ids = (torch.tensor(trie.depths()) + prefix_length).repeat(groups)[None].to(device)  # [1, N]
+        positions = torch.tensor(trie.depths()) + prefix_length  # where each node sits after the prompt
+        self.position_ids = positions.repeat(groups)[None].to(device)  # [1, N]
 
     def answer_index(self, local_groups: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(batch, position) of the answer position of these groups: [len(local_groups)] each."""
@@ -558,7 +561,8 @@ def _cached(
 
             return hook
 
-        last_token = _Continuations([trie.tokens[0]], [-1], *[torch.zeros(0, dtype=torch.long)] * 3, alt_option=[])
+        no_terms = torch.zeros(0, dtype=torch.long)
+        last_token = _Continuations([trie.tokens[0]], [-1], no_terms, no_terms, no_terms, alt_option=[])
         with torch.no_grad(), _pre_hooks([projections[j] for j in layers], [capture(j) for j in layers]):
             _PackedLayout(last_token, 1, key_values, dtype, device).logits(model)
         n_hat = torch.stack([captured[j] for j in layers])  # [len(layers), d_ff]
@@ -591,9 +595,10 @@ def _cached(
                 low, high = max(first, slot * (steps + 1)), min(last, (slot + 1) * (steps + 1))
                 if low >= high:
                     continue  # this layer has no group in this pass
-                groups = torch.arange(low, high)
-                batch_index, position_index = layout.answer_index(groups - first)
-                values = leaves[slot][groups - slot * (steps + 1)].repeat_interleave(layout.answers_per_group, dim=0)
+                pass_groups = torch.arange(low, high)
+                batch_index, position_index = layout.answer_index(pass_groups - first)
+                values = leaves[slot][pass_groups - slot * (steps + 1)]  # rows α_k·n̂ of these groups' k
+                values = values.repeat_interleave(layout.answers_per_group, dim=0)
                 index = (batch_index.to(values.device), position_index.to(values.device))
 
                 def replace(module: nn.Module, args: tuple, index: tuple = index, values: torch.Tensor = values):

@@ -27,8 +27,11 @@ def test_every_method_produces_a_valid_set_for_every_task(tiny_local_model, task
         assert len(neuron_set.good) <= 10 and len(neuron_set.bad) <= 10
         if method in ("tn", "act", "random"):
             assert len(neuron_set.good) == 10
-        if method == "cni":  # ambiguous neurons (good for one instance, bad for another) are dropped
-            assert neuron_set.good and neuron_set.bad
+        if method == "cni":
+            # Ambiguous neurons (good for one instance, bad for another) are dropped, so on a random tiny
+            # model one side can be empty (2-label sentiment: the instances' objectives nearly cancel);
+            # eq. 4-5 themselves are checked by hand in test_methods.py.
+            assert neuron_set.good or neuron_set.bad
             assert all(n.score > 0 for n in neuron_set.good) and all(n.score < 0 for n in neuron_set.bad)
 
 
