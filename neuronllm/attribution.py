@@ -78,7 +78,7 @@ def compute_attributions(
     progress: bool = True,
 ) -> Attributions:
     """Every requested kind of score for every proxy (the expensive step of identification)."""
-    from neuronllm.ig import activation_times_gradient, answer_activations, integrated_gradients, proxy_tokens
+    from neuronllm.ig import activation_times_gradient, answer_activations, integrated_gradients_many, proxy_tokens
 
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
@@ -86,10 +86,12 @@ def compute_attributions(
     per_kind: dict[str, list[torch.Tensor]] = {k: [] for k in kinds}
     for proxy in tqdm(proxies, desc="Attributing proxies", disable=not progress, unit="prompt"):
         tokens = proxy_tokens(tokenizer, proxy.prompt, list(proxy.options), proxy.gold, proxy.answer_format)
+        ig_kinds = [kind for kind in kinds if kind in ("contrastive", "gold_prob")]
+        if ig_kinds:  # one forward per pass serves both objectives
+            results = integrated_gradients_many(model, tokens, ig_kinds, steps=steps, engine=engine, layer_batch=layer_batch)
         for kind in kinds:
-            if kind in ("contrastive", "gold_prob"):
-                result = integrated_gradients(model, tokens, kind, steps=steps, engine=engine, layer_batch=layer_batch)
-                per_kind[kind].append(result.attributions)
+            if kind in ig_kinds:
+                per_kind[kind].append(results[kind].attributions)
             elif kind == "grad_x_act":
                 per_kind[kind].append(activation_times_gradient(model, tokens, "gold_logprob").float().cpu())
             else:

@@ -31,16 +31,20 @@ Two engines compute the same numbers (to float rounding; tests/test_ig.py checks
   (requires_grad restored after). Models the packed pass cannot serve exactly (no DynamicCache,
   attention other than eager/sdpa, a sliding window shorter than the prompt) get the same batching
   with full prompt rows instead (`_FullRowLayout`): slower, same numbers.
-  Not done: skipping the layers below a chunk's lowest layer, whose output is the same in every
-  group. It needs the hidden state to re-enter the decoder stack mid-way, i.e. calling decoder layers
-  with model-specific arguments (masks, rotary embeddings), which this package avoids.
+  Layers below a chunk's lowest layer l compute the same thing in every group, so they run once:
+  one no-grad forward of a single group records the hidden state entering decoder layer l, and each
+  pass then runs the decoder stack from l on (the model's own forward, its layer list temporarily
+  sliced, that hidden state as inputs_embeds). Whether a model's forward re-enters exactly this way
+  (GPT-2 adds position embeddings to inputs_embeds, Gemma scales them) is checked at run time on
+  that single group against the full forward; where it is not exact, every layer is run.
+  Several objectives share each forward (`integrated_gradients_many`): one backward per objective.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -394,10 +398,8 @@ class _Continuations:
             rows.append([self.tokens[n] for n in path])
         return rows, where
 
-    def objective(
-        self, logits: torch.Tensor, columns: torch.Tensor, proxy: ProxyTokens, objective: str
-    ) -> torch.Tensor:
-        """F per group: logits [G, C, vocab], term t read at column columns[t] of its group -> [G] float32."""
+    def option_scores(self, logits: torch.Tensor, columns: torch.Tensor, proxy: ProxyTokens) -> torch.Tensor:
+        """Eq. 2 per group: logits [G, C, vocab], term t read at column columns[t] -> [G, n_options] float32."""
         device = logits.device
         needed, inverse = torch.unique(columns.to(device), return_inverse=True)
         selected = logits[:, needed].float()  # [G, n_needed, vocab]
@@ -413,7 +415,7 @@ class _Continuations:
             ],
             dim=-1,
         )  # [G, n_options]
-        return objective_from_scores(option_scores, proxy.gold, objective)
+        return option_scores
 
 
 def _model_cache(output: object) -> object:
@@ -486,19 +488,82 @@ class _PackedLayout:
         columns = local_groups * self.width
         return torch.zeros_like(columns), columns
 
-    def logits(self, model: nn.Module) -> torch.Tensor:
-        """[groups, width, vocab]. A fresh DynamicCache per pass: a forward appends to its cache in place."""
+    def logits(self, model: nn.Module, entry: torch.Tensor | None = None) -> torch.Tensor:
+        """[groups, width, vocab]. A fresh DynamicCache per pass: a forward appends to its cache in place.
+
+        entry: one group's hidden state [1, width, d_model] entering the first decoder layer that the
+        caller's `_DecoderStack.starting_at` left in the model; every group starts from it.
+        """
         from transformers import DynamicCache
 
         cache = DynamicCache(ddp_cache_data=list(self.key_values), config=model.config)
+        tokens = {"input_ids": self.input_ids}
+        if entry is not None:
+            tokens = {"inputs_embeds": entry.repeat(1, self.input_ids.shape[1] // self.width, 1)}
         logits = model(
-            input_ids=self.input_ids,
-            position_ids=self.position_ids,
-            attention_mask=self.mask,
-            cache=cache,
-            use_cache=True,
+            **tokens, position_ids=self.position_ids, attention_mask=self.mask, cache=cache, use_cache=True
         ).logits
         return logits.view(-1, self.width, logits.shape[-1])
+
+
+class _DecoderStack:
+    """The model's list of decoder layers (the ModuleList holding the FFN projections, found by
+    identity, not by name), so that a forward can start at layer l: see the module docstring."""
+
+    def __init__(self, model: nn.Module):
+        self.parent: nn.Module | None = None
+        projections = ffn_output_projections(model)
+        for name, module in model.named_modules():
+            if isinstance(module, nn.ModuleList) and len(module) == len(projections):
+                if all(any(p is m for m in layer.modules()) for layer, p in zip(module, projections)):
+                    parent_name, _, self.attribute = name.rpartition(".")
+                    self.parent, self.layers = model.get_submodule(parent_name), module
+                    break
+
+    @contextmanager
+    def entries(self, layers: Sequence[int]) -> Iterator[dict[int, torch.Tensor]]:
+        """Record the hidden state entering each of these decoder layers during the block's forwards."""
+        recorded: dict[int, torch.Tensor] = {}
+
+        def record(layer: int):
+            def hook(module: nn.Module, args: tuple, kwargs: dict) -> None:
+                recorded[layer] = (args[0] if args else kwargs["hidden_states"]).detach()
+
+            return hook
+
+        handles = [self.layers[j].register_forward_pre_hook(record(j), with_kwargs=True) for j in layers]
+        try:
+            yield recorded
+        finally:
+            for handle in handles:
+                handle.remove()
+
+    @contextmanager
+    def starting_at(self, layer: int) -> Iterator[None]:
+        """Inside the block the model's decoder list is layers[layer:] (the same modules)."""
+        assert self.parent is not None
+        setattr(self.parent, self.attribute, nn.ModuleList(list(self.layers)[layer:]))
+        try:
+            yield
+        finally:
+            setattr(self.parent, self.attribute, self.layers)
+
+
+def _exact_entries(
+    model: nn.Module, layout: "_PackedLayout", entries: dict[int, torch.Tensor], reference: torch.Tensor
+) -> dict[int, torch.Tensor]:
+    """The entries from which running the decoder stack reproduces `reference` (one group's logits of
+    the full forward); all or none: a model whose forward does not re-enter exactly gets none."""
+    stack = _DecoderStack(model)
+    scale = reference.abs().max().clamp_min(1e-6)
+    try:
+        for layer, entry in entries.items():
+            with torch.no_grad(), stack.starting_at(layer):
+                if ((layout.logits(model, entry) - reference).abs().max() / scale).item() > 1e-5:
+                    return {}
+    except Exception:  # noqa: BLE001 - a forward that cannot start mid-way just runs every layer
+        return {}
+    return entries
 
 
 class _FullRowLayout:
@@ -528,21 +593,22 @@ class _FullRowLayout:
 def _cached(
     model: nn.Module,
     proxy: ProxyTokens,
-    objective: str,
+    objectives: Sequence[str],
     steps: int,
     layers: list[int],
     d_ff: int,
     layer_batch: int,
     pass_tokens: int,
     progress: bool,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+) -> tuple[dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]], torch.Tensor]:
     """Prefix-cached IG; the same numbers as `_naive` (module docstring).
 
     Layers are taken `layer_batch` at a time; their (layer, step) groups g = slot·(m+1) + k (slot:
     layer in the chunk, k = 0..m, α_k = k/m) are run in passes of at most `pass_tokens` tokens. The
     leaf of a chunk layer is [m+1, d_ff] with row k = α_k·n̂; row k replaces the answer-position input
-    of that layer in group (slot, k)'s rows only. Gradients accumulate on the leaves over the passes;
+    of that layer in group (slot, k)'s rows only. Each objective's gradients accumulate over the passes;
     k = 0 gives f_zero and stays out of the backward, k = m gives f_full.
+    Returns {objective: (attributions, f_full, f_zero)} and n̂.
     """
     projections = ffn_output_projections(model)
     device = _input_device(model)
@@ -550,9 +616,12 @@ def _cached(
     prefix = proxy.prompt_ids[:-1]
     key_values = prefix_key_values(model, prefix, max(trie.depths()) + 1)
     dtype = next(model.parameters()).dtype
+    chunks = [layers[start : start + layer_batch] for start in range(0, len(layers), layer_batch)]
+    entries: dict[int, torch.Tensor] = {}  # hidden state entering decoder layer l, for chunks starting at l
+    stack = _DecoderStack(model)
     if key_values is not None:
         make_layout = lambda groups: _PackedLayout(trie, groups, key_values, dtype, device)  # noqa: E731
-        # n̂: the unmodified answer-position neurons, from the last prompt token alone on the cache.
+        # One group, unmodified: n̂ (the answer-position neurons, column 0) and the entries.
         captured: dict[int, torch.Tensor] = {}
 
         def capture(layer: int):
@@ -561,11 +630,16 @@ def _cached(
 
             return hook
 
-        no_terms = torch.zeros(0, dtype=torch.long)
-        last_token = _Continuations([trie.tokens[0]], [-1], no_terms, no_terms, no_terms, alt_option=[])
+        starts = sorted({min(chunk) for chunk in chunks} - {0})
+        one_group = make_layout(1)
+        if stack.parent is None:
+            starts = []
         with torch.no_grad(), _pre_hooks([projections[j] for j in layers], [capture(j) for j in layers]):
-            _PackedLayout(last_token, 1, key_values, dtype, device).logits(model)
+            with stack.entries(starts) if starts else nullcontext({}) as recorded:
+                reference = one_group.logits(model)
         n_hat = torch.stack([captured[j] for j in layers])  # [len(layers), d_ff]
+        if starts:
+            entries = _exact_entries(model, one_group, dict(recorded), reference)
     else:
         make_layout = lambda groups: _FullRowLayout(trie, groups, proxy, device)  # noqa: E731
         n_hat = answer_activations(model, proxy.prompt_ids)[layers]
@@ -573,24 +647,24 @@ def _cached(
     groups_per_pass = max(1, pass_tokens // group_tokens)
 
     alphas = torch.arange(steps + 1, dtype=torch.float32) / steps  # [m+1]: α_k = k/m
-    attributions = torch.zeros(len(layers), d_ff)
-    f_full = torch.zeros(len(layers))
-    f_zero = torch.zeros(len(layers))
+    out = {o: (torch.zeros(len(layers), d_ff), torch.zeros(len(layers)), torch.zeros(len(layers))) for o in objectives}
     layouts: dict[int, object] = {}
     bar = _progress(progress, total=len(layers), desc="IG cached" if key_values is not None else "IG full rows")
-    for start in range(0, len(layers), layer_batch):
-        chunk = layers[start : start + layer_batch]
+    done = 0
+    for chunk in chunks:
         leaves = []
         for slot, layer in enumerate(chunk):
             proj_device = _projection_device(projections[layer], device)
-            leaves.append((alphas[:, None] * n_hat[start + slot][None, :]).to(proj_device).requires_grad_(True))
-        f = torch.zeros(len(chunk) * (steps + 1))  # F of every group of the chunk
-        for first in range(0, len(f), groups_per_pass):
-            last = min(first + groups_per_pass, len(f))
+            leaves.append((alphas[:, None] * n_hat[done + slot][None, :]).to(proj_device).requires_grad_(True))
+        gradients = {o: [torch.zeros_like(leaf) for leaf in leaves] for o in objectives}
+        f = {o: torch.zeros(len(chunk) * (steps + 1)) for o in objectives}  # F of every group of the chunk
+        entry = entries.get(min(chunk))
+        for first in range(0, len(chunk) * (steps + 1), groups_per_pass):
+            last = min(first + groups_per_pass, len(chunk) * (steps + 1))
             if (last - first) not in layouts:
                 layouts[last - first] = make_layout(last - first)
             layout = layouts[last - first]
-            modules, hooks = [], []
+            modules, hooks, used = [], [], []
             for slot, layer in enumerate(chunk):
                 low, high = max(first, slot * (steps + 1)), min(last, (slot + 1) * (steps + 1))
                 if low >= high:
@@ -607,21 +681,33 @@ def _cached(
 
                 modules.append(projections[layer])
                 hooks.append(replace)
-            with _pre_hooks(modules, hooks), torch.enable_grad():
-                f_pass = trie.objective(layout.logits(model), layout.term_columns, proxy, objective)  # [groups]
-                on_path = (torch.arange(first, last) % (steps + 1)) != 0  # k >= 1
-                if on_path.any():
-                    f_pass[on_path.to(f_pass.device)].sum().backward()
-            f[first:last] = f_pass.detach().cpu()
-        f = f.view(len(chunk), steps + 1)
-        for slot in range(len(chunk)):
-            gradient_sum = leaves[slot].grad[1:].sum(dim=0).float().cpu()  # Σ_{k=1..m} ∂F/∂w at α_k·n̂
-            attributions[start + slot] = n_hat[start + slot] * gradient_sum / steps
-            f_zero[start + slot] = f[slot, 0]
-            f_full[start + slot] = f[slot, steps]
+                used.append(slot)
+            skip = stack.starting_at(min(chunk)) if entry is not None else nullcontext()
+            with skip, _pre_hooks(modules, hooks), torch.enable_grad():
+                logits = layout.logits(model, entry) if entry is not None else layout.logits(model)
+                option_scores = trie.option_scores(logits, layout.term_columns, proxy)  # [groups, n_options]
+                on_path = ((torch.arange(first, last) % (steps + 1)) != 0).to(option_scores.device)  # k >= 1
+                for i, objective in enumerate(objectives):
+                    f_pass = objective_from_scores(option_scores, proxy.gold, objective)  # [groups]
+                    if on_path.any():
+                        grads = torch.autograd.grad(
+                            f_pass[on_path].sum(), [leaves[slot] for slot in used], retain_graph=i + 1 < len(objectives)
+                        )
+                        for slot, grad in zip(used, grads):
+                            gradients[objective][slot] += grad
+                    f[objective][first:last] = f_pass.detach().cpu()
+        for objective in objectives:
+            attributions, f_full, f_zero = out[objective]
+            by_step = f[objective].view(len(chunk), steps + 1)
+            for slot in range(len(chunk)):
+                gradient_sum = gradients[objective][slot][1:].sum(dim=0).float().cpu()  # Σ_{k=1..m} ∂F/∂w at α_k·n̂
+                attributions[done + slot] = n_hat[done + slot] * gradient_sum / steps
+                f_zero[done + slot] = by_step[slot, 0]
+                f_full[done + slot] = by_step[slot, steps]
+        done += len(chunk)
         bar.update(len(chunk))
     bar.close()
-    return attributions, f_full, f_zero, n_hat
+    return out, n_hat
 
 
 # ----------------------------------------------------------------------------------------------
@@ -647,21 +733,49 @@ def integrated_gradients(
     grows with it, and attention within a pass grows with its square). progress: a tqdm bar.
     Returns an IGResult; attributions [len(layers), d_ff] float32 on the CPU, row i = layer layers[i].
     """
-    if objective not in OBJECTIVES:
-        raise UserError(f"unknown IG objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
+    return integrated_gradients_many(
+        model, proxy, [objective], steps, layers, engine, layer_batch, progress, pass_tokens
+    )[objective]
+
+
+def integrated_gradients_many(
+    model: nn.Module,
+    proxy: ProxyTokens,
+    objectives: Sequence[str],
+    steps: int = 20,
+    layers: Sequence[int] | None = None,
+    engine: Literal["cached", "naive"] = "cached",
+    layer_batch: int = 6,
+    progress: bool = False,
+    pass_tokens: int = PASS_TOKENS,
+) -> dict[str, IGResult]:
+    """`integrated_gradients` for several objectives of the same proxy: the cached engine runs each
+    forward once for all of them (same path, same logits) and back-propagates once per objective."""
+    unknown = [o for o in objectives if o not in OBJECTIVES]
+    if unknown or not objectives:
+        raise UserError(f"unknown IG objective {(unknown or [None])[0]!r}: expected one of {', '.join(OBJECTIVES)}")
     if engine not in ENGINES:
         raise UserError(f"unknown IG engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if steps < 1 or layer_batch < 1:
         raise UserError(f"steps ({steps}) and layer_batch ({layer_batch}) must be at least 1")
     chosen, d_ff = _check_layers(model, layers)
+    objectives = list(dict.fromkeys(objectives))
     with _frozen(model):
         if engine == "naive":
-            attributions, f_full, f_zero, activations = _naive(model, proxy, objective, steps, chosen, d_ff, progress)
+            per_objective = {}
+            for objective in objectives:
+                attributions, f_full, f_zero, activations = _naive(
+                    model, proxy, objective, steps, chosen, d_ff, progress
+                )
+                per_objective[objective] = (attributions, f_full, f_zero)
         else:
-            attributions, f_full, f_zero, activations = _cached(
-                model, proxy, objective, steps, chosen, d_ff, layer_batch, pass_tokens, progress
+            per_objective, activations = _cached(
+                model, proxy, objectives, steps, chosen, d_ff, layer_batch, pass_tokens, progress
             )
-    return IGResult(attributions, f_full, f_zero, activations, chosen, objective, steps)
+    return {
+        objective: IGResult(*per_objective[objective], activations, chosen, objective, steps)
+        for objective in objectives
+    }
 
 
 def activation_times_gradient(model: nn.Module, proxy: ProxyTokens, objective: str = "gold_logprob") -> torch.Tensor:

@@ -152,6 +152,38 @@ def test_continuations_share_their_beginnings():
     assert len(ig._Continuations.build(random_proxies()["letter"]).tokens) == 1
 
 
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_layers_below_a_chunk_run_once_where_the_forward_reenters_exactly(models, arch, monkeypatch):
+    """Chunks [0, 1] and [2]: the second starts at decoder layer 2 wherever the model's forward takes
+    that layer's input as inputs_embeds unchanged; GPT-2 adds position embeddings there, so it must
+    fall back to running every layer. Either way the numbers equal the naive engine's."""
+    model, proxy = models[arch], random_proxies()["text"]
+    kept = []
+    original = ig._exact_entries
+    monkeypatch.setattr(ig, "_exact_entries", lambda *args: kept.append(original(*args)) or kept[-1])
+    started = []
+    original_starting_at = ig._DecoderStack.starting_at
+    monkeypatch.setattr(
+        ig._DecoderStack, "starting_at", lambda self, layer: started.append(layer) or original_starting_at(self, layer)
+    )
+    cached = integrated_gradients(model, proxy, "contrastive", steps=STEPS, layer_batch=2)
+    naive = integrated_gradients(model, proxy, "contrastive", steps=STEPS, engine="naive")
+    assert relative_error(cached.attributions, naive.attributions) < 1e-4
+    assert list(kept[0]) == ([] if arch == "gpt2" else [2])
+    assert (started.count(2) > 1) == (arch != "gpt2")  # once for the check, then once per pass
+    assert len(ig._DecoderStack(model).layers) == 3  # the full list is back
+
+
+def test_objectives_share_one_forward_and_equal_separate_runs(models):
+    model, proxy = models["llama"], random_proxies()["text"]
+    both = ig.integrated_gradients_many(model, proxy, ["contrastive", "gold_prob"], steps=STEPS, layer_batch=2)
+    for objective in ("contrastive", "gold_prob"):
+        alone = integrated_gradients(model, proxy, objective, steps=STEPS, layer_batch=2)
+        assert both[objective].objective == objective
+        assert relative_error(both[objective].attributions, alone.attributions) < 1e-6
+        assert torch.allclose(both[objective].f_full, alone.f_full)
+
+
 @pytest.mark.parametrize("layer_batch", [1, 2, 5])
 def test_layer_subsets_and_chunking_do_not_change_the_numbers(models, layer_batch):
     model, proxy = models["qwen2"], random_proxies()["text"]
@@ -322,13 +354,18 @@ def test_proxy_tokens_follow_the_evaluation_tokenization(embedded):
         proxy_tokens(tokenizer, NER_PROMPT, NER_OPTIONS, 3, "number")
 
 
-def test_cached_equals_naive_on_the_embedded_model(embedded):
-    """A real 290-token prompt; bottom and top layer, m = 3 (about 15 s: the naive side dominates)."""
+def test_cached_equals_naive_on_the_embedded_model(embedded, monkeypatch):
+    """A real 290-token prompt; bottom and top layer, m = 3 (about 15 s: the naive side dominates).
+    One layer per chunk, so layer 29's passes start at decoder layer 29."""
     model, tokenizer = embedded
     proxy = proxy_tokens(tokenizer, NER_PROMPT, NER_OPTIONS, 3, "letter")
     assert 240 <= len(proxy.prompt_ids) <= 320
     layers = [0, 29]
-    cached = integrated_gradients(model, proxy, "contrastive", steps=3, layers=layers)
+    kept = []
+    original = ig._exact_entries
+    monkeypatch.setattr(ig, "_exact_entries", lambda *args: kept.append(original(*args)) or kept[-1])
+    cached = integrated_gradients(model, proxy, "contrastive", steps=3, layers=layers, layer_batch=1)
+    assert list(kept[0]) == [29]
     naive = integrated_gradients(model, proxy, "contrastive", steps=3, layers=layers, engine="naive")
     assert relative_error(cached.attributions, naive.attributions) < 1e-4
     assert torch.allclose(cached.f_zero, naive.f_zero, atol=1e-4)
@@ -348,6 +385,6 @@ def test_cached_equals_naive_on_the_embedded_model_more_layers(embedded, answer_
     if answer_format == "text":
         assert all(len(option[0]) > 1 for option in proxy.options)
     layers = [0, 14, 29]
-    cached = integrated_gradients(model, proxy, objective, steps=4, layers=layers)
+    cached = integrated_gradients(model, proxy, objective, steps=4, layers=layers, layer_batch=1)
     naive = integrated_gradients(model, proxy, objective, steps=4, layers=layers, engine="naive")
     assert relative_error(cached.attributions, naive.attributions) < 1e-4
