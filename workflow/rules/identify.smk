@@ -15,9 +15,11 @@ def attribution_kinds():
 rule attribute:
     output:
         R + "/{model}/{task}/attributions.pt",
-    params:
+    params:  # every value the command uses is a param: changing one in the config reruns the job
         options=task_options,
         kinds=attribution_kinds(),
+        steps=config["steps"],
+        layer_batch=config["layer_batch"],
     threads: 2
     resources:
         gpu=1,
@@ -27,7 +29,7 @@ rule attribute:
         R + "/benchmarks/{model}/{task}/attribute.tsv"
     shell:
         "OMP_NUM_THREADS={threads} neuronllm attribute {params.options} --kinds {params.kinds} "
-        "--steps {config[steps]} --batch-size {config[layer_batch]} --out {output} 2> {log}"
+        "--steps {params.steps} --batch-size {params.layer_batch} --out {output} 2> {log}"
 
 
 rule identify:
@@ -39,13 +41,15 @@ rule identify:
         method="cni|tn|qrnca|kn|act|random",
     params:
         options=task_options,
+        steps=config["steps"],
+        z=config["z"],
     log:
         R + "/logs/{model}/{task}/{method}/k{budget}/identify.log",
     benchmark:
         R + "/benchmarks/{model}/{task}/{method}/k{budget}/identify.tsv"
     shell:
         "neuronllm identify {params.options} --method {wildcards.method} --budget {wildcards.budget} "
-        "--steps {config[steps]} --z {config[z]} --attributions {input} --out {output} 2> {log}"
+        "--steps {params.steps} --z {params.z} --attributions {input} --out {output} 2> {log}"
 
 
 rule common:

@@ -1,0 +1,86 @@
+"""Per-prompt identification cost of each method on the embedded model (cached IG engine).
+
+    python benchmarks/identify_speed.py [--steps 8] [--prompts 2] [--format text] [--layer-batch 6]
+
+For the first proxy prompts of each task (shipped data, seed 0), times what each method computes per
+prompt: CNI = IG of the contrastive objective; KN and QRNCA = IG of the gold probability; both IG
+objectives sharing each forward (what the pipeline's `attribute` job does); TN = activation x
+gradient; ACT = activations; RANDOM computes nothing. Writes benchmarks/results/identify_speed.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+import torch  # noqa: E402
+from tabulate import tabulate  # noqa: E402
+
+from neuronllm.ig import (  # noqa: E402
+    activation_times_gradient,
+    answer_activations,
+    integrated_gradients_many,
+    proxy_tokens,
+)
+from neuronllm.lm_eval_tasks import find_task, load_proxies  # noqa: E402
+from neuronllm.models import load_model  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+TASKS = ["ner", "chunking", "sentiment", "commonsense"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=8, help="m (the default config uses 8; the paper 20)")
+    parser.add_argument("--prompts", type=int, default=2, help="proxy prompts per task")
+    parser.add_argument("--format", default="text", choices=["letter", "text"])
+    parser.add_argument("--layer-batch", type=int, default=6)
+    args = parser.parse_args()
+    model, tokenizer = load_model("embedded")
+    measures = {
+        "CNI (IG, contrastive)": lambda t: integrated_gradients_many(
+            model, t, ["contrastive"], args.steps, layer_batch=args.layer_batch),
+        "KN, QRNCA (IG, gold probability)": lambda t: integrated_gradients_many(
+            model, t, ["gold_prob"], args.steps, layer_batch=args.layer_batch),
+        "CNI + KN/QRNCA, shared forwards": lambda t: integrated_gradients_many(
+            model, t, ["contrastive", "gold_prob"], args.steps, layer_batch=args.layer_batch),
+        "TN (activation x gradient)": lambda t: activation_times_gradient(model, t, "gold_logprob"),
+        "ACT (activations)": lambda t: answer_activations(model, t.prompt_ids),
+    }  # fmt: skip
+    seconds: dict[str, dict[str, list[float]]] = {name: {} for name in measures}
+    lengths = {}
+    for task in TASKS:
+        _, proxies = load_proxies(find_task(task, args.format), "identify", args.format, 0, args.prompts, None,
+                                  "shipped")  # fmt: skip
+        for proxy in proxies[: args.prompts]:
+            tokens = proxy_tokens(tokenizer, proxy.prompt, list(proxy.options), proxy.gold, proxy.answer_format)
+            lengths.setdefault(task, []).append(len(tokens.prompt_ids))
+            measures["ACT (activations)"](tokens)  # warm-up
+            for name, run in measures.items():
+                start = time.perf_counter()
+                run(tokens)
+                seconds[name].setdefault(task, []).append(time.perf_counter() - start)
+    rows = [[name] + [f"{statistics.mean(seconds[name][task]):.2f}" for task in TASKS] for name in measures]
+    rows.append(["RANDOM", *["0"] * len(TASKS)])
+    headers = ["seconds per prompt"] + [f"{t} ({round(statistics.mean(lengths[t]))} tok)" for t in TASKS]
+    table = tabulate(rows, headers=headers, tablefmt="github")
+    note = (f"Embedded SmolLM2-135M-Instruct, fp32, {torch.get_num_threads()} threads, {args.format} answers, "
+            f"m = {args.steps}, layer_batch {args.layer_batch}, all 30 layers, mean of {args.prompts} prompts per task "
+            f"(benchmarks/identify_speed.py, {time.strftime('%Y-%m-%d')}).")  # fmt: skip
+    print(note + "\n\n" + table)
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "identify_speed.md").write_text(note + "\n\n" + table + "\n")
+    (HERE / "results" / "identify_speed.json").write_text(
+        json.dumps({"settings": vars(args), "prompt_tokens": lengths, "seconds": seconds}, indent=2) + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
