@@ -84,9 +84,9 @@ def compute_attributions(
     if unknown:
         raise UserError(f"unknown attribution kind {unknown[0]!r}: expected one of {', '.join(KINDS)}")
     per_kind: dict[str, list[torch.Tensor]] = {k: [] for k in kinds}
+    ig_kinds = [kind for kind in kinds if kind in ("contrastive", "gold_prob")]
     for proxy in tqdm(proxies, desc="Attributing proxies", disable=not progress, unit="prompt"):
         tokens = proxy_tokens(tokenizer, proxy.prompt, list(proxy.options), proxy.gold, proxy.answer_format)
-        ig_kinds = [kind for kind in kinds if kind in ("contrastive", "gold_prob")]
         if ig_kinds:  # one forward per pass serves both objectives
             results = integrated_gradients_many(model, tokens, ig_kinds, steps=steps, engine=engine, layer_batch=layer_batch)
         for kind in kinds:

@@ -550,11 +550,14 @@ class _DecoderStack:
 
 
 def _exact_entries(
-    model: nn.Module, layout: "_PackedLayout", entries: dict[int, torch.Tensor], reference: torch.Tensor
+    model: nn.Module,
+    stack: _DecoderStack,
+    layout: "_PackedLayout",
+    entries: dict[int, torch.Tensor],
+    reference: torch.Tensor,
 ) -> dict[int, torch.Tensor]:
     """The entries from which running the decoder stack reproduces `reference` (one group's logits of
     the full forward); all or none: a model whose forward does not re-enter exactly gets none."""
-    stack = _DecoderStack(model)
     scale = reference.abs().max().clamp_min(1e-6)
     try:
         for layer, entry in entries.items():
@@ -639,7 +642,7 @@ def _cached(
                 reference = one_group.logits(model)
         n_hat = torch.stack([captured[j] for j in layers])  # [len(layers), d_ff]
         if starts:
-            entries = _exact_entries(model, one_group, dict(recorded), reference)
+            entries = _exact_entries(model, stack, one_group, dict(recorded), reference)
     else:
         make_layout = lambda groups: _FullRowLayout(trie, groups, proxy, device)  # noqa: E731
         n_hat = answer_activations(model, proxy.prompt_ids)[layers]
