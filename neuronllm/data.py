@@ -147,7 +147,7 @@ def _spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _span_instance(spec, row, source, row_number, seed, key) -> Instance | None:
+def _span_instance(spec, row, source, row_number, seed, split) -> Instance | None:
     fields = spec["fields"]
     tokens = _require(row, fields["tokens"], source, row_number)
     tag_ids = _require(row, fields["tags"], source, row_number)
@@ -158,18 +158,18 @@ def _span_instance(spec, row, source, row_number, seed, key) -> Instance | None:
     spans = _spans(tags)
     if not spans:
         return None
-    start, end, kind = random.Random(stable_seed(seed, spec["name"], key, row_number)).choice(spans)
+    start, end, kind = random.Random(stable_seed(seed, spec["name"], split, row_number)).choice(spans)
     display = spec.get("label_display", {})
     return Instance(
         instance_id=str(row.get("id", row_number)),
         fields={"sentence": " ".join(tokens), "span": " ".join(tokens[start:end])},
         answer=display.get(kind, kind),
         source=f"{source}:{row_number}",
-        key=f"{key}:{row_number}",
+        key=f"{split}:{row_number}",
     )
 
 
-def _sentence_instance(spec, row, source, row_number, seed, key) -> Instance:
+def _sentence_instance(spec, row, source, row_number, seed, split) -> Instance:
     fields = spec["fields"]
     text = _require(row, fields["text"], source, row_number)
     label = _label_name(spec["label_names"], _require(row, fields["label"], source, row_number), source, row_number, fields["label"])
@@ -179,11 +179,11 @@ def _sentence_instance(spec, row, source, row_number, seed, key) -> Instance:
         fields={"sentence": str(text).strip()},
         answer=display.get(label, label),
         source=f"{source}:{row_number}",
-        key=f"{key}:{row_number}",
+        key=f"{split}:{row_number}",
     )
 
 
-def _choice_instance(spec, row, source, row_number, seed, key) -> Instance:
+def _choice_instance(spec, row, source, row_number, seed, split) -> Instance:
     fields = spec["fields"]
     question = _require(row, fields["question"], source, row_number)
     choices = _require(row, fields["choices"], source, row_number)
@@ -200,7 +200,7 @@ def _choice_instance(spec, row, source, row_number, seed, key) -> Instance:
         answer=gold,
         candidates=tuple(t for t in texts if t != gold),
         source=f"{source}:{row_number}",
-        key=f"{key}:{row_number}",
+        key=f"{split}:{row_number}",
     )
 
 

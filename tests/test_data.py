@@ -97,3 +97,15 @@ def test_offline_hub_load_says_what_to_do():
 def test_unknown_task_suggests_a_name():
     with pytest.raises(UserError, match="did you mean 'ner'"):
         find_task("nerr")
+
+
+def test_instance_keys_name_split_and_row_for_every_adapter():
+    """Keys seed the proxies and exclude an instance from its own one-shot pool, so they must be
+    unique across splits (commonsense once used its answer letter here instead of the split)."""
+    from neuronllm.data import load_task_data
+    from neuronllm.lm_eval_tasks import find_task
+
+    for task in ("ner", "sentiment", "commonsense"):
+        data = load_task_data(find_task(task, "text").spec, 0, 5, 5, "shipped")
+        assert all(i.key.startswith("identify:") for i in data.identify), task
+        assert all(i.key.startswith("evaluate:") for i in data.evaluate), task
