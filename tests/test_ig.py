@@ -55,6 +55,14 @@ def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
     return ((a - b).abs().max() / b.abs().max()).item()
 
 
+def kept_entries(monkeypatch) -> list:
+    """Record what every `_exact_entries` call kept: the layers a forward may start at."""
+    kept = []
+    original = ig._exact_entries
+    monkeypatch.setattr(ig, "_exact_entries", lambda *args: kept.append(original(*args)) or kept[-1])
+    return kept
+
+
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():
     """Tiny matmuls run faster on one thread, and the 2-core CI machine is shared."""
@@ -158,9 +166,7 @@ def test_layers_below_a_chunk_run_once_where_the_forward_reenters_exactly(models
     that layer's input as inputs_embeds unchanged; GPT-2 adds position embeddings there, so it must
     fall back to running every layer. Either way the numbers equal the naive engine's."""
     model, proxy = models[arch], random_proxies()["text"]
-    kept = []
-    original = ig._exact_entries
-    monkeypatch.setattr(ig, "_exact_entries", lambda *args: kept.append(original(*args)) or kept[-1])
+    kept = kept_entries(monkeypatch)
     started = []
     original_starting_at = ig._DecoderStack.starting_at
     monkeypatch.setattr(
@@ -361,9 +367,7 @@ def test_cached_equals_naive_on_the_embedded_model(embedded, monkeypatch):
     proxy = proxy_tokens(tokenizer, NER_PROMPT, NER_OPTIONS, 3, "letter")
     assert 240 <= len(proxy.prompt_ids) <= 320
     layers = [0, 29]
-    kept = []
-    original = ig._exact_entries
-    monkeypatch.setattr(ig, "_exact_entries", lambda *args: kept.append(original(*args)) or kept[-1])
+    kept = kept_entries(monkeypatch)
     cached = integrated_gradients(model, proxy, "contrastive", steps=3, layers=layers, layer_batch=1)
     assert list(kept[0]) == [29]
     naive = integrated_gradients(model, proxy, "contrastive", steps=3, layers=layers, engine="naive")
