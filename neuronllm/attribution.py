@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from tqdm import tqdm
@@ -22,6 +22,9 @@ from tqdm import tqdm
 from neuronllm.atomic import atomic_path
 from neuronllm.aqua import ProxyQA
 from neuronllm.errors import UserError
+
+if TYPE_CHECKING:
+    from neuronllm.models import LoadedModel
 
 KINDS = ("contrastive", "gold_prob", "grad_x_act", "activation")
 FORMAT = "neuronllm.attributions/1"
@@ -68,8 +71,7 @@ class Attributions:
 
 
 def compute_attributions(
-    model: torch.nn.Module,
-    tokenizer: Any,
+    loaded: "LoadedModel",
     proxies: Sequence[ProxyQA],
     kinds: Sequence[str],
     steps: int = 20,
@@ -80,6 +82,7 @@ def compute_attributions(
     """Every requested kind of score for every proxy (the expensive step of identification)."""
     from neuronllm.ig import activation_times_gradient, answer_activations, integrated_gradients_many, proxy_tokens
 
+    model, tokenizer = loaded
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise UserError(f"unknown attribution kind {unknown[0]!r}: expected one of {', '.join(KINDS)}")
@@ -88,14 +91,14 @@ def compute_attributions(
     for proxy in tqdm(proxies, desc="Attributing proxies", disable=not progress, unit="prompt"):
         tokens = proxy_tokens(tokenizer, proxy.prompt, list(proxy.options), proxy.gold, proxy.answer_format)
         if ig_kinds:  # one forward per pass serves both objectives
-            results = integrated_gradients_many(model, tokens, ig_kinds, steps=steps, engine=engine, layer_batch=layer_batch)
+            results = integrated_gradients_many(loaded, tokens, ig_kinds, steps=steps, engine=engine, layer_batch=layer_batch)
         for kind in kinds:
             if kind in ig_kinds:
                 per_kind[kind].append(results[kind].attributions)
             elif kind == "grad_x_act":
-                per_kind[kind].append(activation_times_gradient(model, tokens, "gold_logprob").float().cpu())
+                per_kind[kind].append(activation_times_gradient(loaded, tokens, "gold_logprob").float().cpu())
             else:
-                per_kind[kind].append(answer_activations(model, tokens.prompt_ids).float().cpu())
+                per_kind[kind].append(answer_activations(loaded, tokens.prompt_ids).float().cpu())
     scores = {k: torch.stack(v) for k, v in per_kind.items()}
     provenance = {"steps": steps, "engine": engine, "n_proxies": len(proxies), "kinds": list(kinds)}
     return Attributions([p.instance_id for p in proxies], scores, provenance)

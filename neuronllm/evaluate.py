@@ -16,7 +16,7 @@ from neuronllm import __version__
 from neuronllm.atomic import write_json
 from neuronllm.errors import UserError
 from neuronllm.metrics import accuracy, comprehension
-from neuronllm.models import load_model, model_fingerprint
+from neuronllm.models import LoadedModel, load_model
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def evaluate(
     conditions: list[Condition],
     outputs: list[str | Path] | None = None,
     batch_size: int = 1,
-    loaded: tuple[Any, Any] | None = None,
+    loaded: LoadedModel | None = None,
 ) -> list[dict[str, Any]]:
     """Run lm-eval once per condition on one loaded model; write each result if `outputs` is given."""
     import lm_eval
@@ -91,17 +91,15 @@ def evaluate(
     task = find_task(settings.task, settings.answer_format)
     if outputs is not None and len(outputs) != len(conditions):
         raise ValueError("one output path per condition")
-    model, tokenizer = loaded or load_model(model_spec)
-    prefix_cache = PrefixCache(model, model_fingerprint(model_spec), settings.prefix_cache)
+    loaded = loaded or load_model(model_spec)
+    prefix_cache = PrefixCache(loaded, settings.prefix_cache)
     # Only the AQUA tasks: indexing lm-eval's thousands of built-in task files costs ~7 s a job.
     task_manager = TaskManager(include_path=tasks_dir(), include_defaults=False, metadata=settings.metadata())
     logging.getLogger("lm_eval").setLevel(logging.WARNING)
     results = []
     for index, condition in enumerate(conditions):
         lm = NeuronLLM(
-            pretrained=model,
-            tokenizer=tokenizer,
-            spec=model_spec,
+            pretrained=loaded,
             neurons=condition.neurons,
             op=condition.op,
             part=condition.part,

@@ -16,8 +16,8 @@ from neuronllm import __version__
 from neuronllm.attribution import Attributions, compute_attributions
 from neuronllm.errors import UserError
 from neuronllm.lm_eval_tasks import find_task, load_proxies
-from neuronllm.methods import get_method
-from neuronllm.models import load_model, model_fingerprint, neuron_counts, resolve_model_path
+from neuronllm.methods import attribution_kinds, get_method
+from neuronllm.models import LoadedModel, load_model, model_fingerprint, resolve_model_path
 from neuronllm.neurons import Neuron, NeuronSet
 
 
@@ -57,21 +57,23 @@ def check_budget(budget: int, total: int | None) -> None:
 
 
 def required_kinds(methods: list[str]) -> list[str]:
-    kinds: list[str] = []
+    """The attribution kinds these methods read (unknown names are one-line errors)."""
     for name in methods:
-        for kind in get_method(name).needs:
-            if kind not in kinds:
-                kinds.append(kind)
-    return kinds
+        get_method(name)
+    return attribution_kinds(methods)
 
 
-def attribute(model_spec: str, settings: IdentifySettings, kinds: list[str], loaded=None, progress: bool = True) -> Attributions:
+def attribute(
+    model_spec: str, settings: IdentifySettings, kinds: list[str], loaded: LoadedModel | None = None, progress: bool = True
+) -> Attributions:
     """The per-proxy scores `kinds` on the task's identification proxies."""
     task = find_task(settings.task, settings.answer_format)
     _, proxies = load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
-    model, tokenizer = loaded or load_model(model_spec)
-    result = compute_attributions(model, tokenizer, proxies, kinds, settings.steps, settings.layer_batch, settings.engine, progress)
-    result.provenance.update({"model": model_fingerprint(model_spec), "settings": asdict(settings)})
+    loaded = loaded or load_model(model_spec)
+    result = compute_attributions(loaded, proxies, kinds, settings.steps, settings.layer_batch, settings.engine, progress)
+    result.provenance.update(
+        {"model": model_fingerprint(model_spec), "model_identity": loaded.identity, "settings": asdict(settings)}
+    )
     return result
 
 
@@ -81,7 +83,7 @@ def identify(
     budget: int,
     settings: IdentifySettings,
     attributions: Attributions | None = None,
-    loaded=None,
+    loaded: LoadedModel | None = None,
     progress: bool = True,
 ) -> NeuronSet:
     chosen = get_method(method)
@@ -94,8 +96,7 @@ def identify(
     if attributions is not None:
         counts = attributions.neuron_counts
     else:  # RANDOM needs only the model's shape
-        model, _ = loaded or load_model(model_spec)
-        counts = neuron_counts(model)
+        counts = (loaded or load_model(model_spec)).neuron_counts
     check_budget(budget, sum(counts))
     good, bad = chosen.select(attributions, budget, seed=settings.seed, z=settings.z, neuron_counts=counts)
     provenance = {

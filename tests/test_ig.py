@@ -1,4 +1,4 @@
-"""Integrated gradients (neuronllm/ig.py): the cached engine equals the naive reference on every
+"""Integrated gradients (neuronllm/ig/): the cached engine equals the naive reference on every
 supported architecture, IG is complete, TN's a·∂F/∂a equals autograd, and the model is left as found."""
 
 import pytest
@@ -6,6 +6,8 @@ import torch
 from transformers import AutoModelForCausalLM
 
 import neuronllm.ig as ig
+import neuronllm.ig.cached as ig_cached
+import neuronllm.ig.layouts as ig_layouts
 from neuronllm.errors import UserError
 from neuronllm.ig import (
     OBJECTIVES,
@@ -15,7 +17,8 @@ from neuronllm.ig import (
     integrated_gradients,
     proxy_tokens,
 )
-from neuronllm.models import ffn_output_projections
+from neuronllm.models import LoadedModel, ffn_output_projections
+from neuronllm.prefix_kv import prefix_key_values
 from neuronllm.tokens import encode_pair, letter_variants
 from tiny_models import ARCHITECTURES, D_FF, VOCAB, tiny_config, tiny_model
 
@@ -58,8 +61,8 @@ def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
 def kept_entries(monkeypatch) -> list:
     """Record what every `_exact_entries` call kept: the layers a forward may start at."""
     kept = []
-    original = ig._exact_entries
-    monkeypatch.setattr(ig, "_exact_entries", lambda *args: kept.append(original(*args)) or kept[-1])
+    original = ig_cached.exact_entries
+    monkeypatch.setattr(ig_cached, "exact_entries", lambda *args: kept.append(original(*args)) or kept[-1])
     return kept
 
 
@@ -82,7 +85,7 @@ def models():
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_cached_equals_naive(models, arch, answer_format, objective):
     model, proxy = models[arch], random_proxies()[answer_format]
-    assert ig.prefix_key_values(model, proxy.prompt_ids[:-1], 4) is not None  # the cached path, not the fallback
+    assert prefix_key_values(model, proxy.prompt_ids[:-1], 4) is not None  # the cached path, not the fallback
     cached = integrated_gradients(model, proxy, objective, steps=STEPS, layer_batch=2)
     naive = integrated_gradients(model, proxy, objective, steps=STEPS, engine="naive")
     assert cached.attributions.shape == (3, D_FF) and cached.attributions.dtype == torch.float32
@@ -153,11 +156,11 @@ def test_completeness(arch, answer_format):
 
 def test_continuations_share_their_beginnings():
     """The trie behind the cached pass: the answer token, then each distinct beginning once."""
-    text = ig._Continuations.build(random_proxies()["text"])
+    text = random_proxies()["text"].continuations()
     # root; 11; 11 12; 30; 20; 20 21; 20 21 22  (14 and the last token of every option are targets only)
     assert len(text.tokens) == 7 and text.parents[0] == -1
     assert sorted(text.depths()) == [0, 1, 1, 1, 2, 2, 3]
-    assert len(ig._Continuations.build(random_proxies()["letter"]).tokens) == 1
+    assert len(random_proxies()["letter"].continuations().tokens) == 1
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
@@ -168,16 +171,16 @@ def test_layers_below_a_chunk_run_once_where_the_forward_reenters_exactly(models
     model, proxy = models[arch], random_proxies()["text"]
     kept = kept_entries(monkeypatch)
     started = []
-    original_starting_at = ig._DecoderStack.starting_at
+    original_starting_at = ig_layouts.DecoderStack.starting_at
     monkeypatch.setattr(
-        ig._DecoderStack, "starting_at", lambda self, layer: started.append(layer) or original_starting_at(self, layer)
+        ig_layouts.DecoderStack, "starting_at", lambda self, layer: started.append(layer) or original_starting_at(self, layer)
     )
     cached = integrated_gradients(model, proxy, "contrastive", steps=STEPS, layer_batch=2)
     naive = integrated_gradients(model, proxy, "contrastive", steps=STEPS, engine="naive")
     assert relative_error(cached.attributions, naive.attributions) < 1e-4
     assert list(kept[0]) == ([] if arch == "gpt2" else [2])
     assert (started.count(2) > 1) == (arch != "gpt2")  # once for the check, then once per pass
-    assert len(ig._DecoderStack(model).layers) == 3  # the full list is back
+    assert len(ig_layouts.DecoderStack(LoadedModel.wrap(model)).layers) == 3  # the full list is back
 
 
 def test_objectives_share_one_forward_and_equal_separate_runs(models):
@@ -205,7 +208,7 @@ def test_fallback_without_a_prefix_cache_equals_naive(models, monkeypatch):
     """Models whose cache the packed pass cannot use get full rows, with the same numbers."""
     model, proxy = models["llama"], random_proxies()["text"]
     naive = integrated_gradients(model, proxy, "contrastive", steps=STEPS, engine="naive")
-    monkeypatch.setattr(ig, "prefix_key_values", lambda *args, **kwargs: None)
+    monkeypatch.setattr(ig_cached, "prefix_key_values", lambda *args, **kwargs: None)
     fallback = integrated_gradients(model, proxy, "contrastive", steps=STEPS, layer_batch=2)
     assert relative_error(fallback.attributions, naive.attributions) < 1e-4
     assert torch.allclose(fallback.f_zero, naive.f_zero, atol=1e-5)
@@ -220,7 +223,7 @@ def test_sliding_window_shorter_or_longer_than_the_prompt(window):
     torch.manual_seed(0)
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32).eval()
     proxy = random_proxies()["text"]
-    uses_cache = ig.prefix_key_values(model, proxy.prompt_ids[:-1], 4) is not None
+    uses_cache = prefix_key_values(model, proxy.prompt_ids[:-1], 4) is not None
     assert uses_cache == (window == 15)
     cached = integrated_gradients(model, proxy, "contrastive", steps=STEPS)
     naive = integrated_gradients(model, proxy, "contrastive", steps=STEPS, engine="naive")
@@ -305,7 +308,8 @@ def test_hooks_and_flags_restored_when_the_objective_fails(models, monkeypatch, 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ig, "objective_from_scores", broken)
+    monkeypatch.setattr(ig_cached, "objective_from_scores", broken)
+    monkeypatch.setattr("neuronllm.ig.naive.objective_from_scores", broken)
     with pytest.raises(RuntimeError, match="boom"):
         integrated_gradients(model, proxy, "contrastive", steps=2, engine=engine)
     assert model.training

@@ -23,6 +23,11 @@ def grid(table):
     return {(" ".join(row.labels), column): cell for row in table.rows for column, cell in zip(columns, row.cells)}
 
 
+def squeeze(markdown):
+    """tabulate pads cells to the column width: compare rows with single spaces around the bars."""
+    return re.sub(r" *(?<!\\)\| *", " | ", markdown)
+
+
 def only(tables, title_part):
     found = [t for t in tables if title_part in t.title]
     assert len(found) == 1, [t.title for t in tables]
@@ -79,7 +84,7 @@ def test_table1_best_and_second_marks(metrics):
     assert cells[("QRNCA", "NER Enh")].mark == "second"      # 15.0/10.0 beats KN's 0.0/0.0, TN failed
     assert cells[("TN", "NER Enh")].mark == ""
     assert cells[("QRNCA", "Average Enh")].mark == "second"  # 7.5/5.0 > TN's 5.0/0.0
-    markdown = report.to_markdown([table])
+    markdown = squeeze(report.to_markdown([table]))
     assert "| TN | <u>25.0/30.0</u> | Fail | <u>25.0/25.0</u> | <u>5.0/10.0</u> | <u>25.0/27.5</u> | 5.0/0.0 |" \
         in markdown
     assert "| NeuronLLM | **50.0/50.0** |" in markdown
@@ -137,9 +142,9 @@ def test_paper_side_by_side_for_a_paper_model(metrics):
     cells = grid(llama)
     assert cells[("NeuronLLM", "NER Deg")].text == "50.0/50.0"
     assert cells[("NeuronLLM", "NER Deg")].paper == "53.3/64.0"
-    markdown = report.to_markdown([llama])
+    markdown = squeeze(report.to_markdown([llama]))
     assert "| NeuronLLM | 50.0/50.0 \\| 53.3/64.0 | 20.0/10.0 \\| 25.6/46.0 | 50.0/50.0 \\| 51.4/66.5 |" in markdown
-    assert r"50.0/50.0 \textbar{} 53.3/64.0" in report.to_latex([llama])
+    assert r"50.0/50.0 $|$ 53.3/64.0" in report.to_latex([llama])
 
 
 def test_paper_reference_appended_for_other_models(metrics):
@@ -341,7 +346,7 @@ def test_paper_numbers_spot_checks():
     assert paper["ablation"]["LLaMA 2-13B"]["NeuronLLM"]["Deg"]["AVERAGE"]["Both"] == "33.0/39.9"
     assert paper["ablation"]["Baichuan 2-7B"]["QRNCA-enabled"]["Enh"]["Commonsense"]["Good"] == "Fail"
     budgets = paper["table7"]["budgets"]
-    assert list(budgets) == [str(b) for b in report.TABLE7_BUDGETS]
+    assert list(budgets) == [str(b) for b in (10, 25, 50, 100, 150, 200, 250, 500)]
     assert budgets["10"]["NeuronLLM"]["Enh"] == "7.1/18.0"
     assert budgets["500"]["QRNCA"]["Deg"] == "29.6/24.0"
     assert budgets["100"]["TN"]["Deg"] == t1["LLaMA 2-7B"]["TN"]["Commonsense"]["Deg"]

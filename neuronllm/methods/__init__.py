@@ -1,8 +1,10 @@
-"""Identification methods: each turns per-proxy scores (attribution.py) into ranked good/bad neurons.
+"""The method registry: one record per identification method, read by the CLI, the config schema check,
+the Snakemake rules and the report (tests/unit/test_registry.py checks they agree).
 
 Every method has the same signature, `select(attributions, budget, seed, **options) -> (good, bad)`,
 where good and bad are lists of (layer, index, score) ranked best first; identify.py wraps the result
-in a NeuronSet with provenance.
+in a NeuronSet with provenance. Adding a method = a module with `select` + one `Method` below
+(docs/adding-a-method.md).
 """
 
 from __future__ import annotations
@@ -16,33 +18,88 @@ from neuronllm.errors import UserError
 
 @dataclass(frozen=True)
 class Method:
-    name: str
-    needs: tuple[str, ...]  # attribution kinds it reads
+    name: str  # CLI / config name
+    label: str  # table label
+    needs: tuple[str, ...]  # attribution kinds it reads (attribution.KINDS)
     select: Callable
+    has_bad: bool  # Table 1 intervenes on good + bad (NeuronLLM) rather than on the good set only
+    ablation_label: str | None  # row label in the good/bad/both ablation; None: not in the ablation
     description: str
 
-
-def _registry() -> dict[str, Method]:
-    from neuronllm.methods import act, cni, kn, qrnca, random_baseline, tn
-
-    methods = [
-        Method("cni", ("contrastive",), cni.select, "NeuronLLM: contrastive IG, good and bad (eq. 4-5)"),
-        Method("tn", ("grad_x_act",), tn.select, "task-specific neurons: activation x gradient"),
-        Method("qrnca", ("gold_prob",), qrnca.select, "QRNCA: IG of P(gold), NA x ICA"),
-        Method("kn", ("gold_prob",), kn.select, "knowledge neurons: IG of P(gold), thresholds"),
-        Method("act", ("activation",), act.select, "mean activation at the answer position"),
-        Method("random", (), random_baseline.select, "uniformly random neurons (seeded)"),
-    ]
-    return {m.name: m for m in methods}
+    @property
+    def table1_part(self) -> str:
+        """Which part of its neuron set Table 1's Deg/Enh change (the paper: baselines good only)."""
+        return "both" if self.has_bad else "good"
 
 
-METHOD_NAMES = ("cni", "tn", "qrnca", "kn", "act", "random")
+def _select(module: str) -> Callable:
+    """Import a method's module when it is used, not when the registry is read (Snakemake reads it)."""
+
+    def select(*args, **kwargs):
+        import importlib
+
+        return importlib.import_module(f"neuronllm.methods.{module}").select(*args, **kwargs)
+
+    return select
+
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method("cni", "NeuronLLM", ("contrastive",), _select("cni"), True, "NeuronLLM",
+               "NeuronLLM: contrastive IG, good and bad (eq. 4-5)"),
+        Method("tn", "TN", ("grad_x_act",), _select("tn"), False, "TN-enabled",
+               "task-specific neurons: activation x gradient"),
+        Method("qrnca", "QRNCA", ("gold_prob",), _select("qrnca"), False, "QRNCA-enabled",
+               "QRNCA: IG of P(gold), NA x ICA"),
+        Method("kn", "KN", ("gold_prob",), _select("kn"), False, None,
+               "knowledge neurons: IG of P(gold), thresholds"),
+        Method("act", "ACT", ("activation",), _select("act"), False, None,
+               "mean activation at the answer position"),
+        Method("random", "RANDOM", (), _select("random_baseline"), False, None,
+               "uniformly random neurons (seeded)"),
+    )
+}
+METHOD_NAMES = tuple(METHODS)
+
+# Neuron sets that are not identified by a method but derived from other sets; the report labels them.
+DERIVED = {"common": ("Common ability neurons", "both"), "null": ("RANDOM null", "good")}
 
 
 def get_method(name: str) -> Method:
-    registry = _registry()
-    if name not in registry:
-        close = difflib.get_close_matches(name, list(registry), n=1)
+    if name not in METHODS:
+        close = difflib.get_close_matches(name, list(METHODS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UserError(f"unknown method {name!r} (known: {', '.join(METHOD_NAMES)}){hint}")
-    return registry[name]
+    return METHODS[name]
+
+
+def label(name: str) -> str:
+    """A method's (or derived set's) table label; unknown names print as themselves."""
+    if name in METHODS:
+        return METHODS[name].label
+    return DERIVED.get(name, (name, ""))[0]
+
+
+def table1_part(name: str) -> str:
+    if name in METHODS:
+        return METHODS[name].table1_part
+    return DERIVED.get(name, ("", "good"))[1]
+
+
+def both_sided() -> tuple[str, ...]:
+    """Sets whose Table 1 conditions change good and bad neurons."""
+    return tuple(n for n, m in METHODS.items() if m.has_bad) + tuple(n for n, (_, p) in DERIVED.items() if p == "both")
+
+
+def ablation_methods() -> dict[str, str]:
+    return {n: m.ablation_label for n, m in METHODS.items() if m.ablation_label}
+
+
+def attribution_kinds(methods: list[str] | tuple[str, ...]) -> list[str]:
+    """What these methods read, each kind once, in registry order."""
+    kinds: list[str] = []
+    for name in METHODS:
+        if name in methods:
+            kinds += [k for k in METHODS[name].needs if k not in kinds]
+    return kinds

@@ -3,13 +3,15 @@
 import json
 import shlex
 
+from neuronllm import methods as registry
+
 R = config.get("results_dir", "results")  # where every output goes (CI uses its own)
 MODELS = list(config["models"])
 TASKS = list(config["tasks"])
 METHODS = list(config["methods"])
 BUDGET = int(config["budget"])
 TABLE7 = config.get("table7", {})
-CNI_LIKE = ("cni", "common")  # methods with good and bad sets in Table 1
+BOTH_SIDED = registry.both_sided()  # sets whose Table 1 conditions change good and bad neurons
 PREFIX_CACHE = bool(config.get("prefix_cache", False))
 
 wildcard_constraints:
@@ -46,7 +48,7 @@ def task_options(wildcards):
 
 def main_conditions(method):
     """Table 1 / Table 5: NeuronLLM and common neurons use good and bad; baselines only good (paper)."""
-    part = "both" if method in CNI_LIKE else "good"
+    part = registry.table1_part(method)
     return [f"degrade-{part}", f"enhance-{part}"]
 
 

@@ -35,11 +35,15 @@ EVALUATE_SHELL = (
     "--conditions {params.conditions} --outs {output} 2> {log}"
 )
 
+ONE_SIDED = [m for m in registry.METHOD_NAMES if m not in BOTH_SIDED]
+ABLATION = list(registry.ablation_methods())
 for group_name, method_pattern, conditions in (
-    ("main_good_bad", "cni|common", main_conditions("cni")),
-    ("main_good", "tn|qrnca|kn|act|random", main_conditions("tn")),
-    ("ablation_cni", "cni", [c for c in ablation_conditions("cni") if c not in main_conditions("cni")]),
-    ("ablation_baseline", "tn|qrnca", [c for c in ablation_conditions("tn") if c not in main_conditions("tn")]),
+    ("main_good_bad", "|".join(BOTH_SIDED), main_conditions("cni")),
+    ("main_good", "|".join(ONE_SIDED), main_conditions("tn")),
+    ("ablation_cni", "|".join(m for m in ABLATION if m in BOTH_SIDED),
+     [c for c in ablation_conditions("cni") if c not in main_conditions("cni")]),
+    ("ablation_baseline", "|".join(m for m in ABLATION if m not in BOTH_SIDED),
+     [c for c in ablation_conditions("tn") if c not in main_conditions("tn")]),
 ):
 
     rule:
@@ -111,7 +115,7 @@ rule metrics_ablation:
     output:
         R + "/{model}/{task}/{method}/k{budget}/metrics_ablation.json",
     wildcard_constraints:
-        method="cni|tn|qrnca",
+        method="|".join(ABLATION),
     params:
         info=metrics_info,
     log:

@@ -2,14 +2,9 @@
 
 
 def attribution_kinds():
-    """What the configured methods read: computed in one job so no score is computed twice."""
-    needs = {"cni": ["contrastive"], "tn": ["grad_x_act"], "qrnca": ["gold_prob"], "kn": ["gold_prob"], "act": ["activation"]}
+    """What the configured methods read (the method registry): computed in one job so no score is computed twice."""
     methods = set(METHODS) | set(config.get("ablation_methods", [])) | set(TABLE7.get("methods", []))
-    kinds = []
-    for method in ["cni", "tn", "qrnca", "kn", "act"]:
-        if method in methods:
-            kinds += [k for k in needs[method] if k not in kinds]
-    return ",".join(kinds)
+    return ",".join(registry.attribution_kinds(sorted(methods)))
 
 
 rule attribute:
@@ -38,7 +33,7 @@ rule identify:
     output:
         R + "/{model}/{task}/{method}/k{budget}/neurons.json",
     wildcard_constraints:
-        method="cni|tn|qrnca|kn|act|random",
+        method="|".join(registry.METHOD_NAMES),
     params:
         options=task_options,
         steps=config["steps"],
