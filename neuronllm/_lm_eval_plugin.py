@@ -64,9 +64,64 @@ def add_tasks_to_task_manager() -> None:
     cls.__init__ = __init__
 
 
+def _user_error_in(err: BaseException | None) -> BaseException | None:
+    """The neuronllm UserError in an exception's chain (lm-eval may wrap what our code raised)."""
+    seen = 0
+    while err is not None and seen < 20:
+        if type(err).__name__ == "UserError" and type(err).__module__.startswith("neuronllm"):
+            return err
+        err, seen = err.__cause__ or err.__context__, seen + 1
+    return None
+
+
+def one_line_user_errors() -> None:
+    """`lm_eval ...` (the console script): a neuronllm UserError prints one line and exits with 2, like
+    `neuronllm` does. `python -m lm_eval` gets the same line through sys.excepthook (exit status 1)."""
+    from lm_eval import __main__ as main
+
+    original = main.cli_evaluate
+    if getattr(original, "_neuronllm_wrapped", False):
+        return
+
+    def cli_evaluate(*args: Any, **kwargs: Any) -> Any:
+        from neuronllm.quiet import without_git_noise
+
+        try:
+            with without_git_noise():
+                return original(*args, **kwargs)
+        except Exception as err:
+            found = _user_error_in(err)
+            if found is None:
+                raise
+            print(f"neuronllm: error: {found}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+    cli_evaluate._neuronllm_wrapped = True  # type: ignore[attr-defined]
+    main.cli_evaluate = cli_evaluate
+
+
+def _excepthook(previous: Callable) -> Callable:
+    def hook(kind: type, value: BaseException, traceback: Any) -> None:
+        found = _user_error_in(value)
+        if found is not None:
+            print(f"neuronllm: error: {found}", file=sys.stderr)
+            return
+        previous(kind, value, traceback)
+
+    hook._neuronllm = True  # type: ignore[attr-defined]
+    return hook
+
+
+def register_model_and_error_hook() -> None:
+    register_model()
+    if not getattr(sys.excepthook, "_neuronllm", False):
+        sys.excepthook = _excepthook(sys.excepthook)
+
+
 _AFTER_IMPORT: dict[str, Callable[[], None]] = {
-    "lm_eval.models": register_model,
+    "lm_eval.models": register_model_and_error_hook,
     "lm_eval.tasks.manager": add_tasks_to_task_manager,
+    "lm_eval.__main__": one_line_user_errors,
 }
 
 
@@ -101,9 +156,11 @@ def install() -> None:
         return
     # lm-eval may already be imported (e.g. this module imported late): apply directly.
     if "lm_eval.models" in sys.modules:
-        register_model()
+        register_model_and_error_hook()
     if "lm_eval.tasks.manager" in sys.modules:
         add_tasks_to_task_manager()
+    if "lm_eval.__main__" in sys.modules:
+        one_line_user_errors()
     sys.meta_path.insert(0, _AfterImport())
 
 

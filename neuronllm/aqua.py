@@ -35,12 +35,13 @@ ANSWER_FORMATS = ("letter", "text")
 
 @dataclass(frozen=True)
 class ProxyQA:
-    instance_id: str
+    instance_id: str  # the instance's position in its split ("evaluate:12"): unique, what proxies group by
     proxy: int  # 0, 1, 2
     prompt: str  # ends in "Correct answer:"
     options: tuple[str, ...]  # option texts in display order
     gold: int  # index into options
     answer_format: str
+    source_id: str = ""  # the row's own id field (display only: data files may repeat ids)
 
     @property
     def letters(self) -> list[str]:
@@ -61,6 +62,7 @@ class ProxyQA:
             "options": list(self.options),
             "gold": self.gold,
             "answer_format": self.answer_format,
+            "source_id": self.source_id,
         }
 
 
@@ -155,7 +157,9 @@ def build_proxies(spec: Mapping[str, Any], task: TaskData, instance: Instance, s
         order = rotation(options, t)
         example_order = rotation(base_options(example, task, seed), t)
         prompt = render_prompt(spec, task, instance, order, example, example_order, answer_format)
-        proxies.append(ProxyQA(instance.instance_id, t, prompt, tuple(order), order.index(instance.answer), answer_format))
+        proxies.append(ProxyQA(
+            instance.key, t, prompt, tuple(order), order.index(instance.answer), answer_format, instance.instance_id
+        ))
     return proxies
 
 

@@ -12,6 +12,7 @@ new dataset needs a config entry, not code, as long as its rows fit one of the a
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuronllm.errors import UserError
+from neuronllm.errors import UserError, warn
 
 ADAPTERS = ("span_label", "sentence_label", "multiple_choice")
 SPLIT_ROLES = ("identify", "evaluate")
@@ -47,6 +48,7 @@ class TaskData:
     examples: list[Instance] = field(default_factory=list)  # the whole identification split: one-shot pool
     label_counts: Counter = field(default_factory=Counter)  # label -> frequency in the identify split
     labels: tuple[str, ...] = ()  # the task's label set (display names); empty for tasks with own options
+    source: str = ""  # which data: "hub", "shipped" or "local files"
 
 
 def stable_seed(*parts: object) -> int:
@@ -103,6 +105,11 @@ def load_split_rows(spec: Mapping[str, Any], role: str, data_files: Any = None, 
         if split not in files:
             raise UserError(f"task {spec['name']}: data_files has no {split!r} split (has {', '.join(files)})")
         paths = files[split] if isinstance(files[split], list) else [files[split]]
+        for path in paths:
+            if Path(path).is_file() and Path(path).stat().st_size == 0:
+                raise UserError(f"{path}: the data file is empty")
+            if Path(path).is_dir():
+                raise UserError(f"{path}: a directory, not a data file")
         try:
             dataset = datasets.load_dataset(_file_format(paths[0]), data_files={split: paths}, split=split)
         except Exception as err:  # datasets raises many types for unreadable files
@@ -113,11 +120,41 @@ def load_split_rows(spec: Mapping[str, Any], role: str, data_files: Any = None, 
     try:
         dataset = datasets.load_dataset(hub["path"], hub.get("name"), split=split)
     except Exception as err:
-        raise UserError(
+        raise HubUnreachable(
             f"task {spec['name']}: cannot load {hub['path']} split {split!r} from the hub "
-            f"({type(err).__name__}); offline, pass data_files (the project ships data/{spec['name']}/)"
+            f"({type(err).__name__}); offline, pass data_files (the project ships data/{spec['name']}/)",
+            offline=_is_connectivity_error(err),
         ) from None
     return dataset, f"{hub['path']}:{split}"
+
+
+class HubUnreachable(UserError):
+    """The hub dataset could not be loaded; `offline` when the cause is the network or offline mode."""
+
+    def __init__(self, message: str, offline: bool):
+        super().__init__(message)
+        self.offline = offline
+
+
+def hub_offline() -> bool:
+    """The environment forbids hub access (the project's tests and default pipeline run this way)."""
+    return any(os.environ.get(v, "").lower() in ("1", "true", "yes", "on") for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+
+
+def _is_connectivity_error(err: BaseException) -> bool:
+    """Whether a hub failure is about reaching the hub (not a wrong name or a broken dataset)."""
+    if hub_offline():
+        return True
+    seen: BaseException | None = err
+    while seen is not None:
+        name = type(seen).__name__
+        text = str(seen).lower()
+        if "connection" in name.lower() or "offline" in name.lower() or "timeout" in name.lower() or any(
+            word in text for word in ("offline", "connection", "resolve host", "network is unreachable", "max retries")
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _require(row: Mapping[str, Any], key: str, source: str, row_number: int) -> Any:
@@ -208,7 +245,7 @@ _BUILDERS = {"span_label": _span_instance, "sentence_label": _sentence_instance,
 
 
 def instances_from_rows(
-    spec: Mapping[str, Any], rows, source: str, seed: int, limit: int | None, split: str = ""
+    spec: Mapping[str, Any], rows, source: str, seed: int, limit: int | None, split: str
 ) -> list[Instance]:
     adapter = spec.get("adapter")
     if adapter not in _BUILDERS:
@@ -235,7 +272,25 @@ def load_task_data(
     base: Path | None = None,
 ) -> TaskData:
     """Both splits as Instances. Evaluation instances equal to an identification one are dropped, so
-    neurons are never evaluated on the questions they were found with."""
+    neurons are never evaluated on the questions they were found with.
+
+    data_files: None (the hub; where the hub cannot be reached, the shipped data with one warning),
+    "hub" (the hub, or an error), "shipped", or {split: path(s)}. TaskData.source records which.
+    """
+    if data_files is None:
+        try:
+            return load_task_data(spec, seed, identify_limit, evaluate_limit, "hub", base)
+        except HubUnreachable as err:
+            if not err.offline or spec.get("shipped_files") is None:
+                raise
+            warn(
+                f"the hub is not reachable: task {spec['name']} runs on the project's shipped data "
+                f"(data/{spec['name']}/); pass data_files=hub to require the hub"
+            )
+            return load_task_data(spec, seed, identify_limit, evaluate_limit, "shipped", base)
+    source = data_files if data_files in ("hub", "shipped") else "local files"
+    if data_files == "hub":
+        data_files = None
     if data_files == "shipped":
         data_files, base = spec.get("shipped_files"), shipped_data_dir()
         if data_files is None:
@@ -252,7 +307,9 @@ def load_task_data(
     ][:evaluate_limit]
     if not evaluate:
         raise UserError(f"{evaluate_source}: no evaluation instances left")
-    return TaskData(spec["name"], identify, evaluate, examples, label_frequencies(spec, identify_rows), task_labels(spec))
+    return TaskData(
+        spec["name"], identify, evaluate, examples, label_frequencies(spec, identify_rows), task_labels(spec), source
+    )
 
 
 def task_labels(spec: Mapping[str, Any]) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from neuronllm.attribution import Attributions, compute_attributions
 from neuronllm.errors import UserError
 from neuronllm.lm_eval_tasks import find_task, load_proxies
 from neuronllm.methods import attribution_kinds, get_method
-from neuronllm.models import LoadedModel, load_model, model_fingerprint, resolve_model_path
+from neuronllm.models import LoadedModel, checkpoint_weights, load_model, model_fingerprint, resolve_model_path
 from neuronllm.neurons import Neuron, NeuronSet
 
 
@@ -68,13 +68,50 @@ def attribute(
 ) -> Attributions:
     """The per-proxy scores `kinds` on the task's identification proxies."""
     task = find_task(settings.task, settings.answer_format)
-    _, proxies = load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+    data, proxies = load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
     loaded = loaded or load_model(model_spec)
     result = compute_attributions(loaded, proxies, kinds, settings.steps, settings.layer_batch, settings.engine, progress)
-    result.provenance.update(
-        {"model": model_fingerprint(model_spec), "model_identity": loaded.identity, "settings": asdict(settings)}
-    )
+    result.provenance.update({
+        "model": model_fingerprint(model_spec), "model_identity": loaded.identity, "task": task.name,
+        "data_source": data.source, "settings": asdict(settings),
+    })
     return result
+
+
+# What must agree between an attribution file and the identification that reads it.
+MATCHED_SETTINGS = ("answer_format", "seed", "instances", "data_files", "engine")
+
+
+def check_attributions_match(attributions: Attributions, model_spec: str, task: str, settings: IdentifySettings,
+                             source: str = "attributions") -> None:
+    """Refuse attributions computed for another model, task, seed, answer format, data or instance count:
+    their neurons would be reported as this request's."""
+    provenance = attributions.provenance
+    recorded = provenance.get("settings") or {}
+    wanted = asdict(settings)
+    if provenance.get("model") != model_fingerprint(model_spec):
+        raise UserError(f"{source} were computed for model {provenance.get('model')!r}, not {model_fingerprint(model_spec)!r}")
+    recorded_task = provenance.get("task") or recorded.get("task", "").removeprefix("aqua_").removesuffix("_text")
+    if recorded_task != task:
+        raise UserError(f"{source} were computed for task {recorded_task!r}, not {task!r}")
+    for key in MATCHED_SETTINGS:
+        if recorded.get(key) != wanted[key]:
+            raise UserError(f"{source} were computed with {key.replace('_', '-')} {recorded.get(key)!r}, not {wanted[key]!r}")
+    recorded_weights = (provenance.get("model_identity") or {}).get("weights")
+    current = checkpoint_weights(model_spec)
+    if recorded_weights and current and recorded_weights != current:
+        raise UserError(f"{source} were computed with other weights of {model_spec!r} (the checkpoint changed since)")
+
+
+def _check_sides(method: str, good: list, bad: list, task: str, instances: int) -> None:
+    """An empty side that a condition needs is an error now, not a 0.0 cell later."""
+    chosen = get_method(method)
+    missing = "good" if not good else "bad" if chosen.has_bad and not bad else None
+    if missing:
+        raise UserError(
+            f"{method} found no {missing} neurons for task {task} from {instances} identification instance(s); "
+            f"use more instances (--instances) or another method"
+        )
 
 
 def identify(
@@ -85,12 +122,15 @@ def identify(
     attributions: Attributions | None = None,
     loaded: LoadedModel | None = None,
     progress: bool = True,
+    attributions_source: str = "attributions",
 ) -> NeuronSet:
     chosen = get_method(method)
     task = find_task(settings.task, settings.answer_format)
     if attributions is None:
         check_budget(budget, config_neuron_total(model_spec))
         load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+    else:
+        check_attributions_match(attributions, model_spec, task.name, settings, attributions_source)
     if attributions is None and chosen.needs:
         attributions = attribute(model_spec, settings, list(chosen.needs), loaded, progress)
     if attributions is not None:
@@ -99,6 +139,8 @@ def identify(
         counts = (loaded or load_model(model_spec)).neuron_counts
     check_budget(budget, sum(counts))
     good, bad = chosen.select(attributions, budget, seed=settings.seed, z=settings.z, neuron_counts=counts)
+    n_instances = len(attributions.by_instance()) if attributions is not None else 0
+    _check_sides(method, good, bad, task.name, n_instances)
     provenance = {
         "model": model_fingerprint(model_spec),
         "task": task.name,

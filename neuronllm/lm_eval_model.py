@@ -29,9 +29,17 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from tqdm import tqdm
 
-from neuronllm.errors import UserError
+from neuronllm.errors import UserError, warn
 from neuronllm.intervene import PARTS, neuron_factors, operator_factors, scaled_neurons
-from neuronllm.models import LoadedModel, check_arguments, hflm_arguments, hflm_loading_kwargs, loaded_from_hflm, quiet_lm_eval
+from neuronllm.models import (
+    LoadedModel,
+    check_arguments,
+    hflm_arguments,
+    hflm_loading_kwargs,
+    loaded_from_hflm,
+    model_fingerprint,
+    quiet_lm_eval,
+)
 from neuronllm.neurons import NeuronSet
 from neuronllm.prefix_cache import PrefixCache
 from neuronllm.prefix_kv import cache_argument, fresh_cache
@@ -51,6 +59,24 @@ RUNTIME_ARGUMENTS = (
     "chat_template_args", "backend", "device",
 )
 OWN_ARGUMENTS = ("neurons", "op", "part", "scope", "letter_merge", "prefix_cache", "spec", "tokenizer", "dtype")
+
+
+def valid_model_arguments() -> tuple[str, ...]:
+    """Every `--model_args` key the neuronllm model accepts: its own and HFLM's."""
+    return tuple(OWN_ARGUMENTS) + tuple(hflm_arguments())
+
+
+def check_condition(neuron_set: NeuronSet, source: str, op: str, part: str, factors: dict) -> None:
+    """A condition that changes no neuron is not an intervention: refuse it instead of reporting a 0.0 cell."""
+    if not factors:
+        raise UserError(f"{source}: {op}/{part} changes no neuron (the set has no {part if part != 'both' else 'good or bad'} neurons)")
+
+
+def warn_if_other_model(neuron_set: NeuronSet, source: str, loaded: LoadedModel) -> None:
+    """Same shape, other model (a LLaMA-2 set applied to a Mistral, say): allowed, but said."""
+    found_on = neuron_set.provenance.get("model")
+    if found_on and found_on != model_fingerprint(loaded.spec):
+        warn(f"{source} was found on model {found_on!r}; applying it to {model_fingerprint(loaded.spec)!r}")
 
 
 @register_model("neuronllm")
@@ -103,6 +129,9 @@ class NeuronLLM(HFLM):
         self.neuron_set = NeuronSet.load(neurons, self.loaded.neuron_counts) if neurons else None
         self.op, self.part, self.scope = op, part, scope
         self.factors = neuron_factors(self.neuron_set, op, part) if self.neuron_set else {}
+        if self.neuron_set is not None:
+            check_condition(self.neuron_set, neurons, op, part, self.factors)
+            warn_if_other_model(self.neuron_set, neurons, self.loaded)
         self.letter_merge = _as_bool(letter_merge)
         self._letter_ids = {
             letter: [ids[0] for ids in letter_variants(self.tokenizer, letter)] for letter in string.ascii_uppercase

@@ -6,6 +6,7 @@ instance: an instance is comprehended when at least 2 of its 3 proxies are answe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,21 +18,68 @@ from neuronllm.errors import UserError
 from neuronllm.metrics import comprehension as comprehension_share
 
 
-def build_dataset(
-    spec: Mapping[str, Any],
-    answer_format: str,
-    seed: int = 0,
-    instances: int | None = None,
-    eval_instances: int | None = None,
-    data_files: Any = None,
-    **_ignored: Any,  # lm-eval also passes the task metadata and the model arguments
-):
-    """lm-eval `custom_dataset`: a DatasetDict with `identify` and `evaluate` splits of proxy QAs."""
+DATASET_OPTIONS = ("seed", "instances", "eval_instances", "data_files")
+# What lm-eval itself adds to a task's metadata (its YAML `metadata:` block and the task factory).
+LM_EVAL_METADATA = ("version", "config_source", "_metadata", "spec")
+
+
+def check_metadata(options: Mapping[str, Any]) -> None:
+    """Unknown keys are one-line errors: lm-eval hands custom_dataset the task metadata, the model
+    arguments and the user's --metadata in one dict, so a typo (`eval_instance`) would be ignored."""
+    from neuronllm.lm_eval_model import valid_model_arguments
+    from neuronllm.models import check_arguments
+
+    valid = list(DATASET_OPTIONS) + list(LM_EVAL_METADATA) + list(valid_model_arguments())
+    check_arguments({k: v for k, v in options.items()}, valid, "--metadata key")
+
+
+def parse_data_files(value: Any) -> Any:
+    """`shipped`, `hub`, a {split: path} mapping (or its JSON text), or None (hub, else shipped)."""
+    if value in (None, "", "null", "none"):
+        return None
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise UserError(f"data_files must be 'shipped', 'hub' or a JSON object {{split: path}}, got {value!r}") from None
+    if isinstance(value, str) and value not in ("shipped", "hub"):
+        raise UserError(f"data_files must be 'shipped', 'hub' or a {{split: path}} mapping, got {value!r}")
+    if not isinstance(value, (str, Mapping)):
+        raise UserError(f"data_files must be 'shipped', 'hub' or a {{split: path}} mapping, got {type(value).__name__}")
+    return value
+
+
+def positive_or_none(name: str, value: Any) -> int | None:
+    """A size option: None, or an integer >= 1 (one-line error otherwise)."""
+    if value in (None, "", "null"):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{name} must be a positive integer, got {value!r}") from None
+    if isinstance(value, bool) or number < 1 or (isinstance(value, float) and value != number):
+        raise UserError(f"{name} must be a positive integer, got {value!r}")
+    return number
+
+
+def build_dataset(spec: Mapping[str, Any], answer_format: str, **options: Any):
+    """lm-eval `custom_dataset`: a DatasetDict with `identify` and `evaluate` splits of proxy QAs.
+
+    options: seed, instances, eval_instances, data_files (checked; lm-eval's own metadata and the model
+    arguments arrive here too and are ignored). Each document records which data it came from.
+    """
     import datasets
 
-    task = load_task_data(spec, int(seed), _int_or_none(instances), _int_or_none(eval_instances), data_files)
+    check_metadata(options)
+    seed = int(options.get("seed") or 0)
+    task = load_task_data(
+        spec, seed, positive_or_none("instances", options.get("instances")),
+        positive_or_none("eval_instances", options.get("eval_instances")), parse_data_files(options.get("data_files")),
+    )
     splits = {
-        role: datasets.Dataset.from_list([p.as_doc() for p in build_split(spec, task, role, int(seed), answer_format)])
+        role: datasets.Dataset.from_list(
+            [p.as_doc() | {"data_source": task.source} for p in build_split(spec, task, role, seed, answer_format)]
+        )
         for role in ("identify", "evaluate")
     }
     return datasets.DatasetDict(splits)
@@ -43,10 +91,6 @@ def build_letter_dataset(**kwargs: Any):
 
 def build_text_dataset(**kwargs: Any):
     return build_dataset(answer_format="text", **kwargs)
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value in (None, "", "null") else int(value)
 
 
 def process_results(doc: Mapping[str, Any], results: Sequence[tuple[float, bool]]) -> dict[str, Any]:

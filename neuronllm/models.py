@@ -18,7 +18,6 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import inspect
-import logging
 import os
 import shutil
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neuronllm.errors import UserError
+from neuronllm.quiet import quiet_lm_eval
 
 if TYPE_CHECKING:
     import torch
@@ -70,7 +70,7 @@ def check_arguments(given: dict[str, Any], valid: tuple[str, ...] | list[str], w
         if key not in valid:
             close = difflib.get_close_matches(key, list(valid), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise UserError(f"unknown {what} {key!r}{hint}; valid: {', '.join(sorted(valid))}")
+            raise UserError(f"unknown {what} {key!r}{hint}; valid: {', '.join(sorted(set(valid)))}")
 
 
 def embedded_gguf_path() -> Path:
@@ -333,24 +333,24 @@ def hflm_loading_kwargs(
     return kwargs
 
 
-@contextmanager
-def quiet_lm_eval() -> Iterator[None]:
-    """lm-eval logs several INFO/WARNING lines per model and task that say nothing to our users."""
-    logger = logging.getLogger("lm_eval")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def checkpoint_of(path: str, arguments: dict[str, Any]) -> tuple[Path | None, str | None]:
     """(directory of the files, hub commit) for a resolved model path."""
     from neuronllm.fingerprint import local_checkpoint, snapshot_revision
 
     directory = local_checkpoint(path, arguments.get("revision"), arguments.get("subfolder") or "")
     return directory, snapshot_revision(directory) if directory else None
+
+
+def checkpoint_weights(spec: str, **arguments: Any) -> str | None:
+    """The weights fingerprint of a spec's files without loading the model (None where the files are
+    not on this machine, e.g. a hub model not downloaded yet)."""
+    from neuronllm.fingerprint import directory_fingerprint
+
+    try:
+        directory, _ = checkpoint_of(resolve_model_path(spec), arguments)
+    except UserError:
+        return None
+    return directory_fingerprint(directory) if directory else None
 
 
 def loaded_from_hflm(spec: str, hflm: Any, arguments: dict[str, Any]) -> LoadedModel:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,22 @@ from neuronllm.atomic import write_json
 from neuronllm.errors import UserError
 
 FORMAT = "neuronllm.neurons/1"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _neuron(entry: Any, source: str, side: str, position: int) -> "Neuron":
+    where = f"{source}: {side} entry {position}"
+    if not isinstance(entry, list) or len(entry) != 3:
+        raise UserError(f"{where} must be [layer, index, score], got {entry!r}")
+    layer, index, score = entry
+    if not _is_int(layer) or not _is_int(index):
+        raise UserError(f"{where}: layer and index must be integers, got {layer!r}, {index!r}")
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        raise UserError(f"{where}: score must be a finite number, got {score!r}")
+    return Neuron(layer, index, float(score))
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,8 @@ class NeuronSet:
                         f"{source}: {name} neuron index {neuron.index} outside 0..{counts[neuron.layer] - 1} "
                         f"in layer {neuron.layer}"
                     )
+                if not math.isfinite(neuron.score):
+                    raise UserError(f"{source}: {name} neuron (layer {neuron.layer}, index {neuron.index}) has score {neuron.score}")
                 key = (neuron.layer, neuron.index)
                 if key in seen:
                     raise UserError(f"{source}: {name} neuron (layer {key[0]}, index {key[1]}) listed twice")
@@ -94,15 +113,22 @@ class NeuronSet:
 
     @classmethod
     def from_json(cls, obj: Any, source: str = "neuron set") -> "NeuronSet":
+        """Parse strictly: layer and index must be JSON integers (173.7 is not silently 173, true is not
+        1), scores finite numbers, counts positive integers."""
         if not isinstance(obj, dict) or obj.get("format") != FORMAT:
             raise UserError(f"{source}: not a neuron file (expected \"format\": \"{FORMAT}\")")
-        try:
-            good = [Neuron(int(l), int(i), float(s)) for l, i, s in obj["good"]]
-            bad = [Neuron(int(l), int(i), float(s)) for l, i, s in obj["bad"]]
-            counts = [int(c) for c in obj["neuron_counts"]]
-        except (KeyError, TypeError, ValueError) as err:
-            raise UserError(f"{source}: malformed neuron file ({type(err).__name__}: {err})") from err
-        neuron_set = cls(good, bad, counts, dict(obj.get("provenance") or {}))
+        for key in ("good", "bad", "neuron_counts"):
+            if not isinstance(obj.get(key), list):
+                raise UserError(f"{source}: malformed neuron file ({key!r} must be a list)")
+        good = [_neuron(entry, source, "good", n) for n, entry in enumerate(obj["good"])]
+        bad = [_neuron(entry, source, "bad", n) for n, entry in enumerate(obj["bad"])]
+        counts = obj["neuron_counts"]
+        if not all(_is_int(c) and c > 0 for c in counts):
+            raise UserError(f"{source}: malformed neuron file ('neuron_counts' must be positive integers)")
+        provenance = obj.get("provenance") or {}
+        if not isinstance(provenance, dict):
+            raise UserError(f"{source}: malformed neuron file ('provenance' must be an object)")
+        neuron_set = cls(good, bad, list(counts), dict(provenance))
         neuron_set.validate(source=source)
         return neuron_set
 
@@ -114,6 +140,10 @@ class NeuronSet:
             obj = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise UserError(f"neuron file not found: {path}") from None
+        except IsADirectoryError:
+            raise UserError(f"{path}: a directory, not a neuron file") from None
+        except UnicodeDecodeError:
+            raise UserError(f"{path}: not a neuron file (not UTF-8 text)") from None
         except json.JSONDecodeError as err:
             raise UserError(f"{path}: not valid JSON ({err})") from None
         neuron_set = cls.from_json(obj, source=str(path))

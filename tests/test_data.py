@@ -91,7 +91,14 @@ def test_commonsense_unknown_answer_key(tmp_path):
 
 def test_offline_hub_load_says_what_to_do():
     with pytest.raises(UserError, match="pass data_files"):
-        load_task_data(find_task("ner").spec)
+        load_task_data(find_task("ner").spec, data_files="hub")
+
+
+def test_offline_default_falls_back_to_the_shipped_data_with_one_warning(capsys):
+    data = load_task_data(find_task("ner").spec)
+    assert data.source == "shipped" and data.evaluate
+    warning = capsys.readouterr().err.strip().splitlines()
+    assert len(warning) == 1 and "hub is not reachable" in warning[0] and "shipped data" in warning[0]
 
 
 def test_unknown_task_suggests_a_name():

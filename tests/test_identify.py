@@ -21,17 +21,20 @@ def test_every_method_produces_a_valid_set_for_every_task(tiny_local_model, task
     shared = attribute(tiny_local_model, settings, required_kinds(list(METHOD_NAMES)), progress=False)
     assert shared.scores["contrastive"].shape == (12, 3, 48)  # 4 instances x 3 proxies, 3 layers x 48
     for method in METHOD_NAMES:
-        neuron_set = identify(tiny_local_model, method, 10, settings, attributions=shared)
+        try:
+            neuron_set = identify(tiny_local_model, method, 10, settings, attributions=shared)
+        except UserError as err:
+            # A random tiny model can leave a side empty (every candidate ambiguous); that is refused
+            # with this message rather than written as a set that changes nothing on that side.
+            assert method in ("cni", "qrnca", "kn") and "found no" in str(err), (method, str(err))
+            continue
         neuron_set.validate([48] * 3)
         assert neuron_set.provenance["method"] == method and neuron_set.provenance["task"] == task
         assert len(neuron_set.good) <= 10 and len(neuron_set.bad) <= 10
         if method in ("tn", "act", "random"):
             assert len(neuron_set.good) == 10
         if method == "cni":
-            # Ambiguous neurons (good for one instance, bad for another) are dropped, so on a random tiny
-            # model one side can be empty (2-label sentiment: the instances' objectives nearly cancel);
-            # eq. 4-5 themselves are checked by hand in test_methods.py.
-            assert neuron_set.good or neuron_set.bad
+            assert neuron_set.good and neuron_set.bad  # both sides, or the error above
             assert all(n.score > 0 for n in neuron_set.good) and all(n.score < 0 for n in neuron_set.bad)
 
 
@@ -39,11 +42,11 @@ def test_same_seed_gives_byte_identical_neuron_file(tiny_local_model, tmp_path):
     paths = []
     for run in range(2):
         path = tmp_path / f"run{run}.json"
-        identify(tiny_local_model, "cni", 15, IdentifySettings(task="sentiment", **SETTINGS)).save(path)
+        identify(tiny_local_model, "cni", 15, IdentifySettings(task="ner", **SETTINGS)).save(path)
         paths.append(path)
     assert paths[0].read_bytes() == paths[1].read_bytes()
     other = tmp_path / "seed1.json"
-    identify(tiny_local_model, "cni", 15, IdentifySettings(task="sentiment", **(SETTINGS | {"seed": 1}))).save(other)
+    identify(tiny_local_model, "cni", 15, IdentifySettings(task="ner", **(SETTINGS | {"seed": 1}))).save(other)
     assert other.read_bytes() != paths[0].read_bytes()
 
 

@@ -41,18 +41,18 @@ def test_killed_run_resumes_and_a_config_change_reruns_only_its_dependents(tiny_
     results = tmp_path / "results"
     configfile = tmp_path / "config.yaml"
     configfile.write_text(yaml.safe_dump({
-        "models": {"tiny": {"spec": tiny_local_model}}, "tasks": ["sentiment"], "methods": ["cni", "random"],
+        "models": {"tiny": {"spec": tiny_local_model}}, "tasks": ["ner"], "methods": ["cni", "random"],
         "budget": 5, "answer_format": "text", "data_files": "shipped", "seed": 0, "instances": 3,
         "eval_instances": 4, "steps": 2, "layer_batch": 3, "z": 20, "prefix_cache": True,
         "ablation_methods": ["cni"], "results_dir": str(results),
     }))  # fmt: skip
-    attributions = results / "tiny" / "sentiment" / "attributions.pt"
+    attributions = results / "tiny" / "ner" / "attributions.pt"
 
     # Kill the whole run (snakemake and its running job) with SIGKILL once identification is done.
     run = subprocess.Popen(snakemake_command(tmp_path, configfile), env=environment(), start_new_session=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.time() + 240
-    while not list(results.glob("tiny/sentiment/*/k5/neurons.json")) and time.time() < deadline:
+    while not list(results.glob("tiny/ner/*/k5/neurons.json")) and time.time() < deadline:
         assert run.poll() is None, "the run ended before it could be killed"
         time.sleep(0.2)
     os.killpg(run.pid, signal.SIGKILL)

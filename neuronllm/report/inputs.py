@@ -82,6 +82,8 @@ def _check_scores(scores: Any, where: str) -> None:
 def _check_stored(computed: dict, stored: dict, where: str) -> None:
     """Stored rac/rcc/fail are optional, but when present they must match metrics.effect (catches % vs fraction)."""
     for key in ("rac", "rcc"):
+        if key in stored and stored[key] is None and math.isinf(computed[key]):
+            continue  # written as null with its reason: the relative change of a 0 baseline
         if key in stored and not (
             _is_number(stored[key]) and math.isclose(stored[key], computed[key], rel_tol=0.01, abs_tol=0.1)
         ):

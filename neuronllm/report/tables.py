@@ -113,7 +113,8 @@ def ordered(values, order) -> list:
 
 
 def _effect_of(m: dict | None, condition: str) -> dict | None:
-    if m is None or condition not in m["conditions"]:
+    """The effect of a condition; None (printed "–") when absent or when it changed no neuron."""
+    if m is None or condition not in m["conditions"] or m["conditions"][condition].get("neurons_changed") == 0:
         return None
     return effect(m["original"], m["conditions"][condition], condition.split("/")[0])
 
