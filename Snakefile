@@ -1,14 +1,20 @@
-"""neuronllm pipeline: identification -> intervention -> evaluation -> report, per model x task x method x budget.
+"""neuronllm pipeline: identification -> intervention -> evaluation -> report, per model x seed x task x method.
 
-    snakemake --cores all                       # Table 1 for config/config.yaml (= results/table1.md)
-    snakemake --cores all all_tables            # every table and the layer figure
-    snakemake --cores all --configfile config/paper.yaml --executor slurm ...   # the paper's setting on GPUs
+    snakemake --cores all                          # Table 1 of config/config.yaml (= results/table1.md)
+    snakemake --cores all all_tables               # every table, the tidy CSV and the layer figure
+    snakemake --cores all results/specificity.md   # the specificity matrix (+ heatmap)
+    snakemake --report report.html                 # a browsable report of what was built
+    snakemake --profile profiles/slurm --configfile config/paper.yaml   # the paper's setting on a SLURM cluster
 
 Every output is written atomically by `neuronllm` commands, so an interrupted run resumes where it
-stopped; each rule has a log and a benchmark file under results/logs and results/benchmarks.
+stopped; each rule has a log and a benchmark file under results/logs and results/benchmarks, a
+conda environment (workflow/envs/, used with --sdm conda) and mem_mb/runtime/gpu resources.
 """
 
 from snakemake.utils import validate
+
+from neuronllm.errors import UserError
+from neuronllm.plan import check_config
 
 
 if not workflow.overwrite_configfiles:  # an explicit --configfile replaces the default (no merging)
@@ -16,13 +22,20 @@ if not workflow.overwrite_configfiles:  # an explicit --configfile replaces the 
     configfile: "config/config.yaml"
 
 
-
 validate(config, "workflow/schemas/config.schema.yaml")
+try:
+    check_config(config)
+except UserError as err:
+    raise ValueError(str(err)) from None
+
+
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/identify.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/specificity.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -30,11 +43,13 @@ rule default:
     default_target: True
     input:
         R + "/table1.md",
+        R + "/metrics.csv",
 
 
 rule all_tables:
     input:
         R + "/table1.md",
+        R + "/metrics.csv",
         R + "/table5.md",
         R + "/ablation.md",
         R + "/table7.md",

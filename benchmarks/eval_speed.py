@@ -1,12 +1,16 @@
-"""Shared-context scoring (the `neuronllm` lm-eval model) against lm-eval's HFLM on the same requests.
+"""Batched shared-context scoring (the `neuronllm` lm-eval model) against lm-eval's HFLM, same requests.
 
-    python benchmarks/eval_speed.py [--task ner] [--format text] [--instances 10]
+    python benchmarks/eval_speed.py [--task ner] [--format text] [--instances 30] [--conditions 4]
 
-Both score the same loglikelihood requests of AQUA proxy questions with the embedded model: HFLM runs
-every (context, option) pair as its own sequence; NeuronLLM runs each context's prefix once with a KV
-cache and all its options as one short batch, and (across conditions) reuses the prefix cache. Prints
-wall times, the speed-up and the largest difference of any log-likelihood; writes
-benchmarks/results/eval_speed.{json,md}.
+Both score the same loglikelihood requests of AQUA proxy questions with the embedded model, in one
+process, one after the other:
+  HFLM            lm-eval 0.4.13's HFLM, batch size 1 (its default) and --hflm-batch (default 8);
+  cold            NeuronLLM, one condition: the prefix tree is built (each shared prefix once), then
+                  one batched option pass;
+  warm            each further condition of the same run (the prefix tree is reused): one option pass;
+  disk            a new process-like NeuronLLM reading the prefix tree from a prefix_cache directory.
+Prints wall times, ratios against HFLM, the largest |Δ log-likelihood| against HFLM (unmodified), and
+peak RSS above the loaded model per phase; writes benchmarks/results/eval_speed.{json,md}.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
+import threading
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
+import psutil  # noqa: E402
 from lm_eval.api.instance import Instance  # noqa: E402
 from lm_eval.models.huggingface import HFLM  # noqa: E402
 from tabulate import tabulate  # noqa: E402
@@ -27,8 +34,30 @@ from tabulate import tabulate  # noqa: E402
 from neuronllm.lm_eval_model import NeuronLLM  # noqa: E402
 from neuronllm.lm_eval_tasks import find_task, load_proxies  # noqa: E402
 from neuronllm.models import load_model  # noqa: E402
+from neuronllm.neurons import Neuron, NeuronSet  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+
+
+class PeakRSS:
+    """Highest resident set size while the block runs, sampled every 20 ms, in MiB above the start."""
+
+    def __enter__(self):
+        self.process, self.start = psutil.Process(), psutil.Process().memory_info().rss
+        self.peak, self.running = self.start, True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def _sample(self):
+        while self.running:
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.02)
+
+    def __exit__(self, *exc):
+        self.running = False
+        self.thread.join()
+        self.mib = (self.peak - self.start) / 2**20
 
 
 def requests_for(proxies) -> list[Instance]:
@@ -40,47 +69,92 @@ def requests_for(proxies) -> list[Instance]:
 
 
 def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+    with PeakRSS() as memory:
+        start = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - start
+    return seconds, memory.mib, result
+
+
+def random_sets(counts: list[int], n: int, directory: Path) -> list[str]:
+    """n neuron sets of 100 good + 100 bad neurons each (what a degrader changes), for the warm conditions."""
+    import random
+
+    paths = []
+    for seed in range(n):
+        rng = random.Random(seed)
+        picks = rng.sample([(layer, i) for layer, c in enumerate(counts) for i in range(c)], 200)
+        path = directory / f"set{seed}.json"
+        NeuronSet([Neuron(l, i, 1.0) for l, i in picks[:100]], [Neuron(l, i, -1.0) for l, i in picks[100:]], counts).save(path)
+        paths.append(str(path))
+    return paths
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="ner")
     parser.add_argument("--format", default="text", choices=["letter", "text"])
-    parser.add_argument("--instances", type=int, default=10, help="evaluation instances (x3 proxies)")
+    parser.add_argument("--instances", type=int, default=30, help="evaluation instances (x3 proxies)")
+    parser.add_argument("--conditions", type=int, default=4, help="conditions scored in the warm phase")
+    parser.add_argument("--hflm-batch", type=int, default=8)
     args = parser.parse_args()
 
-    model, tokenizer = load_model("embedded")
+    loaded = load_model("embedded")
     task = find_task(args.task, args.format)
     _, proxies = load_proxies(task, "evaluate", args.format, 0, None, args.instances, "shipped")
     requests = requests_for(proxies)
+    work = Path(tempfile.mkdtemp(prefix="eval-speed-"))
+    sets = random_sets(loaded.neuron_counts, args.conditions, work)
 
-    hflm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=1)
-    ours = NeuronLLM(pretrained=model, tokenizer=tokenizer, spec="embedded", letter_merge=False)
-    ours.loglikelihood(requests[:4], disable_tqdm=True)  # warm-up (first-touch of the weights) for both
-    hflm_time, hflm_scores = timed(lambda: hflm.loglikelihood(requests, disable_tqdm=True))
-    ours_time, ours_scores = timed(lambda: ours.loglikelihood(requests, disable_tqdm=True))
-    again = NeuronLLM(pretrained=model, tokenizer=tokenizer, spec="embedded", letter_merge=False, prefix_cache=ours.prefix_cache)
-    reuse_time, _ = timed(lambda: again.loglikelihood(requests, disable_tqdm=True))
+    hflm = HFLM(pretrained=loaded.model, tokenizer=loaded.tokenizer, batch_size=1)
+    hflm.loglikelihood(requests[:4], disable_tqdm=True)  # warm-up (first touch of the weights)
+    hflm_s, hflm_mb, hflm_scores = timed(lambda: hflm.loglikelihood(requests, disable_tqdm=True))
+    hflm_batched = HFLM(pretrained=loaded.model, tokenizer=loaded.tokenizer, batch_size=args.hflm_batch)
+    batched_s, batched_mb, _ = timed(lambda: hflm_batched.loglikelihood(requests, disable_tqdm=True))
+
+    ours = NeuronLLM(pretrained=loaded, letter_merge=False)
+    ours.set_conditions([(None, "degrade", "both", "answer")] + [(p, "degrade", "both", "answer") for p in sets])
+    ours.scorer.progress = False
+    cold_s, cold_mb, ours_scores = timed(lambda: ours.loglikelihood(requests, disable_tqdm=True))  # scores all conditions
+    # Warm = what each extra condition costs: one run with only the unmodified condition vs all of them.
+    single = NeuronLLM(pretrained=loaded, letter_merge=False)
+    single.scorer.progress = False
+    single_s, _, _ = timed(lambda: single.loglikelihood(requests, disable_tqdm=True))
+    warm_s = max(cold_s - single_s, 1e-9) / max(1, args.conditions)
+
+    cache_dir = work / "prefix_cache"
+    writer = NeuronLLM(pretrained=loaded, letter_merge=False, prefix_cache=str(cache_dir))
+    writer.scorer.progress = False
+    writer.loglikelihood(requests, disable_tqdm=True)
+    reader = NeuronLLM(pretrained=loaded, letter_merge=False, prefix_cache=str(cache_dir))
+    reader.scorer.progress = False
+    disk_s, disk_mb, _ = timed(lambda: reader.loglikelihood(requests, disable_tqdm=True))
+    disk_bytes = sum(p.stat().st_size for p in cache_dir.iterdir())
     max_diff = max(abs(a[0] - b[0]) for a, b in zip(hflm_scores, ours_scores))
 
     rows = [
-        ["HFLM (lm-eval 0.4.13, batch 1)", f"{hflm_time:.1f}", "1.0x"],
-        ["neuronllm, shared context", f"{ours_time:.1f}", f"{hflm_time / ours_time:.1f}x"],
-        ["neuronllm, prefix cache reused (2nd condition)", f"{reuse_time:.1f}", f"{hflm_time / reuse_time:.1f}x"],
+        ["HFLM, batch 1 (lm-eval's default)", f"{hflm_s:.1f}", "1.0x", f"{hflm_mb:.0f}"],
+        [f"HFLM, batch {args.hflm_batch}", f"{batched_s:.1f}", f"{hflm_s / batched_s:.1f}x", f"{batched_mb:.0f}"],
+        ["neuronllm, cold (prefix tree + 1 condition)", f"{single_s:.1f}", f"{hflm_s / single_s:.1f}x", f"{cold_mb:.0f}"],
+        ["neuronllm, warm (each further condition)", f"{warm_s:.2f}", f"{hflm_s / warm_s:.1f}x", "–"],
+        ["neuronllm, prefix tree read from disk", f"{disk_s:.1f}", f"{hflm_s / disk_s:.1f}x", f"{disk_mb:.0f}"],
     ]
-    table = tabulate(rows, headers=["scoring", "seconds", "speed-up"], tablefmt="github")
-    summary = (f"{len(proxies)} proxy questions ({args.task}, {args.format}), {len(requests)} requests, "
-               f"max |Δ loglikelihood| = {max_diff:.2e}")
+    table = tabulate(rows, headers=["scoring (same requests)", "seconds", "vs HFLM batch 1", "peak RSS +MiB"],
+                     tablefmt="github")
+    summary = (f"{len(proxies)} proxy questions ({args.task}, {args.format}), {len(requests)} requests; "
+               f"{1 + args.conditions} conditions scored together in {cold_s:.1f} s; max |Δ log-likelihood| vs HFLM "
+               f"= {max_diff:.2e}; prefix-tree files {disk_bytes / 2**20:.0f} MiB; torch threads {os.environ.get('OMP_NUM_THREADS', 'default')}")
     print(table)
     print(summary)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "eval_speed.md").write_text(table + "\n\n" + summary + "\n")
-    (HERE / "results" / "eval_speed.json").write_text(json.dumps({
+    name = f"eval_speed_{args.task}_{args.format}_{args.instances}"
+    (HERE / "results" / f"{name}.md").write_text(table + "\n\n" + summary + "\n")
+    (HERE / "results" / f"{name}.json").write_text(json.dumps({
         "task": args.task, "format": args.format, "proxies": len(proxies), "requests": len(requests),
-        "hflm_s": hflm_time, "shared_context_s": ours_time, "prefix_reused_s": reuse_time, "max_abs_diff": max_diff,
+        "hflm_s": hflm_s, "hflm_batched_s": batched_s, "hflm_batch": args.hflm_batch, "cold_s": single_s,
+        "warm_s_per_condition": warm_s, "all_conditions_s": cold_s, "conditions": 1 + args.conditions,
+        "disk_s": disk_s, "max_abs_diff": max_diff, "peak_rss_mib": {"hflm": hflm_mb, "hflm_batched": batched_mb,
+        "cold_all_conditions": cold_mb, "disk": disk_mb}, "prefix_cache_mib": disk_bytes / 2**20,
     }, indent=2) + "\n")
 
 

@@ -4,4 +4,4 @@ Importing this package is cheap (no torch): the lm-eval hook in `_lm_eval_plugin
 Python start-up through a .pth file and must not slow it down.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

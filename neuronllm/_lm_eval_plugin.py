@@ -66,9 +66,11 @@ def add_tasks_to_task_manager() -> None:
 
 def _user_error_in(err: BaseException | None) -> BaseException | None:
     """The neuronllm UserError in an exception's chain (lm-eval may wrap what our code raised)."""
+    from neuronllm.errors import UserError
+
     seen = 0
     while err is not None and seen < 20:
-        if type(err).__name__ == "UserError" and type(err).__module__.startswith("neuronllm"):
+        if isinstance(err, UserError):
             return err
         err, seen = err.__cause__ or err.__context__, seen + 1
     return None

@@ -58,6 +58,19 @@ def write_json(path: str | Path, obj: Any) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
 
 
+_created: list[Path] = []
+
+
+def remove_created_directories() -> None:
+    """Remove the (still empty) directories check_writable created, deepest first."""
+    for directory in sorted(set(_created), key=lambda p: len(p.parts), reverse=True):
+        try:
+            directory.rmdir()
+        except OSError:
+            pass
+    _created.clear()
+
+
 def check_writable(path: str | Path, what: str = "output") -> Path:
     """Fail now, in one line, when `path` cannot be written: it is a directory, lies below a file, or
     its directory does not accept new files. Run before any expensive work (creates the parent)."""
@@ -69,8 +82,10 @@ def check_writable(path: str | Path, what: str = "output") -> Path:
         ancestor = ancestor.parent
     if ancestor.exists() and not ancestor.is_dir():
         raise UserError(f"{what} {path}: {ancestor} is a file, not a directory")
+    missing = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _created.extend(missing)
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
         os.close(fd)
         os.remove(probe)

@@ -30,6 +30,12 @@ KINDS = ("contrastive", "gold_prob", "grad_x_act", "activation")
 FORMAT = "neuronllm.attributions/1"
 
 
+def check_kinds(kinds: Sequence[str]) -> None:
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise UserError(f"unknown attribution kind {(unknown or [''])[0]!r}: expected one of {', '.join(KINDS)}")
+
+
 @dataclass
 class Attributions:
     instance_ids: list[str]  # per proxy
@@ -70,6 +76,20 @@ class Attributions:
         return cls(list(obj["instance_ids"]), dict(obj["scores"]), dict(obj.get("provenance") or {}))
 
 
+def _gradient_x_activation(loaded: "LoadedModel", tokens: Any, results: dict | None) -> torch.Tensor:
+    """TN's a · ∂ log P(gold)/∂a. From an IG pass: ∂ log P/∂a = (∂P/∂a) / P at the path's end (k = m,
+    w = n̂), so a · endpoint gradient of gold_prob / P(gold); otherwise (or where P(gold) underflows) its
+    own forward and backward (ig/gradient.py). The two agree to float rounding (tests/integration/test_ig.py)."""
+    from neuronllm.ig import activation_times_gradient
+
+    if results is not None:
+        gold = results["gold_prob"]
+        probability = gold.f_full  # [n_layers], F(1) = P(gold) of the unmodified model
+        if bool((probability > 1e-30).all()):
+            return (gold.activations * gold.endpoint_gradient / probability[:, None]).float().cpu()
+    return activation_times_gradient(loaded, tokens, "gold_logprob").float().cpu()
+
+
 def compute_attributions(
     loaded: "LoadedModel",
     proxies: Sequence[ProxyQA],
@@ -80,23 +100,25 @@ def compute_attributions(
     progress: bool = True,
 ) -> Attributions:
     """Every requested kind of score for every proxy (the expensive step of identification)."""
-    from neuronllm.ig import activation_times_gradient, answer_activations, integrated_gradients_many, proxy_tokens
+    from neuronllm.ig import answer_activations, integrated_gradients_many, proxy_tokens
 
     model, tokenizer = loaded
-    unknown = [k for k in kinds if k not in KINDS]
-    if unknown:
-        raise UserError(f"unknown attribution kind {unknown[0]!r}: expected one of {', '.join(KINDS)}")
+    check_kinds(kinds)
     per_kind: dict[str, list[torch.Tensor]] = {k: [] for k in kinds}
     ig_kinds = [kind for kind in kinds if kind in ("contrastive", "gold_prob")]
+    if ig_kinds and "grad_x_act" in kinds and "gold_prob" not in ig_kinds:
+        ig_kinds.append("gold_prob")  # TN reads its endpoint gradient (one more backward, no more forwards)
     for proxy in tqdm(proxies, desc="Attributing proxies", disable=not progress, unit="prompt"):
         tokens = proxy_tokens(tokenizer, proxy.prompt, list(proxy.options), proxy.gold, proxy.answer_format)
-        if ig_kinds:  # one forward per pass serves both objectives
+        if ig_kinds:  # one forward per pass serves every objective
             results = integrated_gradients_many(loaded, tokens, ig_kinds, steps=steps, engine=engine, layer_batch=layer_batch)
         for kind in kinds:
             if kind in ig_kinds:
                 per_kind[kind].append(results[kind].attributions)
             elif kind == "grad_x_act":
-                per_kind[kind].append(activation_times_gradient(loaded, tokens, "gold_logprob").float().cpu())
+                per_kind[kind].append(_gradient_x_activation(loaded, tokens, results if ig_kinds else None))
+            elif ig_kinds:  # activation: the IG pass already recorded n̂
+                per_kind[kind].append(results[ig_kinds[0]].activations.float().cpu())
             else:
                 per_kind[kind].append(answer_activations(loaded, tokens.prompt_ids).float().cpu())
     scores = {k: torch.stack(v) for k, v in per_kind.items()}

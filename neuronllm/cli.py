@@ -1,6 +1,7 @@
-"""`neuronllm identify | attribute | evaluate | common | metrics | report`: the pipeline's steps as commands.
+"""`neuronllm identify | attribute | null | evaluate | common | metrics | report`: the pipeline's steps as commands.
 
-User mistakes (UserError) print one line and exit with status 2; no partial output is left behind.
+User mistakes (UserError, bad arguments) print one line and exit with status 2, before any model
+loads or any output is written; outputs are written atomically, never over an input.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
 from neuronllm.atomic import check_distinct, check_writable
 from neuronllm.errors import UserError
 from neuronllm.methods import METHOD_NAMES
 
+REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv")
+
+
+# ----------------------------------------------------------------------------------------------- argument types
 
 def _data_files(value: str | None):
     """`shipped`, `hub`, a JSON mapping {split: path}, or nothing (the hub, else the shipped data)."""
@@ -31,6 +35,35 @@ def _data_files(value: str | None):
     return mapping
 
 
+def _model_args(value: str | None) -> dict:
+    """HFLM's loading arguments as lm-eval writes them (`revision=abc,trust_remote_code=True`) or JSON,
+    checked by name now (a typo is an error before anything loads)."""
+    from neuronllm.models import check_arguments, hflm_arguments
+
+    parsed = _parse_model_args(value)
+    check_arguments(parsed, hflm_arguments(), "model argument")
+    return parsed
+
+
+def _parse_model_args(value: str | None) -> dict:
+    if not value:
+        return {}
+    if value.strip().startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            raise UserError(f"--model-args is not valid JSON: {value!r}") from None
+        if not isinstance(parsed, dict):
+            raise UserError("--model-args JSON must be an object")
+        return parsed
+    from lm_eval.utils import simple_parse_args_string
+
+    try:
+        return simple_parse_args_string(value)
+    except ValueError as err:
+        raise UserError(f"--model-args must be key=value pairs separated by commas ({err})") from None
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1 (sizes, steps, budgets)."""
     try:
@@ -40,6 +73,27 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def check_model(spec: str) -> None:
+    """The model spec names something loadable (a directory with a config, the installed embedded
+    package, or a hub id) before any other work; the embedded model is not converted here."""
+    from neuronllm.models import EMBEDDED, embedded_gguf_path, resolve_model_path
+
+    if spec == EMBEDDED:
+        embedded_gguf_path()
+    else:
+        resolve_model_path(spec)
 
 
 def prepare_outputs(outputs: list[str], inputs: list[str] = ()) -> None:
@@ -54,18 +108,10 @@ def _data_paths(args) -> list[str]:
     data = _data_files(getattr(args, "data_files", None))
     if not isinstance(data, dict):
         return []
-    return [p for v in data.values() for p in (v if isinstance(v, list) else [v])]
+    return [p for v in data.values() for p in (v if isinstance(v, list) else [v]) if isinstance(p, str) and p]
 
 
-def _common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="embedded", help="embedded, a hub id or a local directory")
-    parser.add_argument("--task", required=True, help="ner, chunking, sentiment, commonsense, or any AQUA task")
-    parser.add_argument("--answer-format", choices=["letter", "text"], default="text")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--instances", type=positive_int, default=None, help="identification instances (default: all)")
-    parser.add_argument("--data-files", default=None,
-                        help="'shipped', 'hub', or JSON {split: path}; default: the hub, else the shipped data")
-
+# ----------------------------------------------------------------------------------------------- commands
 
 def _identify_settings(args):
     from neuronllm.identify import IdentifySettings
@@ -87,8 +133,15 @@ def cmd_identify(args) -> None:
     from neuronllm.identify import identify
 
     prepare_outputs([args.out], [args.attributions] + _data_paths(args))
+    check_model(args.model)
+    model_args = _model_args(args.model_args)
     attributions = Attributions.load(args.attributions) if args.attributions else None
-    neuron_set = identify(args.model, args.method, args.budget, _identify_settings(args), attributions,
+    loaded = None
+    if attributions is None and model_args:
+        from neuronllm.models import load_model
+
+        loaded = load_model(args.model, **model_args)
+    neuron_set = identify(args.model, args.method, args.budget, _identify_settings(args), attributions, loaded,
                           attributions_source=args.attributions or "attributions")
     neuron_set.save(args.out)
     print(f"{args.out}: {len(neuron_set.good)} good, {len(neuron_set.bad)} bad neurons ({args.method}, {args.task})")
@@ -96,12 +149,53 @@ def cmd_identify(args) -> None:
 
 def cmd_attribute(args) -> None:
     from neuronllm.identify import attribute, required_kinds
+    from neuronllm.lm_eval_tasks import find_task, load_proxies
+    from neuronllm.models import load_model
+
+    from neuronllm.attribution import check_kinds
 
     prepare_outputs([args.out], _data_paths(args))
+    check_model(args.model)
+    model_args = _model_args(args.model_args)
     kinds = args.kinds.split(",") if args.kinds else required_kinds(args.methods.split(","))
-    result = attribute(args.model, _identify_settings(args), kinds)
+    check_kinds(kinds)
+    settings = _identify_settings(args)
+    find_task(settings.task, settings.answer_format)
+    load_proxies(find_task(settings.task, settings.answer_format), "identify", settings.answer_format, settings.seed,
+                 settings.instances, 1, settings.data_files)  # bad data fails before the model loads
+    result = attribute(args.model, settings, kinds, load_model(args.model, **model_args))
     result.save(args.out)
     print(f"{args.out}: {', '.join(kinds)} for {len(result.instance_ids)} proxies")
+
+
+def cmd_null(args) -> None:
+    from neuronllm.models import config_neuron_counts, load_model, model_fingerprint
+    from neuronllm.neurons import NeuronSet
+    from neuronllm.null import matched_null, uniform_null
+
+    if len(args.indices) != len(args.outs):
+        raise UserError(f"{len(args.indices)} indices but {len(args.outs)} output paths")
+    inputs = [p for p in (args.matched_to, args.attributions) if p]
+    prepare_outputs(args.outs, inputs)
+    check_model(args.model)
+    if args.matched_to:
+        from neuronllm.attribution import Attributions
+
+        if not args.attributions:
+            raise UserError("--matched-to needs --attributions (with 'activation' scores) for the activation magnitudes")
+        target = NeuronSet.load(args.matched_to)
+        magnitude = Attributions.load(args.attributions).require("activation").abs().mean(0)
+        if list(magnitude.shape) != [len(target.neuron_counts), target.neuron_counts[0]]:
+            raise UserError(f"{args.attributions} and {args.matched_to} come from models of different shapes")
+        sets = [matched_null(target, magnitude, i, model_fingerprint(args.model)) for i in args.indices]
+    else:
+        if args.budget is None:
+            raise UserError("a uniform null set needs --budget K")
+        counts = config_neuron_counts(args.model, **_model_args(args.model_args)) or load_model(args.model).neuron_counts
+        sets = [uniform_null(counts, args.budget, i, model_fingerprint(args.model)) for i in args.indices]
+    for neuron_set, out in zip(sets, args.outs):
+        neuron_set.save(out)
+        print(f"{out}: null set {neuron_set.provenance['index']} ({len(neuron_set.good)} + {len(neuron_set.bad)} neurons)")
 
 
 def _eval_settings(args):
@@ -118,32 +212,45 @@ def _eval_settings(args):
     )
 
 
-def _report(path, result) -> None:
-    label = result["condition"]["label"]
-    print(f"{path}: {label} acc={result['acc']:.4f} comprehension={result['comprehension']:.4f} ({result['n_instances']} instances)")
+def _conditions(args):
+    """(conditions, outputs) from --neurons/--op/--part/--out, or from --conditions/--outs."""
+    from neuronllm.evaluate import Condition
+
+    if args.conditions:
+        if args.neurons or args.out:
+            raise UserError("give either --neurons/--out or --conditions/--outs, not both")
+        if len(args.conditions) != len(args.outs or []):
+            raise UserError(f"{len(args.conditions)} conditions but {len(args.outs or [])} output paths")
+        return [Condition.parse(text, args.scope) for text in args.conditions], list(args.outs)
+    if not args.out:
+        raise UserError("evaluate needs --out PATH (or --conditions ... --outs ...)")
+    return [Condition(args.neurons, args.op, args.part, args.scope)], [args.out]
 
 
 def cmd_evaluate(args) -> None:
-    from neuronllm.evaluate import Condition, evaluate
+    from neuronllm.evaluate import evaluate, evaluate_lm_eval_task
 
-    prepare_outputs([args.out], [args.neurons] + _data_paths(args))
-    condition = Condition(args.neurons, args.op, args.part, args.scope)
-    _report(args.out, evaluate(args.model, _eval_settings(args), [condition], [args.out])[0])
+    from neuronllm.lm_eval_model import check_cache_directory
 
-
-def cmd_evaluate_many(args) -> None:
-    """Several conditions of one neuron set in one process (one model load), e.g. degrade-both enhance-both."""
-    from neuronllm.evaluate import Condition, evaluate
-
-    if len(args.conditions) != len(args.outs):
-        raise UserError(f"{len(args.conditions)} conditions but {len(args.outs)} output paths")
-    prepare_outputs(args.outs, [args.neurons] + _data_paths(args))
-    conditions = []
-    for text in args.conditions:
-        op, _, part = text.partition("-")
-        conditions.append(Condition(args.neurons, op, part or "both", args.scope))
-    for path, result in zip(args.outs, evaluate(args.model, _eval_settings(args), conditions, args.outs)):
-        _report(path, result)
+    conditions, outputs = _conditions(args)
+    prepare_outputs(outputs, [c.neurons for c in conditions if c.neurons] + _data_paths(args))
+    check_model(args.model)
+    model_args = _model_args(args.model_args)
+    if args.prefix_cache:
+        check_cache_directory(args.prefix_cache)
+    if args.lm_eval_task:
+        results = evaluate_lm_eval_task(args.model, args.lm_eval_task, conditions, outputs, args.limit,
+                                        model_args=model_args, local_tasks_only=args.local_tasks_only)
+        for path, result in zip(outputs, results):
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in result["metrics"].items() if "stderr" not in k)
+            print(f"{path}: {result['condition']['label']} {shown}")
+        return
+    if not args.task:
+        raise UserError("evaluate needs --task (an AQUA task) or --lm-eval-task NAME")
+    results = evaluate(args.model, _eval_settings(args), conditions, outputs, model_args=model_args)
+    for path, result in zip(outputs, results):
+        print(f"{path}: {result['condition']['label']} acc={result['acc']:.4f} "
+              f"comprehension={result['comprehension']:.4f} ({result['n_instances']} instances)")
 
 
 def cmd_common(args) -> None:
@@ -157,32 +264,55 @@ def cmd_common(args) -> None:
 
 
 def cmd_metrics(args) -> None:
-    from neuronllm.summary import write_metrics
+    from neuronllm.summary import read_json, write_metrics, write_task_metrics
 
-    prepare_outputs([args.out], [args.original, *args.conditions])
-    write_metrics(args.original, args.conditions, args.out, args.info)
+    prepare_outputs([args.out], [args.original, *args.conditions, *args.null, *args.null_matched])
+    if "predictions" in read_json(args.original):  # an AQUA evaluation
+        write_metrics(args.original, args.conditions, args.out, args.info, args.null, args.resamples, args.null_matched)
+    else:  # any other lm-eval task (`evaluate --lm-eval-task`)
+        if args.null:
+            raise UserError("null sets are compared on AQUA tasks only")
+        write_task_metrics(args.original, args.conditions, args.out, args.info, args.resamples)
     print(args.out)
 
 
 def cmd_report(args) -> None:
-    from neuronllm.report import layer_figure, write_report
+    from neuronllm import report
 
     if args.kind == "figure":
         pairs = [item.partition("=") for item in args.neuron_sets]
-        if any(not sep or not task or not path for task, sep, path in pairs):
-            raise UserError("--neuron-sets takes TASK=PATH pairs")
+        if not pairs or any(not sep or not task or not path for task, sep, path in pairs):
+            raise UserError("the figure needs --neuron-sets TASK=PATH ...")
         if not args.pdf:
             raise UserError("the figure needs --pdf PATH as well as --out PATH")
+        tasks = [task for task, _, _ in pairs]
+        if len(set(tasks)) < len(tasks):
+            raise UserError(f"--neuron-sets names task {next(t for t in tasks if tasks.count(t) > 1)!r} twice")
         sets = {task: path for task, _, path in pairs}
         prepare_outputs([args.out, args.pdf], list(sets.values()))
-        layer_figure(sets, args.out, args.pdf)
+        report.layer_figure(sets, args.out, args.pdf)
+    elif args.kind == "csv":
+        prepare_outputs([args.out], args.metrics)
+        report.write_csv(args.metrics, args.out)
+    elif args.kind == "specificity":
+        if not args.latex or not args.pdf or not args.png:
+            raise UserError("the specificity report needs --out (Markdown), --latex, --png and --pdf (heatmap) paths")
+        prepare_outputs([args.out, args.latex, args.png, args.pdf], args.metrics)
+        report.write_specificity(args.metrics, args.out, args.latex, args.pdf, args.png, config=args.config)
     else:
         if not args.latex:
             raise UserError(f"report {args.kind} needs --latex PATH as well as --out PATH")
+        if args.kind == "table7" and args.budget is not None:
+            raise UserError("table7 shows every budget of its task: --budget does not apply (use --report-task)")
+        if args.kind != "table7" and args.report_task is not None:
+            raise UserError(f"--report-task applies to table7 only, not {args.kind}")
         prepare_outputs([args.out, args.latex], args.metrics)
-        write_report(args.kind, args.metrics, args.out, args.latex, budget=args.budget, task=args.report_task, config=args.config)
+        report.write_report(args.kind, args.metrics, args.out, args.latex, budget=args.budget, task=args.report_task,
+                            config=args.config)
     print(args.out)
 
+
+# ----------------------------------------------------------------------------------------------- parser
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse prints its usage and the error; a user gets the error as one line (rc 2), like every
@@ -192,13 +322,29 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="embedded", help="embedded, a hub id or a local directory")
+    parser.add_argument("--model-args", default=None,
+                        help="HFLM loading arguments, e.g. revision=abc,trust_remote_code=True (or JSON)")
+
+
+def _task_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--task", required=required, help="ner, chunking, sentiment, commonsense, or any AQUA task")
+    parser.add_argument("--answer-format", choices=["letter", "text"], default="text")
+    parser.add_argument("--seed", type=int, default=0, help="proxy and identification seed")
+    parser.add_argument("--instances", type=positive_int, default=None, help="identification instances (default: all)")
+    parser.add_argument("--data-files", default=None,
+                        help="'shipped', 'hub', or JSON {split: path}; default: the hub, else the shipped data")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="neuronllm", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     for name, help_text in (("identify", "find good and bad neurons"), ("attribute", "compute per-proxy scores shared by methods")):
         p = sub.add_parser(name, help=help_text)
-        _common_options(p)
+        _model_options(p)
+        _task_options(p)
         p.add_argument("--steps", type=positive_int, default=20, help="IG steps m (default 20)")
         p.add_argument("--batch-size", type=positive_int, default=6, help="layers per batched IG pass (memory bound)")
         p.add_argument("--z", type=positive_int, default=1000, help="CNI per-instance top-z")
@@ -214,26 +360,31 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--kinds", help="explicit kinds: contrastive,gold_prob,grad_x_act,activation")
             p.set_defaults(func=cmd_attribute)
 
-    p = sub.add_parser("evaluate", help="acc and comprehension through lm-eval, optionally intervened")
-    _common_options(p)
+    p = sub.add_parser("null", help="null neuron sets: uniform random, or matched to a set's activation magnitudes")
+    _model_options(p)
+    p.add_argument("--budget", type=positive_int, help="K good and K bad neurons (uniform null)")
+    p.add_argument("--matched-to", help="a neuron set to match neuron by neuron (activation-magnitude deciles)")
+    p.add_argument("--attributions", help="attributions with 'activation' scores (matched null)")
+    p.add_argument("--indices", type=non_negative_int, nargs="+", required=True, help="which null sets (seeds)")
+    p.add_argument("--outs", nargs="+", required=True)
+    p.set_defaults(func=cmd_null)
+
+    p = sub.add_parser("evaluate", help="an AQUA task (or any lm-eval task) through lm-eval, under interventions")
+    _model_options(p)
+    _task_options(p, required=False)
     p.add_argument("--eval-instances", type=positive_int, default=None)
+    p.add_argument("--lm-eval-task", help="any installed lm-eval task instead of an AQUA task")
+    p.add_argument("--limit", type=positive_int, help="documents of --lm-eval-task (default: all)")
+    p.add_argument("--local-tasks-only", action="store_true", help="index only the project's tasks/ (faster)")
     p.add_argument("--neurons", help="a neuron set JSON; without it, the unmodified model")
     p.add_argument("--op", default="degrade", choices=["silence", "excite", "enhance", "degrade"])
     p.add_argument("--part", default="both", choices=["good", "bad", "both"])
+    p.add_argument("--out")
+    p.add_argument("--conditions", nargs="+", help="several conditions in one run: original or PATH:OP-PART ...")
+    p.add_argument("--outs", nargs="+", help="one output per condition")
     p.add_argument("--scope", default="answer", choices=["answer", "all"])
-    p.add_argument("--prefix-cache", help="directory to share prompt-prefix KV caches between runs")
-    p.add_argument("--out", required=True)
+    p.add_argument("--prefix-cache", help="directory where prefix trees are shared between runs")
     p.set_defaults(func=cmd_evaluate)
-
-    p = sub.add_parser("evaluate-many", help="several OP-PART conditions of one neuron set, one model load")
-    _common_options(p)
-    p.add_argument("--eval-instances", type=positive_int, default=None)
-    p.add_argument("--neurons", required=True)
-    p.add_argument("--conditions", nargs="+", required=True, help="e.g. degrade-both enhance-both")
-    p.add_argument("--scope", default="answer", choices=["answer", "all"])
-    p.add_argument("--prefix-cache", help="directory to share prompt-prefix KV caches between runs")
-    p.add_argument("--outs", nargs="+", required=True)
-    p.set_defaults(func=cmd_evaluate_many)
 
     p = sub.add_parser("common", help="common ability neurons of several tasks' sets")
     p.add_argument("--sets", nargs="+", required=True)
@@ -241,15 +392,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_common)
 
-    p = sub.add_parser("metrics", help="RAC/RCC of intervened evaluations against the original")
+    p = sub.add_parser("metrics", help="effects, intervals, McNemar and the null band of evaluations")
     p.add_argument("--original", required=True)
     p.add_argument("--conditions", nargs="+", required=True, help="evaluation JSONs of the intervened runs")
+    p.add_argument("--null", nargs="*", default=[], help="evaluation JSONs of uniform null sets (same conditions)")
+    p.add_argument("--null-matched", nargs="*", default=[], help="evaluation JSONs of activation-matched null sets")
+    p.add_argument("--resamples", type=positive_int, default=2000, help="bootstrap resamples")
     p.add_argument("--info", default="{}", help="JSON merged into the metrics file (model label, method, budget ...)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_metrics)
 
-    p = sub.add_parser("report", help="tables (Markdown + LaTeX) or the layer figure")
-    p.add_argument("kind", choices=["table1", "table5", "ablation", "table7", "figure"])
+    p = sub.add_parser("report", help="tables (Markdown + LaTeX), the tidy CSV, or figures")
+    p.add_argument("kind", choices=REPORT_KINDS)
     p.add_argument("--metrics", nargs="*", default=[])
     p.add_argument("--neuron-sets", nargs="*", default=[], help="TASK=PATH pairs for the figure")
     p.add_argument("--budget", type=positive_int)
@@ -258,16 +412,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--latex", help="LaTeX output (tables)")
     p.add_argument("--pdf", help="PDF output (figure)")
+    p.add_argument("--png", help="PNG output (specificity heatmap)")
     p.set_defaults(func=cmd_report)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from neuronllm.atomic import remove_created_directories
+
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
     except UserError as err:
+        remove_created_directories()  # an output's parent made by the checks, left empty by the failure
         print(f"neuronllm: error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from neuronllm import __version__
-from neuronllm.errors import UserError
+from neuronllm.errors import UserError, warn
 from neuronllm.neurons import Neuron, NeuronSet
 
 
@@ -33,6 +33,15 @@ def common_neurons(sets: Sequence[NeuronSet], budget: int) -> NeuronSet:
     counts = sets[0].neuron_counts
     if any(s.neuron_counts != counts for s in sets):
         raise UserError("neuron sets come from models of different shapes")
+    tasks = [s.provenance.get("task") for s in sets]
+    repeated = sorted({t for t in tasks if t is not None and tasks.count(t) > 1})
+    if repeated:
+        raise UserError(f"common ability neurons need one set per task; task {repeated[0]!r} is given more than once")
+    if budget > sum(counts):
+        raise UserError(f"budget {budget} is larger than the model's {sum(counts)} neurons")
+    models = sorted({str(s.provenance.get("model")) for s in sets if s.provenance.get("model")})
+    if len(models) > 1:
+        warn(f"the sets were found on different models ({', '.join(models)})")
     good = _rank_shared([s.good for s in sets], budget)
     good_keys = {(n.layer, n.index) for n in good}
     bad = [n for n in _rank_shared([s.bad for s in sets], budget) if (n.layer, n.index) not in good_keys]

@@ -90,6 +90,16 @@ class Continuations:
         alt_scores = torch.zeros(logits.shape[0], len(self.alt_option), device=device)
         return alt_scores.index_add(1, self.alt.to(device), term_logprob)
 
+    def alternative_greedy(self, logits: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:
+        """Whether every token of an alternative is the argmax at its node: [G, n_alternatives] bool."""
+        device = logits.device
+        columns = columns.to(device)
+        argmax = logits[:, columns].argmax(dim=-1)  # [G, n_terms]
+        term_greedy = (argmax == self.token.to(device)).long()
+        misses = torch.zeros(logits.shape[0], len(self.alt_option), dtype=torch.long, device=device)
+        misses = misses.index_add(1, self.alt.to(device), 1 - term_greedy)
+        return misses == 0
+
     def option_scores(self, logits: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:
         """Eq. 2 per group -> [G, n_options] float32 (alternatives of an option merged by logsumexp)."""
         alt_scores = self.alternative_scores(logits, columns)

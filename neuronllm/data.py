@@ -15,7 +15,8 @@ import hashlib
 import os
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,8 @@ def _resolve_data_files(data_files: Any, base: Path | None) -> Any:
     """Relative paths resolve against `base` (lm-eval would use the working directory instead)."""
 
     def resolve(path: str) -> str:
+        if not isinstance(path, str) or not path:
+            raise UserError(f"data_files: a path must be a non-empty string, got {path!r}")
         p = Path(path).expanduser()
         if not p.is_absolute() and base is not None:
             p = base / p
@@ -79,6 +82,8 @@ def _resolve_data_files(data_files: Any, base: Path | None) -> Any:
     if isinstance(data_files, str):
         return resolve(data_files)
     if isinstance(data_files, Sequence):
+        if not data_files:
+            raise UserError("data_files: an empty list of files")
         return [resolve(p) for p in data_files]
     if isinstance(data_files, Mapping):
         return {split: _resolve_data_files(paths, base) for split, paths in data_files.items()}
@@ -110,8 +115,13 @@ def load_split_rows(spec: Mapping[str, Any], role: str, data_files: Any = None, 
                 raise UserError(f"{path}: the data file is empty")
             if Path(path).is_dir():
                 raise UserError(f"{path}: a directory, not a data file")
+        file_format = _file_format(paths[0])
+        if file_format in ("json", "csv"):
+            for path in paths:
+                _check_utf8(path)
         try:
-            dataset = datasets.load_dataset(_file_format(paths[0]), data_files={split: paths}, split=split)
+            with _quiet_datasets():
+                dataset = datasets.load_dataset(file_format, data_files={split: paths}, split=split)
         except Exception as err:  # datasets raises many types for unreadable files
             first_line = (str(err).strip().splitlines() or ["empty or unreadable"])[0][:200]
             raise UserError(f"{paths[0]}: cannot read ({type(err).__name__}: {first_line})") from None
@@ -126,6 +136,43 @@ def load_split_rows(spec: Mapping[str, Any], role: str, data_files: Any = None, 
             offline=_is_connectivity_error(err),
         ) from None
     return dataset, f"{hub['path']}:{split}"
+
+
+def _check_utf8(path: str) -> None:
+    """Text data files must be UTF-8 (pyarrow reads other bytes without a word and fails later, deep in a row)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as handle:
+        position = 0
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as err:
+                raise UserError(f"{path}: not UTF-8 text (byte {position + err.start})") from None
+            position += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise UserError(f"{path}: not UTF-8 text (truncated at the end)") from None
+
+
+@contextmanager
+def _quiet_datasets() -> Iterator[None]:
+    """Local files load in a blink: no "Generating split" bars, and a broken file's error is ours to say
+    in one line (datasets would log its own traceback first)."""
+    import datasets
+
+    bars = datasets.utils.is_progress_bar_enabled()
+    level = datasets.logging.get_verbosity()
+    datasets.utils.disable_progress_bars()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
+    try:
+        yield
+    finally:
+        datasets.logging.set_verbosity(level)
+        if bars:
+            datasets.utils.enable_progress_bars()
 
 
 class HubUnreachable(UserError):

@@ -8,7 +8,7 @@ it between methods.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from neuronllm.attribution import Attributions, compute_attributions
 from neuronllm.errors import UserError
 from neuronllm.lm_eval_tasks import find_task, load_proxies
 from neuronllm.methods import attribution_kinds, get_method
-from neuronllm.models import LoadedModel, checkpoint_weights, load_model, model_fingerprint, resolve_model_path
+from neuronllm.models import LoadedModel, checkpoint_weights, config_neuron_counts, load_model, model_fingerprint
 from neuronllm.neurons import Neuron, NeuronSet
 
 
@@ -36,24 +36,31 @@ class IdentifySettings:
 
 def config_neuron_total(model_spec: str) -> int | None:
     """Neuron count from the model's config alone (no weights), when the config names its FFN width."""
-    try:
-        from transformers import AutoConfig
-
-        config = AutoConfig.from_pretrained(resolve_model_path(model_spec))
-    except Exception:
-        return None  # unknown until loaded; load_model reports a bad spec itself
-    layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layer", None)
-    width = getattr(config, "intermediate_size", None) or getattr(config, "n_inner", None)
-    if width is None and getattr(config, "model_type", "") == "gpt2":
-        width = 4 * config.n_embd  # GPT-2's n_inner=None means 4·n_embd
-    return int(layers * width) if layers and width else None
+    counts = config_neuron_counts(model_spec)
+    return sum(counts) if counts else None
 
 
-def check_budget(budget: int, total: int | None) -> None:
+def check_budget(budget: int, total: int | None, both_sides: bool = False) -> None:
+    """K >= 1, and K (K good + K bad for a method with a bad set) fits in the model."""
     if budget <= 0:
         raise UserError(f"budget must be positive, got {budget}")
-    if total is not None and budget > total:
-        raise UserError(f"budget {budget} is larger than the model's {total} neurons")
+    needed = 2 * budget if both_sides else budget
+    if total is not None and needed > total:
+        what = f"budget {budget} ({budget} good + {budget} bad neurons)" if both_sides else f"budget {budget}"
+        raise UserError(f"{what} is larger than the model's {total} neurons")
+
+
+def check_instances(method: str, settings: IdentifySettings, available: int) -> None:
+    """Enough identification instances for the method (QRNCA's rule keeps nothing below 4), and a
+    warning when more were asked for than the split has."""
+    from neuronllm.errors import warn
+
+    needed = get_method(method).min_instances
+    if available < needed:
+        raise UserError(f"{method} needs at least {needed} identification instances; the task has {available} "
+                        f"with these settings (--instances)")
+    if settings.instances is not None and settings.instances > available:
+        warn(f"--instances {settings.instances}: the identification split has {available} usable instances; using {available}")
 
 
 def required_kinds(methods: list[str]) -> list[str]:
@@ -69,17 +76,21 @@ def attribute(
     """The per-proxy scores `kinds` on the task's identification proxies."""
     task = find_task(settings.task, settings.answer_format)
     data, proxies = load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+    if settings.instances is not None and settings.instances > len(data.identify):
+        from neuronllm.errors import warn
+
+        warn(f"--instances {settings.instances}: the identification split has {len(data.identify)} usable instances")
     loaded = loaded or load_model(model_spec)
     result = compute_attributions(loaded, proxies, kinds, settings.steps, settings.layer_batch, settings.engine, progress)
     result.provenance.update({
         "model": model_fingerprint(model_spec), "model_identity": loaded.identity, "task": task.name,
-        "data_source": data.source, "settings": asdict(settings),
+        "data_source": data.source, "settings": asdict(settings), "n_instances": len(data.identify),
     })
     return result
 
 
 # What must agree between an attribution file and the identification that reads it.
-MATCHED_SETTINGS = ("answer_format", "seed", "instances", "data_files", "engine")
+MATCHED_SETTINGS = ("answer_format", "seed", "instances", "data_files", "steps", "engine")
 
 
 def check_attributions_match(attributions: Attributions, model_spec: str, task: str, settings: IdentifySettings,
@@ -127,25 +138,35 @@ def identify(
     chosen = get_method(method)
     task = find_task(settings.task, settings.answer_format)
     if attributions is None:
-        check_budget(budget, config_neuron_total(model_spec))
-        load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+        check_budget(budget, config_neuron_total(model_spec), chosen.has_bad)
+        data, _ = load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+        check_instances(method, settings, len(data.identify))
     else:
         check_attributions_match(attributions, model_spec, task.name, settings, attributions_source)
+        check_instances(method, replace(settings, instances=None), len(attributions.by_instance()))
     if attributions is None and chosen.needs:
         attributions = attribute(model_spec, settings, list(chosen.needs), loaded, progress)
     if attributions is not None:
         counts = attributions.neuron_counts
-    else:  # RANDOM needs only the model's shape
-        counts = (loaded or load_model(model_spec)).neuron_counts
-    check_budget(budget, sum(counts))
+    else:  # RANDOM needs only the model's shape: from its config where that says it, else from the model
+        counts = loaded.neuron_counts if loaded else (config_neuron_counts(model_spec) or load_model(model_spec).neuron_counts)
+    check_budget(budget, sum(counts), chosen.has_bad)
     good, bad = chosen.select(attributions, budget, seed=settings.seed, z=settings.z, neuron_counts=counts)
     n_instances = len(attributions.by_instance()) if attributions is not None else 0
     _check_sides(method, good, bad, task.name, n_instances)
+    short = [f"{len(side)} {name}" for name, side in (("good", good), ("bad", bad if chosen.has_bad else [None] * budget))
+             if len(side) < budget]
+    if short:
+        from neuronllm.errors import warn
+
+        warn(f"{method} on {task.name} found only {' and '.join(short)} neurons for budget K = {budget} "
+             f"(eligible neurons ran out); the set has fewer than K")
     provenance = {
         "model": model_fingerprint(model_spec),
         "task": task.name,
         "method": method,
         "budget": budget,
+        "found": {"good": len(good), "bad": len(bad)},
         "seed": settings.seed,
         "config": asdict(settings),
         "package_version": __version__,

@@ -1,17 +1,24 @@
-"""The `neuronllm` lm-eval model: HFLM plus neuron interventions and shared-context scoring.
+"""The `neuronllm` lm-eval model: HFLM plus neuron interventions, on every request type.
 
     lm_eval --model neuronllm --model_args pretrained=embedded,neurons=set.json,op=degrade --tasks aqua_ner_text
 
-* Interventions (intervene.py) act at the answer position, the last context token, whose next-token
-  distribution picks the option (`scope=all`: every position of context and continuation).
-* Every option of a question shares the context, so each distinct context runs once with a KV cache
-  (minus its last token); the options then run as one batch of [last context token + continuation]
-  rows over the expanded cache; the prefix cache is shared by every condition (prefix_cache.py).
-  Same numbers as HFLM (tested to 1e-4), a fraction of the work.
-* A single-letter continuation (" A") is scored as logsumexp of the " A" and "A" tokens
-  (`letter_merge=true`, METHOD.md §2), the same score identification differentiates.
-* lm-eval's request cache keys on the request text only; this model moves its own entries into a
-  table named by (model, neuron-set hash, op, part, scope), so conditions never share cached scores.
+Where an intervention acts (hook point blocks.{l}.mlp.hook_post, intervene.py), by request type:
+  loglikelihood          scope=answer: the answer position, the last context token, whose next-token
+                         distribution picks the option (the position identification attributes);
+                         scope=all: every position of context and continuation.
+  loglikelihood_rolling  every position (perplexity of a text under the modified model): a rolling
+                         window has no answer position.
+  generate_until         scope=answer: the last prompt token and every generated token (each position
+                         whose next-token distribution produces the answer); scope=all: also the prompt.
+Multiple-choice scoring is batched shared-context scoring (scoring.py): each prompt prefix runs once
+(a prefix tree), all options of many questions run in one forward; same numbers as HFLM (tested to
+1e-4). A letter continuation (" A") is scored as logsumexp of the " A" and "A" tokens (letter_merge).
+
+One NeuronLLM can hold several conditions (`set_conditions`, used by neuronllm.evaluate): the first
+lm-eval pass scores the requests under all of them, sharing the prefix tree; later passes for the
+other conditions read the stored scores. lm-eval's request cache (--use_cache) keys on the request
+text only, so this model moves its entries into a table named by its identity: the model's weights,
+dtype and device (LoadedModel.identity) and the condition.
 """
 
 from __future__ import annotations
@@ -19,18 +26,17 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from collections import defaultdict
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
-from tqdm import tqdm
 
 from neuronllm.errors import UserError, warn
-from neuronllm.intervene import PARTS, neuron_factors, operator_factors, scaled_neurons
+from neuronllm.intervene import PARTS, PositionSelector, neuron_factors, operator_factors, scaled_neurons
 from neuronllm.models import (
     LoadedModel,
     check_arguments,
@@ -38,19 +44,15 @@ from neuronllm.models import (
     hflm_loading_kwargs,
     loaded_from_hflm,
     model_fingerprint,
-    quiet_lm_eval,
 )
 from neuronllm.neurons import NeuronSet
 from neuronllm.prefix_cache import PrefixCache
-from neuronllm.prefix_kv import cache_argument, fresh_cache
+from neuronllm.quiet import quiet_lm_eval
+from neuronllm.scoring import Question, ScoreCondition, SharedContextScorer
 from neuronllm.tokens import letter_variants
 
 SCOPES = ("answer", "all")
-
-
-def _as_bool(value: Any) -> bool:
-    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-
+DEFAULT_KV_MEMORY_MB = {"cpu": 1024, "cuda": 8192}
 
 # HFLM arguments that do not load anything: allowed beside an already-loaded model.
 RUNTIME_ARGUMENTS = (
@@ -58,7 +60,24 @@ RUNTIME_ARGUMENTS = (
     "mixed_precision_dtype", "add_bos_token", "prefix_token_id", "think_end_token", "enable_thinking",
     "chat_template_args", "backend", "device",
 )
-OWN_ARGUMENTS = ("neurons", "op", "part", "scope", "letter_merge", "prefix_cache", "spec", "tokenizer", "dtype")
+OWN_ARGUMENTS = ("neurons", "op", "part", "scope", "letter_merge", "prefix_cache", "spec", "tokenizer", "dtype",
+                 "kv_memory_mb", "batch_tokens")
+
+
+def _as_bool(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+
+
+def check_cache_directory(path: str) -> str:
+    """A prefix-cache directory: existing or creatable, not a file (checked before anything is scored)."""
+    from pathlib import Path
+
+    from neuronllm.atomic import check_writable
+
+    if Path(path).exists() and not Path(path).is_dir():
+        raise UserError(f"prefix_cache {path} is a file, not a directory")
+    check_writable(Path(path) / ".probe", "prefix_cache")
+    return path
 
 
 def valid_model_arguments() -> tuple[str, ...]:
@@ -79,28 +98,69 @@ def warn_if_other_model(neuron_set: NeuronSet, source: str, loaded: LoadedModel)
         warn(f"{source} was found on model {found_on!r}; applying it to {model_fingerprint(loaded.spec)!r}")
 
 
+@dataclass(frozen=True)
+class Intervention:
+    """One condition as the model applies it: no neurons = the unmodified model."""
+
+    neurons: str | None = None
+    op: str = "degrade"
+    part: str = "both"
+    scope: str = "answer"
+    digest: str | None = None
+    factors: tuple[tuple[tuple[int, int], float], ...] = ()
+
+    @classmethod
+    def build(cls, loaded: LoadedModel, neurons: str | None, op: str, part: str, scope: str) -> "Intervention":
+        operator_factors(op)  # validates the name
+        if part not in PARTS:
+            raise UserError(f"unknown part {part!r}: expected good, bad or both")
+        if scope not in SCOPES:
+            raise UserError(f"unknown scope {scope!r}: expected answer or all")
+        if neurons is None:
+            return cls(None, op, part, scope)
+        neuron_set = NeuronSet.load(neurons, loaded.neuron_counts)
+        factors = neuron_factors(neuron_set, op, part)
+        check_condition(neuron_set, neurons, op, part, factors)
+        warn_if_other_model(neuron_set, neurons, loaded)
+        return cls(neurons, op, part, scope, neuron_set.digest(), tuple(sorted(factors.items())))
+
+    def identity(self) -> dict[str, Any]:
+        active = self.neurons is not None
+        return {"neurons": self.digest, "op": self.op if active else None, "part": self.part if active else None,
+                "scope": self.scope if active else None}
+
+    def scoring(self, scope: str | None = None) -> ScoreCondition:
+        return ScoreCondition(self.factors, scope or self.scope)
+
+
 @register_model("neuronllm")
 class NeuronLLM(HFLM):
     def __init__(
         self,
         pretrained: "str | LoadedModel | torch.nn.Module" = "embedded",
         neurons: str | None = None,
-        op: str = "degrade",
-        part: str = "both",
-        scope: str = "answer",
+        op: str | None = None,
+        part: str | None = None,
+        scope: str | None = None,
         letter_merge: bool | str = True,
         dtype: str | None = None,
-        prefix_cache: "str | PrefixCache | None" = None,
+        prefix_cache: "str | None" = None,
         spec: str | None = None,
         tokenizer: Any = None,
+        kv_memory_mb: float | str | None = None,
+        batch_tokens: int | str = 4096,
         **kwargs: Any,
     ) -> None:
         """`pretrained`: a model spec (embedded / hub id / local dir) loaded through HFLM with every HFLM
         argument (revision, trust_remote_code, peft, parallelize, ...), or an already-loaded
         LoadedModel (or a module with `tokenizer=`), so several conditions share one loaded model.
-        `prefix_cache`: a directory for prefix keys/values shared across runs, or a PrefixCache.
+        `prefix_cache`: a directory where unmodified prefix trees are shared between processes.
+        `kv_memory_mb`: keys/values held for a chunk of prompts; `batch_tokens`: past positions per forward.
         Unknown arguments are errors that list the valid ones (a typo must not evaluate another model)."""
-        operator_factors(op)  # validates the name
+        if neurons is None and (op, part) != (None, None):
+            raise UserError("op/part given without neurons=: that would evaluate the unmodified model")
+        op, part, scope = op or "degrade", part or "both", scope or "answer"
+        operator_factors(op)  # names are checked before anything loads
         if part not in PARTS:
             raise UserError(f"unknown part {part!r}: expected good, bad or both")
         if scope not in SCOPES:
@@ -122,34 +182,49 @@ class NeuronLLM(HFLM):
             with quiet_lm_eval():  # HFLM warns that loading arguments would be ignored: none are given
                 super().__init__(pretrained=self.loaded.model, tokenizer=self.loaded.tokenizer, **kwargs)
         self.spec = self.loaded.spec
-        if isinstance(prefix_cache, PrefixCache):
-            self.prefix_cache = prefix_cache
-        else:
-            self.prefix_cache = PrefixCache(self.loaded, prefix_cache)
-        self.neuron_set = NeuronSet.load(neurons, self.loaded.neuron_counts) if neurons else None
-        self.op, self.part, self.scope = op, part, scope
-        self.factors = neuron_factors(self.neuron_set, op, part) if self.neuron_set else {}
-        if self.neuron_set is not None:
-            check_condition(self.neuron_set, neurons, op, part, self.factors)
-            warn_if_other_model(self.neuron_set, neurons, self.loaded)
+        memory = float(kv_memory_mb) if kv_memory_mb not in (None, "") else DEFAULT_KV_MEMORY_MB.get(self.loaded.device.type, 1024)
+        cache = PrefixCache(self.loaded, check_cache_directory(prefix_cache)) if prefix_cache else None
+        self.scorer = SharedContextScorer(self.loaded, memory, int(batch_tokens), progress=self.rank == 0, cache=cache)
+        self.prefix_cache = cache
         self.letter_merge = _as_bool(letter_merge)
         self._letter_ids = {
             letter: [ids[0] for ids in letter_variants(self.tokenizer, letter)] for letter in string.ascii_uppercase
         }
+        self.conditions = [Intervention.build(self.loaded, neurons, op, part, scope)]
+        self.active = 0
+        self._scores: dict[int, dict[tuple, tuple[float, bool]]] = {}
+        self._scope_override: str | None = None
+
+    # -- conditions -----------------------------------------------------------------------------
+
+    def set_conditions(self, conditions: list[tuple[str | None, str, str, str]]) -> None:
+        """Several (neurons, op, part, scope) conditions, all checked now; the first lm-eval pass scores
+        every request under all of them. Select one with `select(index)` before each evaluation."""
+        self.conditions = [Intervention.build(self.loaded, *condition) for condition in conditions]
+        self.active = 0
+        self._scores = {}
+
+    def select(self, index: int) -> None:
+        self.active = index
+
+    @property
+    def intervention(self) -> Intervention:
+        return self.conditions[self.active]
+
+    @property
+    def neuron_set_digest(self) -> str | None:
+        return self.intervention.digest
+
+    @property
+    def neurons_changed(self) -> int:
+        return len(self.intervention.factors)
 
     # -- identity -------------------------------------------------------------------------------
 
     @property
     def condition(self) -> dict[str, Any]:
         """What distinguishes this model's scores from another run's."""
-        return {
-            "model": self.loaded.identity,
-            "neurons": self.neuron_set.digest() if self.neuron_set else None,
-            "op": self.op if self.neuron_set else None,
-            "part": self.part if self.neuron_set else None,
-            "scope": self.scope if self.neuron_set else None,
-            "letter_merge": self.letter_merge,
-        }
+        return {"model": self.loaded.identity, **self.intervention.identity(), "letter_merge": self.letter_merge}
 
     @property
     def cache_identity(self) -> str:
@@ -170,12 +245,7 @@ class NeuronLLM(HFLM):
             db.conn.commit()
         super().set_cache_hook(cache_hook)
 
-    # -- scoring --------------------------------------------------------------------------------
-
-    def _intervention(self, positions: torch.Tensor | None):
-        if not self.factors:
-            return nullcontext(None)
-        return scaled_neurons(self.loaded, self.factors, positions)
+    # -- loglikelihood --------------------------------------------------------------------------
 
     def _letter_of(self, continuation: str) -> str | None:
         text = continuation.strip()
@@ -183,46 +253,25 @@ class NeuronLLM(HFLM):
             return text
         return None
 
-    @torch.no_grad()
-    def score_context(
-        self, context_ids: list[int], continuations: list[list[int]], letters: list[str | None] | None = None
-    ) -> list[tuple[float, bool]]:
-        """(log-likelihood, is_greedy) of each continuation after one shared context.
-
-        Rows are [answer token + continuation[:-1]] over the prefix's cached keys/values; models whose
-        cache cannot be reused (or `scope=all`, where the prefix itself is intervened) run full rows.
-        """
-        letters = letters or [None] * len(continuations)
-        longest = max(len(c) for c in continuations)
-        context_ids = context_ids[-max(1, self.max_length - longest):]
-        prefix = context_ids[:-1]
-        key_values = self.prefix_cache.get(prefix, longest + 1) if self.scope == "answer" else None
-        start = 0 if key_values is not None else len(prefix)  # where the answer position sits in a row
-        rows = [(context_ids if key_values is None else context_ids[-1:]) + c[:-1] for c in continuations]
-        width = max(len(r) for r in rows)
-        pad = self.tokenizer.pad_token_id or 0
-        input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
-        kwargs = {}
-        if key_values is not None:
-            kwargs = {cache_argument(self.model): fresh_cache(self.model, key_values, len(rows)), "use_cache": True}
-        positions = torch.full((len(rows),), start, dtype=torch.long)
-        with self._intervention(positions if self.scope == "answer" else None):
-            logits = self.model(input_ids, **kwargs).logits
-        logprobs = F.log_softmax(logits[:, start:].float(), dim=-1)
-        results = []
-        for row, continuation in enumerate(continuations):
-            letter = letters[row]
-            if letter is not None and len(continuation) == 1:
-                variants = self._letter_ids[letter]
-                score = torch.logsumexp(logprobs[row, 0, variants], dim=0).item()
-                greedy = int(logprobs[row, 0].argmax()) in variants
-            else:
-                target = torch.tensor(continuation, device=logprobs.device)
-                picked = logprobs[row, torch.arange(len(continuation)), target]
-                score = picked.sum().item()
-                greedy = bool((logprobs[row, : len(continuation)].argmax(-1) == target).all())
-            results.append((score, greedy))
-        return results
+    def _questions(self, requests: list) -> tuple[list[Question], list[tuple[int, int]]]:
+        """Requests grouped by context: (questions, where[request] = (question, option))."""
+        by_context: dict[tuple[int, ...], int] = {}
+        questions: list[Question] = []
+        where = []
+        for (strings, context, continuation) in requests:
+            letter = self._letter_of(strings[1]) if strings else None
+            alternatives = [[i] for i in self._letter_ids[letter]] if letter and len(continuation) == 1 else [list(continuation)]
+            key = tuple(context)
+            if key not in by_context:
+                by_context[key] = len(questions)
+                questions.append(Question(list(context), []))
+            question = questions[by_context[key]]
+            question.options.append(alternatives)
+            where.append((by_context[key], len(question.options) - 1))
+        for question in questions:  # HFLM's left truncation to max_length
+            longest = max(len(a) for option in question.options for a in option)
+            question.context = question.context[-max(1, self.max_length - longest):]
+        return questions, where
 
     def _loglikelihood_tokens(
         self,
@@ -230,17 +279,66 @@ class NeuronLLM(HFLM):
         disable_tqdm: bool = False,
         override_bs: int | None = None,
     ) -> list[tuple[float, bool]]:
-        by_context: dict[tuple[int, ...], list[int]] = defaultdict(list)
-        for index, (_, context_ids, _) in enumerate(requests):
-            by_context[tuple(context_ids)].append(index)
-        results: list[tuple[float, bool] | None] = [None] * len(requests)
-        for context_ids, indices in tqdm(
-            by_context.items(), desc="Scoring contexts", disable=disable_tqdm or self.rank != 0
-        ):
-            continuations = [requests[i][2] for i in indices]
-            letters = [self._letter_of(requests[i][0][1]) if requests[i][0] else None for i in indices]
-            for index, answer in zip(indices, self.score_context(list(context_ids), continuations, letters)):
-                results[index] = answer
-                if requests[index][0] is not None:
-                    self.cache_hook.add_partial("loglikelihood", requests[index][0], answer)
-        return results  # type: ignore[return-value]
+        keys = [(tuple(context), tuple(continuation), strings) for strings, context, continuation in requests]
+        stored = self._scores.get(self.active, {})
+        if self._scope_override is None and all(key in stored for key in keys):
+            results = [stored[key] for key in keys]
+        else:
+            questions, where = self._questions(requests)
+            pending = [self.active] if self._scope_override else [
+                c for c in range(len(self.conditions)) if c == self.active or not all(k in self._scores.get(c, {}) for k in keys)
+            ]
+            scored = self.scorer.score(questions, [self.conditions[c].scoring(self._scope_override) for c in pending])
+            for c, per_question in zip(pending, scored):
+                if self._scope_override is None:
+                    table = self._scores.setdefault(c, {})
+                    for key, (q, o) in zip(keys, where):
+                        table[key] = per_question[q][o]
+                if c == self.active:
+                    results = [per_question[q][o] for q, o in where]
+        for (strings, _, _), answer in zip(requests, results):
+            if strings is not None:
+                self.cache_hook.add_partial("loglikelihood", strings, answer)
+        return results
+
+    def loglikelihood_rolling(self, requests: list, disable_tqdm: bool = False) -> list[float]:
+        """HFLM's rolling windows, with the intervention at every position (module docstring)."""
+        self._scope_override = "all"
+        try:
+            return super().loglikelihood_rolling(requests, disable_tqdm=disable_tqdm)
+        finally:
+            self._scope_override = None
+
+    # -- generation -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _generation_hooks(self) -> Iterator[None]:
+        """scope=answer: at each forward of generate(), the last position of every row (left padding puts
+        every row's newest token there: the last prompt token first, then each generated token)."""
+        if not self.intervention.factors:
+            yield
+            return
+        answer = self.intervention.scope == "answer"
+        with scaled_neurons(self.loaded, dict(self.intervention.factors), None) as selector:
+            if not answer:
+                yield
+                return
+            handle = self.loaded.model.register_forward_pre_hook(_last_position_setter(selector), with_kwargs=True)
+            try:
+                yield
+            finally:
+                handle.remove()
+
+    def _model_generate(self, context, max_length: int, stop: list[str], **generation_kwargs):
+        with self._generation_hooks():
+            return super()._model_generate(context, max_length, stop, **generation_kwargs)
+
+
+def _last_position_setter(selector: PositionSelector):
+    def hook(module: torch.nn.Module, args: tuple, kwargs: dict) -> None:
+        tokens = kwargs.get("input_ids", args[0] if args else None)
+        if tokens is None:
+            tokens = kwargs["inputs_embeds"]
+        selector.positions = torch.full((tokens.shape[0],), tokens.shape[1] - 1, dtype=torch.long)
+
+    return hook

@@ -24,13 +24,24 @@ LM_EVAL_METADATA = ("version", "config_source", "_metadata", "spec")
 
 
 def check_metadata(options: Mapping[str, Any]) -> None:
-    """Unknown keys are one-line errors: lm-eval hands custom_dataset the task metadata, the model
-    arguments and the user's --metadata in one dict, so a typo (`eval_instance`) would be ignored."""
-    from neuronllm.lm_eval_model import valid_model_arguments
-    from neuronllm.models import check_arguments
+    """lm-eval hands custom_dataset the task metadata, the model arguments and the user's --metadata in
+    one dict. A key close to one of ours (`eval_instance`) is a one-line error listing the valid ones;
+    a model argument passes; anything else is named in a one-line warning (other lm-eval backends
+    have arguments we cannot know), never silently ignored."""
+    import difflib
 
-    valid = list(DATASET_OPTIONS) + list(LM_EVAL_METADATA) + list(valid_model_arguments())
-    check_arguments({k: v for k, v in options.items()}, valid, "--metadata key")
+    from neuronllm.errors import warn
+    from neuronllm.lm_eval_model import valid_model_arguments
+
+    model_arguments = set(valid_model_arguments()) | {"pretrained"}
+    for key in options:
+        if key in DATASET_OPTIONS or key in LM_EVAL_METADATA or key in model_arguments:
+            continue
+        close = difflib.get_close_matches(key, DATASET_OPTIONS, n=1, cutoff=0.75)
+        if close:
+            raise UserError(f"unknown --metadata key {key!r} (did you mean {close[0]!r}?); "
+                            f"valid: {', '.join(DATASET_OPTIONS)}")
+        warn(f"--metadata key {key!r} is not an AQUA option and is ignored (AQUA options: {', '.join(DATASET_OPTIONS)})")
 
 
 def parse_data_files(value: Any) -> Any:
@@ -85,6 +96,23 @@ def build_dataset(spec: Mapping[str, Any], answer_format: str, **options: Any):
     return datasets.DatasetDict(splits)
 
 
+GENERAL_DATA = ("text", "sequences")
+
+
+def general_dataset(name: str, **_lm_eval_options: Any):
+    """lm-eval `custom_dataset` of the general tasks (tasks/general/): the project's data/general/NAME.jsonl
+    as a `test` split. They take no options (lm-eval also passes the model arguments; ignored)."""
+    import datasets
+
+    from neuronllm.data import shipped_data_dir
+
+    if name not in GENERAL_DATA:
+        raise UserError(f"unknown general dataset {name!r}: expected one of {', '.join(GENERAL_DATA)}")
+    path = shipped_data_dir() / "general" / f"{name}.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})
+
+
 def build_letter_dataset(**kwargs: Any):
     return build_dataset(answer_format="letter", **kwargs)
 
@@ -116,6 +144,41 @@ class AquaTask:
     lm_eval_name: str  # aqua_ner (letter) / aqua_ner_text (text)
     spec: dict[str, Any]
     yaml_path: Path
+
+
+def _plain_yaml(path: Path) -> dict[str, Any]:
+    """A task YAML read without lm-eval (its `!function` tags become strings): cheap enough for the
+    Snakefile to check config task names at parse time."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+
+
+def aqua_task_names() -> list[str]:
+    """Short names (ner, ...) of the AQUA tasks in the project's tasks/aqua folder."""
+    from neuronllm._lm_eval_plugin import tasks_dir
+
+    names = []
+    for path in sorted((Path(tasks_dir()) / "aqua").glob("*.yaml")):
+        spec = (_plain_yaml(path).get("dataset_kwargs") or {}).get("spec")
+        if isinstance(spec, dict) and "name" in spec:
+            names.append(spec["name"])
+    return names
+
+
+def general_task_names() -> list[str]:
+    """lm-eval names of the general tasks shipped in tasks/general (the specificity matrix's columns)."""
+    from neuronllm._lm_eval_plugin import tasks_dir
+
+    return [cfg["task"] for path in sorted((Path(tasks_dir()) / "general").glob("*.yaml"))
+            if isinstance(cfg := _plain_yaml(path), dict) and "task" in cfg]
 
 
 def task_yaml_paths(include_path: str | Path | None = None) -> dict[str, Path]:

@@ -54,6 +54,7 @@ FROM_PRETRAINED_ARGUMENTS = (
     "use_safetensors", "variant", "cache_dir", "local_files_only", "token", "offload_state_dict",
 )
 _NOT_LOADING = ("self", "pretrained", "kwargs")
+POST_FFN_NORMS = ("post_feedforward_layernorm", "post_ffw_norm", "post_mlp_layernorm")
 
 
 def hflm_arguments() -> tuple[str, ...]:
@@ -154,6 +155,8 @@ def resolve_model_path(spec: str) -> str:
     if spec == EMBEDDED:
         return str(embedded_model_dir())
     path = Path(spec).expanduser()
+    if not path.exists() and "/" not in spec and difflib.get_close_matches(spec, [EMBEDDED], n=1, cutoff=0.75):
+        raise UserError(f"unknown model {spec!r} (did you mean {EMBEDDED!r}?)")
     looks_local = path.exists() or spec.startswith(("/", ".", "~")) or spec.count("/") > 1
     if looks_local:
         if not path.exists():
@@ -255,6 +258,12 @@ class LoadedModel:
         self.layers = decoder_layers(self.model)
         self.projections = ffn_output_projections(self.model)
         self.neuron_counts = [projection_width(m) for m in self.projections]
+        if any(hasattr(layer, name) for layer in self.layers for name in POST_FFN_NORMS):
+            from neuronllm.errors import warn
+
+            warn(f"{type(self.model).__name__} normalises the FFN output (e.g. post_feedforward_layernorm): scaling a "
+                 "layer's neurons together is partly undone by that norm, so integrated gradients lose completeness "
+                 "(docs/method.md §7); interventions still act as hooked")
 
     def __iter__(self) -> Iterator[Any]:
         yield self.model
@@ -339,6 +348,29 @@ def checkpoint_of(path: str, arguments: dict[str, Any]) -> tuple[Path | None, st
 
     directory = local_checkpoint(path, arguments.get("revision"), arguments.get("subfolder") or "")
     return directory, snapshot_revision(directory) if directory else None
+
+
+def config_neuron_counts(spec: str, convert: bool = True, **arguments: Any) -> list[int] | None:
+    """Neurons per layer from the model's config alone (no weights), where the config names its FFN
+    width (intermediate_size; GPT-2's n_inner, None meaning 4·n_embd). None when unknown.
+    convert=False: the embedded model counts only if it was converted already (no 20-s conversion)."""
+    if spec == EMBEDDED and not convert:
+        converted = sorted(cache_dir().glob(f"{Path(EMBEDDED_GGUF).stem}-*-fp32/config.json"))
+        if not converted:
+            return None
+        spec = str(converted[-1].parent)
+    try:
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(resolve_model_path(spec), **{
+            k: v for k, v in arguments.items() if k in ("revision", "trust_remote_code", "subfolder")})
+    except Exception:  # noqa: BLE001 - unknown until loaded; load_model reports a bad spec itself
+        return None
+    layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layer", None)
+    width = getattr(config, "intermediate_size", None) or getattr(config, "n_inner", None)
+    if width is None and getattr(config, "model_type", "") == "gpt2":
+        width = 4 * config.n_embd
+    return [int(width)] * int(layers) if layers and width else None
 
 
 def checkpoint_weights(spec: str, **arguments: Any) -> str | None:

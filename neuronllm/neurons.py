@@ -24,6 +24,10 @@ from neuronllm.errors import UserError
 FORMAT = "neuronllm.neurons/1"
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -123,7 +127,7 @@ class NeuronSet:
         good = [_neuron(entry, source, "good", n) for n, entry in enumerate(obj["good"])]
         bad = [_neuron(entry, source, "bad", n) for n, entry in enumerate(obj["bad"])]
         counts = obj["neuron_counts"]
-        if not all(_is_int(c) and c > 0 for c in counts):
+        if not counts or not all(_is_int(c) and c > 0 for c in counts):
             raise UserError(f"{source}: malformed neuron file ('neuron_counts' must be positive integers)")
         provenance = obj.get("provenance") or {}
         if not isinstance(provenance, dict):
@@ -137,14 +141,14 @@ class NeuronSet:
         """Read and validate; with `neuron_counts`, also check the set fits that model."""
         path = Path(path)
         try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
+            obj = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
         except FileNotFoundError:
             raise UserError(f"neuron file not found: {path}") from None
         except IsADirectoryError:
             raise UserError(f"{path}: a directory, not a neuron file") from None
         except UnicodeDecodeError:
             raise UserError(f"{path}: not a neuron file (not UTF-8 text)") from None
-        except json.JSONDecodeError as err:
+        except ValueError as err:  # JSONDecodeError, and NaN/Infinity
             raise UserError(f"{path}: not valid JSON ({err})") from None
         neuron_set = cls.from_json(obj, source=str(path))
         if neuron_counts is not None:

@@ -3,9 +3,10 @@
     python -m neuronllm.regression run      # fails, with a readable diff, when a number moved
     python -m neuronllm.regression update   # re-run and rewrite results/reference/ci.json
 
-Compared: per (task, method, budget) the original and every condition's accuracy and comprehension.
+Compared: per (seed, task, method, budget) the original and every condition's accuracy and
+comprehension, and the general tasks' metric values of the specificity matrix.
 Tolerance: ABS_TOLERANCE in absolute fraction, below one flipped proxy answer (1/36 with the CI
-config), so float noise passes and any changed prediction fails.
+config), so float noise passes and any changed prediction fails (relative for perplexities).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = "config/ci.yaml"
 RESULTS = "results/ci"
 REFERENCE = ROOT / "results" / "reference" / "ci.json"
-TARGETS = ["table1", "ablation", "table7"]
+TARGETS = ["table1", "ablation", "table7", "table5", "specificity"]
 ABS_TOLERANCE = 0.01
 
 
@@ -40,12 +41,20 @@ def run_pipeline(results_dir: str = RESULTS) -> None:
 
 
 def collect(results_dir: str = RESULTS) -> dict[str, dict[str, float]]:
-    """{'task/method/kK/condition': {'acc': .., 'comprehension': ..}} from every metrics file."""
+    """{'s0/task/method/kK/condition': {'acc': .., 'comprehension': ..}} from every metrics file (AQUA),
+    {'s0/specificity/source->task/condition': {'value': ..}} from the general tasks' ones."""
     numbers: dict[str, dict[str, float]] = {}
     for path in sorted((ROOT / results_dir).rglob("metrics*.json")):
         metrics = json.loads(path.read_text())
-        prefix = f"{metrics['task']}/{metrics['method']}/k{metrics['budget']}"
-        numbers[f"{prefix}/original"] = dict(metrics["original"])
+        source = metrics.get("neurons_from", metrics["task"])
+        where = f"specificity/{source}->{metrics['task']}" if source != metrics["task"] else metrics["task"]
+        prefix = f"s{metrics.get('seed', 0)}/{where}/{metrics['method']}/k{metrics['budget']}"
+        if metrics.get("format") == "neuronllm.task-metrics/1":
+            numbers[f"{prefix}/original"] = {"value": metrics["original"]["value"]}
+            for name, entry in metrics["conditions"].items():
+                numbers[f"{prefix}/{name}"] = {"value": entry["value"]}
+            continue
+        numbers[f"{prefix}/original"] = {k: metrics["original"][k] for k in ("acc", "comprehension")}
         for name, scores in metrics["conditions"].items():
             numbers[f"{prefix}/{name}"] = {"acc": scores["acc"], "comprehension": scores["comprehension"]}
     return numbers
@@ -60,9 +69,13 @@ def compare(reference: dict, current: dict, tolerance: float = ABS_TOLERANCE) ->
         elif key not in reference:
             problems.append(f"not in reference: {key}")
         else:
-            for metric in ("acc", "comprehension"):
+            for metric in sorted(set(reference[key]) | set(current[key])):
+                if metric not in reference[key] or metric not in current[key]:
+                    problems.append(f"{key:<40} {metric:<13} only in {'reference' if metric in reference[key] else 'the run'}")
+                    continue
                 old, new = reference[key][metric], current[key][metric]
-                if abs(old - new) > tolerance:
+                scale = max(1.0, abs(old)) if metric == "value" else 1.0  # perplexities: relative tolerance
+                if abs(old - new) > tolerance * scale:
                     problems.append(f"{key:<40} {metric:<13} reference {old:.4f}  now {new:.4f}  ({new - old:+.4f})")
     return problems
 

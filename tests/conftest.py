@@ -11,6 +11,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import pytest
 
+TIERS = ("unit", "integration", "e2e", "robustness")
+
+
+def pytest_collection_modifyitems(items):
+    """Each test gets the marker of its tier folder: `pytest -m unit`, `-m "not e2e"`, ..."""
+    for item in items:
+        for tier in TIERS:
+            if f"{os.sep}{tier}{os.sep}" in str(item.fspath):
+                item.add_marker(getattr(pytest.mark, tier))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def embedded_converted():

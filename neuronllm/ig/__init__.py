@@ -100,13 +100,14 @@ def integrated_gradients_many(
         if engine == "naive":
             per_objective = {}
             for objective in objectives:
-                attributions, f_full, f_zero, activations = naive_ig(loaded, proxy, objective, steps, chosen, d_ff, progress)
-                per_objective[objective] = (attributions, f_full, f_zero)
+                attributions, f_full, f_zero, activations, endpoint = naive_ig(
+                    loaded, proxy, objective, steps, chosen, d_ff, progress)
+                per_objective[objective] = (attributions, f_full, f_zero, endpoint)
         else:
             per_objective, activations = cached_ig(
                 loaded, proxy, objectives, steps, chosen, d_ff, layer_batch, pass_tokens, progress
             )
     return {
-        objective: IGResult(*per_objective[objective], activations, chosen, objective, steps)
+        objective: IGResult(*per_objective[objective][:3], activations, chosen, objective, steps, per_objective[objective][3])
         for objective in objectives
     }

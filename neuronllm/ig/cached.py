@@ -38,7 +38,7 @@ from neuronllm.models import LoadedModel
 from neuronllm.prefix_kv import prefix_key_values
 
 PASS_TOKENS = 512  # tokens per batched pass (memory, and the packed mask's N² attention)
-Result = dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+Result = dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]
 
 
 def _unmodified_pass(loaded: LoadedModel, layout: PackedLayout, layers: list[int], starts: list[int], stack: DecoderStack):
@@ -70,7 +70,7 @@ def cached_ig(
     pass_tokens: int,
     show: bool,
 ) -> tuple[Result, torch.Tensor]:
-    """Returns {objective: (attributions, f_full, f_zero)} and n̂ (module docstring).
+    """Returns {objective: (attributions, f_full, f_zero, endpoint gradient)} and n̂ (module docstring).
 
     Groups of a chunk are g = slot·(m+1) + k (slot: layer in the chunk, k = 0..m, α_k = k/m); k = 0
     gives f_zero and stays out of the backward, k = m gives f_full.
@@ -91,7 +91,8 @@ def cached_ig(
     groups_per_pass = max(1, pass_tokens // make_layout(1).input_ids.numel())
 
     alphas = torch.arange(steps + 1, dtype=torch.float32) / steps  # [m+1]: α_k = k/m
-    out = {o: (torch.zeros(len(layers), d_ff), torch.zeros(len(layers)), torch.zeros(len(layers))) for o in objectives}
+    out = {o: (torch.zeros(len(layers), d_ff), torch.zeros(len(layers)), torch.zeros(len(layers)),
+               torch.zeros(len(layers), d_ff)) for o in objectives}
     layouts: dict[int, object] = {}
     bar = progress(show, total=len(layers), desc="IG cached" if key_values is not None else "IG full rows")
     done = 0
@@ -141,11 +142,12 @@ def cached_ig(
                             gradients[objective][slot] += grad
                     f[objective][first:last] = f_pass.detach().cpu()
         for objective in objectives:
-            attributions, f_full, f_zero = out[objective]
+            attributions, f_full, f_zero, endpoint = out[objective]
             by_step = f[objective].view(len(chunk), steps + 1)
             for slot in range(len(chunk)):
                 gradient_sum = gradients[objective][slot][1:].sum(dim=0).float().cpu()  # Σ_{k=1..m} ∂F/∂w at α_k·n̂
                 attributions[done + slot] = n_hat[done + slot] * gradient_sum / steps
+                endpoint[done + slot] = gradients[objective][slot][steps].float().cpu()  # ∂F/∂w at w = n̂
                 f_zero[done + slot] = by_step[slot, 0]
                 f_full[done + slot] = by_step[slot, steps]
         done += len(chunk)

@@ -47,11 +47,13 @@ def full_sequence_f(loaded: LoadedModel, proxy: ProxyTokens, objective: str) -> 
 
 def naive_ig(
     loaded: LoadedModel, proxy: ProxyTokens, objective: str, steps: int, layers: list[int], d_ff: int, show: bool
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(attributions, f_full, f_zero, n̂) for `layers`: every (layer, k) a full forward, a backward for k >= 1."""
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(attributions, f_full, f_zero, n̂, endpoint gradient) for `layers`: every (layer, k) a full forward, a
+    backward for k >= 1."""
     answer = proxy.answer_position
     n_hat = answer_activations(loaded, proxy.prompt_ids)[layers]  # [len(layers), d_ff]
     attributions = torch.zeros(len(layers), d_ff)
+    endpoint = torch.zeros(len(layers), d_ff)
     f_full = torch.zeros(len(layers))
     f_zero = torch.zeros(len(layers))
     bar = progress(show, total=len(layers) * (steps + 1), desc="IG naive")
@@ -75,7 +77,8 @@ def naive_ig(
                 f_zero[i] = f.detach().cpu()
             if k == steps:
                 f_full[i] = f.detach().cpu()
+                endpoint[i] = w.grad.float().cpu()
             bar.update(1)
         attributions[i] = n_hat[i] * gradient_sum.float().cpu() / steps
     bar.close()
-    return attributions, f_full, f_zero, n_hat
+    return attributions, f_full, f_zero, n_hat, endpoint

@@ -116,6 +116,9 @@ class IGResult:
     f_zero:       [n_layers] F with that layer's answer-position neurons zeroed (α = 0).
     activations:  [n_layers, d_ff] n̂, the unmodified answer-position neurons.
     layers:       which model layers the rows are (all of them by default).
+    endpoint_gradient: [n_layers, d_ff] ∂F/∂w at w = n̂ (the path's last point, k = m): the total
+                  derivative of F with respect to the layer's answer-position neurons, which TN's
+                  activation x gradient reads (attribution.py) without a pass of its own.
     """
 
     attributions: torch.Tensor
@@ -125,3 +128,4 @@ class IGResult:
     layers: list[int]
     objective: str
     steps: int
+    endpoint_gradient: torch.Tensor | None = None

@@ -25,6 +25,7 @@ class Method:
     has_bad: bool  # Table 1 intervenes on good + bad (NeuronLLM) rather than on the good set only
     ablation_label: str | None  # row label in the good/bad/both ablation; None: not in the ablation
     description: str
+    min_instances: int = 1  # identification instances below which the method cannot select anything
 
     @property
     def table1_part(self) -> str:
@@ -51,7 +52,7 @@ METHODS: dict[str, Method] = {
         Method("tn", "TN", ("grad_x_act",), _select("tn"), False, "TN-enabled",
                "task-specific neurons: activation x gradient"),
         Method("qrnca", "QRNCA", ("gold_prob",), _select("qrnca"), False, "QRNCA-enabled",
-               "QRNCA: IG of P(gold), NA x ICA"),
+               "QRNCA: IG of P(gold), NA x ICA", min_instances=4),  # occ > 0.3·N drops everything for N <= 3
         Method("kn", "KN", ("gold_prob",), _select("kn"), False, None,
                "knowledge neurons: IG of P(gold), thresholds"),
         Method("act", "ACT", ("activation",), _select("act"), False, None,

@@ -1,26 +1,37 @@
-"""RANDOM: K neurons drawn uniformly over all layers, reproducible from the seed. No bad neurons."""
+"""RANDOM: K neurons drawn uniformly over all layers, reproducible from the seed.
+
+The good set is the first K draws; a bad set of K more (disjoint) follows from the same generator, so
+Table 1's RANDOM (good set only) is unchanged by it and the null sets (null.py) reuse this draw.
+"""
 
 from __future__ import annotations
 
+import bisect
 import random
+from itertools import accumulate
 
 from neuronllm.attribution import Attributions
 from neuronllm.data import stable_seed
 from neuronllm.methods.ranking import Ranked
 
 
+def draw(counts: list[int], budget: int, seed_parts: tuple) -> tuple[Ranked, Ranked]:
+    """K good then K bad neurons, uniformly over every (layer, index), without repeats."""
+    total = sum(counts)
+    rng = random.Random(stable_seed(*seed_parts))
+    picks = rng.sample(range(total), budget)
+    taken = set(picks)
+    bad_budget = min(budget, total - budget)
+    rest = rng.sample([i for i in range(total) if i not in taken], bad_budget) if bad_budget > 0 else []
+    offsets = [0, *accumulate(counts)][:-1]
+
+    def neuron(flat: int) -> tuple[int, int, float]:
+        layer = bisect.bisect_right(offsets, flat) - 1
+        return layer, flat - offsets[layer], 0.0
+
+    return [neuron(f) for f in picks], [neuron(f) for f in rest]
+
+
 def select(attributions: Attributions | None, budget: int, seed: int = 0, neuron_counts: list[int] | None = None, **_: object) -> tuple[Ranked, Ranked]:
     counts = neuron_counts if neuron_counts is not None else attributions.neuron_counts
-    total = sum(counts)
-    rng = random.Random(stable_seed(seed, "random-neurons"))
-    picks = rng.sample(range(total), budget)
-    offsets = []
-    start = 0
-    for count in counts:
-        offsets.append(start)
-        start += count
-    chosen = []
-    for flat in picks:
-        layer = max(l for l, off in enumerate(offsets) if off <= flat)
-        chosen.append((layer, flat - offsets[layer], 0.0))
-    return chosen, []
+    return draw(counts, budget, (seed, "random-neurons"))

@@ -2,7 +2,10 @@
 
     inputs.py   metrics files (checked against metrics.py) and the paper's numbers
     cells.py    the table model and how an effect becomes a cell
-    tables.py   one builder for every kind of table (table1, table5, ablation, table7)
+    tables.py   one builder for every kind of table (table1 with 1b and 1c, table5, ablation, table7)
+    seeds.py    several seeds of a cell: the mean and the spread
+    tidy.py     results/metrics.csv: every number, one row each
+    specificity.py  the specificity matrix (whose neurons x evaluated task) and its heatmap
     render.py   Markdown (tabulate) and LaTeX (pandas Styler)
     figure.py   the layer figure
 """
@@ -18,11 +21,13 @@ from neuronllm.report.figure import layer_counts, layer_figure
 from neuronllm.report.inputs import load_metrics, load_paper_numbers, validate_metrics
 from neuronllm.report.render import to_latex, to_markdown
 from neuronllm.report.tables import KINDS, TASKS, build_tables, caption
+from neuronllm.report.specificity import write_specificity
+from neuronllm.report.tidy import write_csv
 
 __all__ = [
     "KINDS", "MISSING", "TASKS", "Cell", "Row", "Table", "ablation", "build_tables", "caption", "effect_cell",
     "layer_counts", "layer_figure", "load_metrics", "load_paper_numbers", "mark_best", "table1", "table5",
-    "table7", "to_latex", "to_markdown", "validate_metrics", "write_report",
+    "table7", "to_latex", "to_markdown", "validate_metrics", "write_csv", "write_report", "write_specificity",
 ]
 
 

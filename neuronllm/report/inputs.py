@@ -28,9 +28,9 @@ def load_metrics(paths: Iterable[str | Path]) -> list[dict]:
     metrics = [_load_one(Path(path)) for path in paths]
     seen: dict[tuple, str] = {}
     for m in metrics:
-        key = (m["model"], m["task"], m["method"], m["budget"])
+        key = (m["model"], m["task"], m["method"], m["budget"], m.get("seed"), m.get("neurons_from"))
         if key in seen:
-            raise UserError(f"{m['_source']}: same model/task/method/budget {key} as {seen[key]}")
+            raise UserError(f"{m['_source']}: same model/task/method/budget/seed {key[:5]} as {seen[key]}")
         seen[key] = m["_source"]
     return metrics
 

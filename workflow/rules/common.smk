@@ -1,24 +1,37 @@
-"""Helpers shared by the rules: the config turned into command-line options and file lists."""
+"""Helpers shared by the rules: the plan (neuronllm/plan.py) and the config as command-line tokens.
+
+Every value that reaches a shell command is a rule param and is quoted there ({params.x:q}): paths
+with spaces or semicolons stay one argument, and changing a config value reruns what depends on it.
+"""
 
 import json
-import shlex
 
 from neuronllm import methods as registry
+from neuronllm.plan import Plan
 
-R = config.get("results_dir", "results")  # where every output goes (CI uses its own)
-MODELS = list(config["models"])
-TASKS = list(config["tasks"])
-METHODS = list(config["methods"])
-BUDGET = int(config["budget"])
-TABLE7 = config.get("table7", {})
-BOTH_SIDED = registry.both_sided()  # sets whose Table 1 conditions change good and bad neurons
-PREFIX_CACHE = bool(config.get("prefix_cache", False))
+PLAN = Plan(config)
+R = PLAN.R
+MODELS, TASKS, METHODS, SEEDS = PLAN.models, PLAN.tasks, PLAN.methods, PLAN.seeds
+BUDGET = PLAN.budget
+TABLE7 = PLAN.table7
+RESOURCES = config.get("resources", {})
+ENV = "../envs/neuronllm.yaml"
+CONFIG_NAME = ",".join(str(f) for f in workflow.configfiles) or "config/config.yaml"
 
 wildcard_constraints:
     model="[A-Za-z0-9_.-]+",
+    seed="[0-9]+",
     task="[A-Za-z0-9_]+",
     method="[a-z_]+",
     budget="[0-9]+",
+    index="[0-9]+",
+
+
+def resources_of(kind):
+    """mem_mb / runtime (minutes) of a kind of job (config `resources`), with the defaults below."""
+    defaults = {"attribute": {"mem_mb": 4000, "runtime": 60}, "evaluate": {"mem_mb": 4000, "runtime": 60},
+                "light": {"mem_mb": 1000, "runtime": 10}}
+    return defaults[kind] | RESOURCES.get(kind, {})
 
 
 def model_spec(wildcards):
@@ -30,31 +43,34 @@ def model_label(model):
     return entry.get("label", entry["spec"])
 
 
-def data_option(task):
+def model_tokens(wildcards):
+    args = config["models"][wildcards.model].get("model_args")
+    return ["--model", model_spec(wildcards)] + (["--model-args", json.dumps(args)] if args else [])
+
+
+def data_value(task):
     data = config["data_files"]
-    if isinstance(data, dict):
-        return "--data-files " + shlex.quote(json.dumps(data[task]))
-    return f"--data-files {data}"
+    return json.dumps(data[task]) if isinstance(data, dict) else str(data)
 
 
-def task_options(wildcards):
-    """Options every identify/evaluate command shares: the same data, seed and format everywhere."""
-    return (
-        f"--model {shlex.quote(model_spec(wildcards))} --task {wildcards.task} "
-        f"--answer-format {config['answer_format']} --seed {config['seed']} "
-        f"--instances {config['instances']} {data_option(wildcards.task)}"
-    )
+def task_tokens(wildcards):
+    """What identify and evaluate share: the same data, seed and format everywhere."""
+    return model_tokens(wildcards) + [
+        "--task", wildcards.task, "--answer-format", config["answer_format"], "--seed", str(wildcards.seed),
+        "--instances", str(config["instances"]), "--data-files", data_value(wildcards.task),
+    ]
 
 
-def main_conditions(method):
-    """Table 1 / Table 5: NeuronLLM and common neurons use good and bad; baselines only good (paper)."""
-    part = registry.table1_part(method)
-    return [f"degrade-{part}", f"enhance-{part}"]
+def eval_tokens(wildcards):
+    tokens = task_tokens(wildcards)
+    if config.get("eval_instances"):
+        tokens += ["--eval-instances", str(config["eval_instances"])]
+    if config.get("prefix_cache"):
+        tokens += ["--prefix-cache", f"{R}/{wildcards.model}/.prefix_cache"]
+    return tokens
 
 
-def ablation_conditions(method):
-    return [f"{op}-{part}" for op in ("degrade", "enhance") for part in ("good", "bad", "both")]
-
-
-def eval_path(model, task, method, budget, condition):
-    return f"{R}/{model}/{task}/{method}/k{budget}/{condition}/eval.json"
+def formatted(patterns, wildcards, **extra):
+    """Plan patterns with this job's wildcards filled in."""
+    values = dict(wildcards.items()) | extra
+    return [p.format(**values) for p in patterns]

@@ -1,127 +1,87 @@
-"""Evaluation through lm-eval: the unmodified model once per task, then each method's interventions.
+"""Evaluation through lm-eval, one job per (model, seed, task) and group of conditions: the conditions of
+a job share the loaded model and one prefix tree, so each further condition costs one option pass.
 
-One job per (model, task, method, budget) and group of conditions: the conditions of a job share the
-loaded model, and with `prefix_cache: true` every job shares the prompt-prefix KV caches on disk.
+    main         the original, every method's Deg/Enh at K, the null sets (Table 1)
+    common       the common ability neurons (Table 5)
+    ablation     Good/Bad/Both not already in main, and the nulls' bad side (the ablation)
+    table7       the other budgets of Table 7's task
+    specificity  each task's sets on every other task, and on the general tasks (the specificity matrix)
+Then metrics: effects, intervals, McNemar and the null band per (method, budget).
 """
 
-
-def eval_options(wildcards):
-    cache = f"--prefix-cache {R}/{wildcards.model}/.prefix_cache " if PREFIX_CACHE else ""
-    return f"{task_options(wildcards)} --eval-instances {config['eval_instances']} {cache}"
+JOBS = {"main": PLAN.main_job(), "common": PLAN.common_job(), "ablation": PLAN.ablation_job(), "table7": PLAN.table7_job()}
 
 
-rule evaluate_original:
-    output:
-        R + "/{model}/{task}/original/eval.json",
-    params:
-        options=eval_options,
-    threads: 1
-    resources:
-        gpu=1,
-    log:
-        R + "/logs/{model}/{task}/original/evaluate.log",
-    benchmark:
-        R + "/benchmarks/{model}/{task}/original/evaluate.tsv"
-    shell:
-        "OMP_NUM_THREADS={threads} neuronllm evaluate {params.options} --out {output} 2> {log}"
-
-
-def condition_outputs(conditions):
-    return [f"{R}/{{model}}/{{task}}/{{method}}/k{{budget}}/{c}/eval.json" for c in conditions]
-
-
-EVALUATE_SHELL = (
-    "OMP_NUM_THREADS={threads} neuronllm evaluate-many {params.options} --neurons {input.neurons} "
-    "--conditions {params.conditions} --outs {output} 2> {log}"
-)
-
-ONE_SIDED = [m for m in registry.METHOD_NAMES if m not in BOTH_SIDED]
-ABLATION = list(registry.ablation_methods())
-for group_name, method_pattern, conditions in (
-    ("main_good_bad", "|".join(BOTH_SIDED), main_conditions("cni")),
-    ("main_good", "|".join(ONE_SIDED), main_conditions("tn")),
-    ("ablation_cni", "|".join(m for m in ABLATION if m in BOTH_SIDED),
-     [c for c in ablation_conditions("cni") if c not in main_conditions("cni")]),
-    ("ablation_baseline", "|".join(m for m in ABLATION if m not in BOTH_SIDED),
-     [c for c in ablation_conditions("tn") if c not in main_conditions("tn")]),
-):
+def evaluation_rule(group, job, task_constraint=None):
+    """One evaluate rule for a group of conditions (outputs and condition specs from the plan)."""
 
     rule:
         name:
-            f"evaluate_{group_name}"
+            f"evaluate_{group}"
         input:
-            neurons=neuron_file,
-            original=R + "/{model}/{task}/original/eval.json",  # orders jobs: the prefix cache fills once
+            sets=lambda w: formatted(job.sets, w),
         output:
-            condition_outputs(conditions),
+            job.outputs,
         wildcard_constraints:
-            method=method_pattern,
+            task=task_constraint or "[A-Za-z0-9_]+",
         params:
-            options=eval_options,
-            conditions=" ".join(conditions),
+            options=eval_tokens,
+            conditions=lambda w: formatted(job.conditions, w),
         threads: 1
         resources:
             gpu=1,
+            **resources_of("evaluate"),
         log:
-            f"{R}/logs/{{model}}/{{task}}/{{method}}/k{{budget}}/evaluate_{group_name}.log",
+            f"{R}/logs/{{model}}/s{{seed}}/{{task}}/evaluate_{group}.log",
         benchmark:
-            f"{R}/benchmarks/{{model}}/{{task}}/{{method}}/k{{budget}}/evaluate_{group_name}.tsv"
+            f"{R}/benchmarks/{{model}}/s{{seed}}/{{task}}/evaluate_{group}.tsv"
+        conda:
+            ENV
         shell:
-            EVALUATE_SHELL
+            "OMP_NUM_THREADS={threads} neuronllm evaluate {params.options:q} --conditions {params.conditions:q} "
+            "--outs {output:q} 2> {log:q}"
 
 
-def metrics_inputs(conditions_of):
-    def inputs(wildcards):
-        return {
-            "original": f"{R}/{wildcards.model}/{wildcards.task}/original/eval.json",
-            "conditions": [
-                eval_path(wildcards.model, wildcards.task, wildcards.method, wildcards.budget, c)
-                for c in conditions_of(wildcards.method)
-            ],
-        }
-
-    return inputs
+for group, job in JOBS.items():
+    if job.outputs:
+        evaluation_rule(group, job, TABLE7.get("task") if group == "table7" else None)
 
 
 def metrics_info(wildcards):
-    return shlex.quote(json.dumps({
+    return json.dumps({
         "model_label": model_label(wildcards.model),
         "method": wildcards.method,
         "budget": int(wildcards.budget),
         "steps": config["steps"],
         "instances": config["instances"],
-    }))
+    })
 
 
-rule metrics:
-    input:
-        unpack(metrics_inputs(main_conditions)),
-    output:
-        R + "/{model}/{task}/{method}/k{budget}/metrics.json",
-    params:
-        info=metrics_info,
-    log:
-        R + "/logs/{model}/{task}/{method}/k{budget}/metrics.log",
-    benchmark:
-        R + "/benchmarks/{model}/{task}/{method}/k{budget}/metrics.tsv"
-    shell:
-        "neuronllm metrics --original {input.original} --conditions {input.conditions} "
-        "--info {params.info} --out {output} 2> {log}"
+def metrics_rule(name, ablation):
+    rule:
+        name:
+            "metrics_ablation" if ablation else "metrics"
+        input:
+            unpack(lambda w: PLAN.metrics_inputs(w.method, int(w.budget), ablation, w.model, w.seed, w.task)),
+        output:
+            PLAN.metrics("{method}", "{budget}", name),
+        wildcard_constraints:
+            method="|".join(PLAN.ablation) if ablation else "|".join([*registry.METHOD_NAMES, "common"]),
+        params:
+            info=metrics_info,
+            resamples=str(config.get("bootstrap", 2000)),
+        resources:
+            **resources_of("light"),
+        log:
+            f"{R}/logs/{{model}}/s{{seed}}/{{task}}/{{method}}/k{{budget}}/{name}.log",
+        benchmark:
+            f"{R}/benchmarks/{{model}}/s{{seed}}/{{task}}/{{method}}/k{{budget}}/{name}.tsv"
+        conda:
+            ENV
+        shell:
+            "neuronllm metrics --original {input.original:q} --conditions {input.conditions:q} "
+            "--null {input.null:q} --null-matched {input.null_matched:q} --info {params.info:q} --resamples {params.resamples:q} --out {output:q} 2> {log:q}"
 
 
-rule metrics_ablation:
-    input:
-        unpack(metrics_inputs(ablation_conditions)),
-    output:
-        R + "/{model}/{task}/{method}/k{budget}/metrics_ablation.json",
-    wildcard_constraints:
-        method="|".join(ABLATION),
-    params:
-        info=metrics_info,
-    log:
-        R + "/logs/{model}/{task}/{method}/k{budget}/metrics_ablation.log",
-    benchmark:
-        R + "/benchmarks/{model}/{task}/{method}/k{budget}/metrics_ablation.tsv"
-    shell:
-        "neuronllm metrics --original {input.original} --conditions {input.conditions} "
-        "--info {params.info} --out {output} 2> {log}"
+metrics_rule("metrics", ablation=False)
+metrics_rule("metrics_ablation", ablation=True)

@@ -1,66 +1,111 @@
-"""Identification: per-proxy scores once per task (shared by every method), then each method's set."""
+"""Identification: per-proxy scores once per (model, seed, task), shared by every method; each method's
+set; the common ability neurons; the null sets."""
 
 
 def attribution_kinds():
-    """What the configured methods read (the method registry): computed in one job so no score is computed twice."""
-    methods = set(METHODS) | set(config.get("ablation_methods", [])) | set(TABLE7.get("methods", []))
-    return ",".join(registry.attribution_kinds(sorted(methods)))
+    """What the configured methods read (the method registry): computed in one job, no score twice."""
+    methods = set(METHODS) | set(PLAN.ablation) | set(TABLE7.get("methods", []))
+    kinds = registry.attribution_kinds(sorted(methods))
+    if PLAN.matched and "activation" not in kinds:
+          kinds.append("activation")  # the matched null reads activation magnitudes
+    return kinds or ["activation"]
 
 
 rule attribute:
     output:
-        R + "/{model}/{task}/attributions.pt",
+          PLAN.attributions(),
     params:  # every value the command uses is a param: changing one in the config reruns the job
-        options=task_options,
-        kinds=attribution_kinds(),
-        steps=config["steps"],
-        layer_batch=config["layer_batch"],
+          options=lambda w: task_tokens(w) + ["--kinds", ",".join(attribution_kinds()), "--steps", str(config["steps"]),
+                                             "--batch-size", str(config["layer_batch"])],
     threads: 2
     resources:
-        gpu=1,
+          gpu=1,
+          **resources_of("attribute"),
     log:
-        R + "/logs/{model}/{task}/attribute.log",
+          R + "/logs/{model}/s{seed}/{task}/attribute.log",
     benchmark:
-        R + "/benchmarks/{model}/{task}/attribute.tsv"
+          R + "/benchmarks/{model}/s{seed}/{task}/attribute.tsv"
+    conda:
+          ENV
     shell:
-        "OMP_NUM_THREADS={threads} neuronllm attribute {params.options} --kinds {params.kinds} "
-        "--steps {params.steps} --batch-size {params.layer_batch} --out {output} 2> {log}"
+          "OMP_NUM_THREADS={threads} neuronllm attribute {params.options:q} --out {output:q} 2> {log:q}"
 
 
 rule identify:
     input:
-        R + "/{model}/{task}/attributions.pt",
+          PLAN.attributions(),
     output:
-        R + "/{model}/{task}/{method}/k{budget}/neurons.json",
+          PLAN.neurons("{method}", "{budget}"),
     wildcard_constraints:
-        method="|".join(registry.METHOD_NAMES),
+          method="|".join(registry.METHOD_NAMES),
     params:
-        options=task_options,
-        steps=config["steps"],
-        z=config["z"],
+          options=lambda w: task_tokens(w) + ["--method", w.method, "--budget", w.budget, "--steps", str(config["steps"]),
+                                             "--z", str(config["z"])],
+    resources:
+          **resources_of("light"),
     log:
-        R + "/logs/{model}/{task}/{method}/k{budget}/identify.log",
+          R + "/logs/{model}/s{seed}/{task}/{method}/k{budget}/identify.log",
     benchmark:
-        R + "/benchmarks/{model}/{task}/{method}/k{budget}/identify.tsv"
+          R + "/benchmarks/{model}/s{seed}/{task}/{method}/k{budget}/identify.tsv"
+    conda:
+          ENV
     shell:
-        "neuronllm identify {params.options} --method {wildcards.method} --budget {wildcards.budget} "
-        "--steps {params.steps} --z {params.z} --attributions {input} --out {output} 2> {log}"
+          "neuronllm identify {params.options:q} --attributions {input:q} --out {output:q} 2> {log:q}"
 
 
 rule common:
     input:
-        lambda w: expand(R + "/{{model}}/{task}/cni/k{{budget}}/neurons.json", task=TASKS),
+          lambda w: [PLAN.neurons("cni", w.budget, w.model, w.seed, task) for task in TASKS],
     output:
-        R + "/{model}/common/k{budget}/neurons.json",
+          PLAN.neurons("common", "{budget}"),
+    resources:
+          **resources_of("light"),
     log:
-        R + "/logs/{model}/common/k{budget}/common.log",
+          R + "/logs/{model}/s{seed}/common/k{budget}/common.log",
     benchmark:
-        R + "/benchmarks/{model}/common/k{budget}/common.tsv"
+          R + "/benchmarks/{model}/s{seed}/common/k{budget}/common.tsv"
+    conda:
+          ENV
     shell:
-        "neuronllm common --sets {input} --budget {wildcards.budget} --out {output} 2> {log}"
+          "neuronllm common --sets {input:q} --budget {wildcards.budget:q} --out {output:q} 2> {log:q}"
 
 
-def neuron_file(wildcards):
-    if wildcards.method == "common":
-        return f"{R}/{wildcards.model}/common/k{wildcards.budget}/neurons.json"
-    return f"{R}/{wildcards.model}/{wildcards.task}/{wildcards.method}/k{wildcards.budget}/neurons.json"
+if PLAN.null_sets:
+
+    rule null_sets:
+        output:
+            [PLAN.null(i, "{budget}") for i in range(PLAN.null_sets)],
+        params:
+            model=lambda w: model_tokens(w),
+            indices=[str(i) for i in range(PLAN.null_sets)],
+        resources:
+            **resources_of("light"),
+        log:
+            R + "/logs/{model}/null/k{budget}/null.log",
+        conda:
+            ENV
+        shell:
+            "neuronllm null {params.model:q} --budget {wildcards.budget:q} --indices {params.indices:q} "
+            "--outs {output:q} 2> {log:q}"
+
+
+if PLAN.matched and PLAN.null_sets:
+
+    rule matched_null_sets:
+        input:
+            target=PLAN.neurons("{method}", BUDGET),
+            attributions=PLAN.attributions(),
+        output:
+            [PLAN.matched_null("{method}", i) for i in range(PLAN.null_sets)],
+        params:
+            model=lambda w: model_tokens(w),
+            indices=[str(i) for i in range(PLAN.null_sets)],
+        resources:
+            **resources_of("light"),
+        log:
+            R + "/logs/{model}/s{seed}/{task}/matched/{method}/null.log",
+        conda:
+            ENV
+        shell:
+            "neuronllm null {params.model:q} --matched-to {input.target:q} --attributions {input.attributions:q} "
+            "--indices {params.indices:q} --outs {output:q} 2> {log:q}"

@@ -1,10 +1,23 @@
-"""The paper's tables (Markdown + LaTeX) and the layer figure, from the metrics files."""
+"""The paper's tables (Markdown + LaTeX), the tidy CSV, the layer figure and the specificity matrix.
+
+`report:` marks the files of `snakemake --report report.html`; captions live in workflow/report/.
+"""
+
+localrules:
+    table1,
+    table5,
+    ablation,
+    table7,
+    metrics_csv,
+    layer_figure,
+    specificity_report,
 
 
-def metrics_files(methods, budgets=(BUDGET,), tasks=None, name="metrics.json"):
+def metrics_files(methods, budgets=(BUDGET,), tasks=None, name="metrics"):
     return [
-        f"{R}/{model}/{task}/{method}/k{budget}/{name}"
+        PLAN.metrics(method, budget, name, model, seed, task)
         for model in MODELS
+        for seed in SEEDS
         for task in (tasks or TASKS)
         for method in methods
         for budget in budgets
@@ -12,95 +25,68 @@ def metrics_files(methods, budgets=(BUDGET,), tasks=None, name="metrics.json"):
 
 
 REPORT_SHELL = (
-    "neuronllm report {params.kind} --metrics {input} --config {params.config} {params.extra} "
-    "--out {output.md} --latex {output.tex} 2> {log}"
+    "neuronllm report {params.kind:q} --metrics {input:q} --config {params.config:q} {params.extra:q} "
+    "--out {output.md:q} --latex {output.tex:q} 2> {log:q}"
 )
-CONFIG_NAME = ",".join(str(f) for f in workflow.configfiles) or "config/config.yaml"
 
 
-rule table1:
+def table_rule(name, inputs, extra):
+    rule:
+        name:
+            name
+        input:
+            inputs,
+        output:
+            md=report(R + f"/{name}.md", caption="../report/tables.rst", category="Tables"),
+            tex=R + f"/{name}.tex",
+        params:
+            kind=name,
+            config=CONFIG_NAME,
+            extra=extra,
+        log:
+            R + f"/logs/{name}.log",
+        benchmark:
+            R + f"/benchmarks/{name}.tsv"
+        conda:
+            ENV
+        shell:
+            REPORT_SHELL
+
+
+TABLE7_TASK = TABLE7.get("task", TASKS[0])
+table_rule("table1", metrics_files(METHODS), ["--budget", str(BUDGET)])
+table_rule("table5", metrics_files(["common"]), ["--budget", str(BUDGET)])
+table_rule("ablation", metrics_files(PLAN.ablation, name="metrics_ablation"), ["--budget", str(BUDGET)])
+table_rule("table7", metrics_files(TABLE7.get("methods", []), TABLE7.get("budgets", [BUDGET]), [TABLE7_TASK]),
+           ["--report-task", TABLE7_TASK])
+
+
+rule metrics_csv:
     input:
-        metrics_files(METHODS),
+        sorted(set(metrics_files(METHODS))),
     output:
-        md=R + "/table1.md",
-        tex=R + "/table1.tex",
-    params:
-        kind="table1",
-        config=CONFIG_NAME,
-        extra=f"--budget {BUDGET}",
+        report(R + "/metrics.csv", caption="../report/metrics_csv.rst", category="Data"),
     log:
-        R + "/logs/table1.log",
-    benchmark:
-        R + "/benchmarks/table1.tsv"
+        R + "/logs/metrics_csv.log",
+    conda:
+        ENV
     shell:
-        REPORT_SHELL
-
-
-rule table5:
-    input:
-        metrics_files(["common"]),
-    output:
-        md=R + "/table5.md",
-        tex=R + "/table5.tex",
-    params:
-        kind="table5",
-        config=CONFIG_NAME,
-        extra=f"--budget {BUDGET}",
-    log:
-        R + "/logs/table5.log",
-    benchmark:
-        R + "/benchmarks/table5.tsv"
-    shell:
-        REPORT_SHELL
-
-
-rule ablation:
-    input:
-        metrics_files(config.get("ablation_methods", ["cni", "tn", "qrnca"]), name="metrics_ablation.json"),
-    output:
-        md=R + "/ablation.md",
-        tex=R + "/ablation.tex",
-    params:
-        kind="ablation",
-        config=CONFIG_NAME,
-        extra=f"--budget {BUDGET}",
-    log:
-        R + "/logs/ablation.log",
-    benchmark:
-        R + "/benchmarks/ablation.tsv"
-    shell:
-        REPORT_SHELL
-
-
-rule table7:
-    input:
-        metrics_files(TABLE7.get("methods", ["cni", "tn", "qrnca"]), TABLE7.get("budgets", [BUDGET]), [TABLE7.get("task", TASKS[0])]),
-    output:
-        md=R + "/table7.md",
-        tex=R + "/table7.tex",
-    params:
-        kind="table7",
-        config=CONFIG_NAME,
-        extra=f"--report-task {TABLE7.get('task', TASKS[0])}",
-    log:
-        R + "/logs/table7.log",
-    benchmark:
-        R + "/benchmarks/table7.tsv"
-    shell:
-        REPORT_SHELL
+        "neuronllm report csv --metrics {input:q} --out {output:q} 2> {log:q}"
 
 
 rule layer_figure:
     input:
-        expand(R + "/{model}/{task}/cni/k{budget}/neurons.json", model=MODELS[0], task=TASKS, budget=BUDGET),
+        [PLAN.neurons("cni", BUDGET, MODELS[0], SEEDS[0], task) for task in TASKS],
     output:
-        png=R + "/layers.png",
+        png=report(R + "/layers.png", caption="../report/layers.rst", category="Figures"),
         pdf=R + "/layers.pdf",
     params:
-        sets=" ".join(f"{t}={R}/{MODELS[0]}/{t}/cni/k{BUDGET}/neurons.json" for t in TASKS),
+        sets=[f"{task}={PLAN.neurons('cni', BUDGET, MODELS[0], SEEDS[0], task)}" for task in TASKS],
     log:
         R + "/logs/layers.log",
     benchmark:
         R + "/benchmarks/layers.tsv"
+    conda:
+        ENV
     shell:
-        "neuronllm report figure --neuron-sets {params.sets} --out {output.png} --pdf {output.pdf} 2> {log}"
+        "neuronllm report figure --neuron-sets {params.sets:q} --out {output.png:q} --pdf {output.pdf:q} 2> {log:q}"

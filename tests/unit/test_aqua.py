@@ -9,7 +9,7 @@ from neuronllm.aqua import build_proxies, build_split, rotation
 from neuronllm.data import load_task_data
 from neuronllm.lm_eval_tasks import find_task
 
-HUB = Path(__file__).parent / "fixtures" / "hub"
+HUB = Path(__file__).parents[1] / "fixtures" / "hub"
 FILES = {
     "ner": {"train": HUB / "ner/train.jsonl", "test": HUB / "ner/test.jsonl"},
     "sentiment": {"train": HUB / "sentiment/train.jsonl", "validation": HUB / "sentiment/validation.jsonl"},

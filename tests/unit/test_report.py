@@ -8,7 +8,7 @@ from neuronllm import report
 from neuronllm.errors import UserError
 from neuronllm.neurons import Neuron, NeuronSet
 
-FIXTURES = Path(__file__).parent / "fixtures" / "report"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "report"
 EMBEDDED_LABEL = "SmolLM2-135M-Instruct (embedded)"
 
 
@@ -62,10 +62,10 @@ def test_table1_averages_are_signed_means(metrics):
     cells = grid(only(report.table1(metrics), EMBEDDED_LABEL))
     assert cells[("NeuronLLM", "Average Enh")].text == "17.5/15.0"   # (25+10)/2, (20+10)/2
     assert cells[("TN", "Average Deg")].text == "25.0/27.5"          # (25+25)/2, (30+25)/2
-    # TN Enh: RAC (+5 +5)/2 = 5.0; RCC (-10 [NER Fail] +10)/2 = 0.0 -> not a Fail
-    assert cells[("TN", "Average Enh")].text == "5.0/0.0"
+    # TN Enh: RAC (+5 +5)/2 = 5.0; RCC (-10 [NER Fail] +10)/2 = 0.0 -> not a Fail, but one of its cells is
+    assert cells[("TN", "Average Enh")].text == "5.0/0.0, 1 Fail"
     # QRNCA Deg: RAC (-10 [NER acc rose] +10)/2 = 0.0; RCC (+10 +10)/2 = 10.0
-    assert cells[("QRNCA", "Average Deg")].text == "0.0/10.0"
+    assert cells[("QRNCA", "Average Deg")].text == "0.0/10.0, 1 Fail"
 
 
 def test_table1_missing_task_renders_dash(metrics):
@@ -83,9 +83,9 @@ def test_table1_best_and_second_marks(metrics):
     assert cells[("NeuronLLM", "NER Enh")].mark == "best"
     assert cells[("QRNCA", "NER Enh")].mark == "second"      # 15.0/10.0 beats KN's 0.0/0.0, TN failed
     assert cells[("TN", "NER Enh")].mark == ""
-    assert cells[("QRNCA", "Average Enh")].mark == "second"  # 7.5/5.0 > TN's 5.0/0.0
+    assert cells[("QRNCA", "Average Enh")].mark == ""  # averages carry no interval, so no mark
     markdown = squeeze(report.to_markdown([table]))
-    assert "| TN | <u>25.0/30.0</u> | Fail | <u>25.0/25.0</u> | <u>5.0/10.0</u> | <u>25.0/27.5</u> | 5.0/0.0 |" \
+    assert "| TN | <u>25.0/30.0</u> | Fail | <u>25.0/25.0</u> | <u>5.0/10.0</u> | 25.0/27.5 | 5.0/0.0, 1 Fail |" \
         in markdown
     assert "| NeuronLLM | **50.0/50.0** |" in markdown
     latex = report.to_latex([table])
@@ -174,7 +174,7 @@ def test_table5_common_neurons(metrics):
     cells = grid(tables[0])
     assert cells[("Deg", "NER")].text == "25.0/20.0"
     assert cells[("Enh", "Sentiment")].text == "Fail"     # acc 0.80 -> 0.76 under an enhancer
-    assert cells[("Enh", "AVERAGE")].text == "2.5/5.0"    # (+10 - 5)/2, (+10 + 0)/2
+    assert cells[("Enh", "AVERAGE")].text == "2.5/5.0, 1 Fail"    # (+10 - 5)/2, (+10 + 0)/2
     assert all(cell.mark == "" for row in tables[0].rows for cell in row.cells)
     assert "different model" in tables[-1].title
     assert grid(tables[-1])[("Deg", "ComSense")].text == "32.0/28.0"

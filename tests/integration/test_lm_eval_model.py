@@ -101,16 +101,6 @@ def test_lm_eval_cache_never_returns_another_conditions_score(tmp_path, neuronll
     assert plain == plain_again
 
 
-def test_scope_all_and_full_rows_agree_with_cached_rows(neuronllm_factory, tmp_path):
-    """Without a prefix cache (scope=all runs full rows) and no neurons, the numbers are the same."""
-    cached = neuronllm_factory().loglikelihood(requests())
-    lm = neuronllm_factory(scope="all")
-    full = lm.loglikelihood(requests())
-    assert lm.prefix_cache.misses == 0
-    for (a, _), (b, _) in zip(cached, full):
-        assert abs(a - b) < 1e-4
-
-
 def test_prefix_cache_on_disk_is_reused_and_exact(neuronllm_factory, tmp_path):
     first = neuronllm_factory(prefix_cache=str(tmp_path / "prefixes"))
     scores = first.loglikelihood(requests())
@@ -124,7 +114,7 @@ def test_bad_arguments_are_one_line_errors(neuronllm_factory, tmp_path):
     from neuronllm.errors import UserError
 
     with pytest.raises(UserError, match="unknown intervention 'boost'"):
-        neuronllm_factory(op="boost")
+        neuronllm_factory(neurons="x.json", op="boost")
     with pytest.raises(UserError, match="neuron file not found"):
         neuronllm_factory(neurons=str(tmp_path / "missing.json"))
 
@@ -134,7 +124,6 @@ def test_cli_knows_neuronllm_and_hf_and_imports_no_torch_at_startup():
         "import sys; assert 'torch' not in sys.modules and 'lm_eval' not in sys.modules;"
         "from lm_eval.api.registry import get_model;"
         "print(get_model('hf').__name__);"
-        "assert 'torch' not in sys.modules or True;"
         "print(get_model('neuronllm').__name__)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def snakemake_command(workdir: Path, configfile: Path, *args: str) -> list[str]:
@@ -22,6 +22,12 @@ def snakemake_command(workdir: Path, configfile: Path, *args: str) -> list[str]:
 
 def environment() -> dict:
     return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def jobs_to_run(workdir: Path, configfile: Path, *args: str) -> set[str]:
@@ -38,21 +44,21 @@ def jobs_to_run(workdir: Path, configfile: Path, *args: str) -> set[str]:
 
 
 def test_killed_run_resumes_and_a_config_change_reruns_only_its_dependents(tiny_local_model, tmp_path):
-    results = tmp_path / "results"
+    results = tmp_path / "results dir;touch STRAY"  # a space and a `;`: every command must quote it
     configfile = tmp_path / "config.yaml"
     configfile.write_text(yaml.safe_dump({
         "models": {"tiny": {"spec": tiny_local_model}}, "tasks": ["ner"], "methods": ["cni", "random"],
-        "budget": 5, "answer_format": "text", "data_files": "shipped", "seed": 0, "instances": 3,
-        "eval_instances": 4, "steps": 2, "layer_batch": 3, "z": 20, "prefix_cache": True,
-        "ablation_methods": ["cni"], "results_dir": str(results),
+        "budget": 5, "answer_format": "text", "data_files": "shipped", "seeds": [0], "instances": 3,
+        "eval_instances": 4, "steps": 2, "layer_batch": 3, "z": 20, "null_sets": 2, "bootstrap": 200,
+        "prefix_cache": True, "ablation_methods": ["cni"], "results_dir": str(results),
     }))  # fmt: skip
-    attributions = results / "tiny" / "ner" / "attributions.pt"
+    attributions = results / "tiny" / "s0" / "ner" / "attributions.pt"
 
     # Kill the whole run (snakemake and its running job) with SIGKILL once identification is done.
     run = subprocess.Popen(snakemake_command(tmp_path, configfile), env=environment(), start_new_session=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.time() + 240
-    while not list(results.glob("tiny/ner/*/k5/neurons.json")) and time.time() < deadline:
+    while not list(results.glob("tiny/s0/ner/*/k5/neurons.json")) and time.time() < deadline:
         assert run.poll() is None, "the run ended before it could be killed"
         time.sleep(0.2)
     os.killpg(run.pid, signal.SIGKILL)
@@ -79,9 +85,11 @@ def test_killed_run_resumes_and_a_config_change_reruns_only_its_dependents(tiny_
         if path.suffix in (".pt", ".json") and "logs" not in path.parts and "benchmarks" not in path.parts:
             assert path.stat().st_mtime_ns == mtime, f"{path} was rewritten"
     assert not list(results.rglob(".*.tmp")), "a temporary file was left behind"
+    assert not list(tmp_path.rglob("STRAY")) and not (ROOT / "STRAY").exists()  # nothing ran outside results
+    assert oct((results / "table1.md").stat().st_mode & 0o777) == oct(0o666 & ~current_umask())
 
     assert jobs_to_run(tmp_path, configfile) == set()
     changed = jobs_to_run(tmp_path, configfile, "--config", "eval_instances=3")
-    assert {"evaluate_original", "evaluate_main_good_bad", "evaluate_main_good", "metrics", "table1"} <= changed
+    assert {"evaluate_main", "metrics", "table1"} <= changed
     assert not changed & {"attribute", "identify"}
     assert jobs_to_run(tmp_path, configfile, "--config", "steps=3") >= {"attribute", "identify", "table1"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 MIN_ROWS = 80
 
 NER_LABELS = ["O", "art", "building", "event", "location", "organization",

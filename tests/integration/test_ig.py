@@ -396,3 +396,20 @@ def test_cached_equals_naive_on_the_embedded_model_more_layers(embedded, answer_
     cached = integrated_gradients(model, proxy, objective, steps=4, layers=layers, layer_batch=1)
     naive = integrated_gradients(model, proxy, objective, steps=4, layers=layers, engine="naive")
     assert relative_error(cached.attributions, naive.attributions) < 1e-4
+
+
+@pytest.mark.parametrize("answer_format", ["letter", "text"])
+@pytest.mark.parametrize("arch", ["llama", "gpt2"])
+def test_endpoint_gradient_gives_tn_and_act_without_their_own_passes(models, arch, answer_format):
+    """TN's a·∂ log P/∂a from the IG pass (a · ∂P/∂a / P at w = n̂) equals its own forward and backward,
+    and the IG pass's n̂ equals ACT's activations."""
+    from neuronllm.attribution import _gradient_x_activation
+
+    model, proxy = models[arch], random_proxies()[answer_format]
+    results = ig.integrated_gradients_many(model, proxy, ["contrastive", "gold_prob"], steps=STEPS, layer_batch=2)
+    loaded = LoadedModel.wrap(model)
+    direct = activation_times_gradient(model, proxy, "gold_logprob")
+    assert relative_error(_gradient_x_activation(loaded, proxy, results), direct) < 1e-4
+    assert torch.allclose(results["gold_prob"].activations, answer_activations(model, proxy.prompt_ids), atol=1e-5)
+    naive = ig.integrated_gradients_many(model, proxy, ["gold_prob"], steps=STEPS, engine="naive")
+    assert relative_error(naive["gold_prob"].endpoint_gradient, results["gold_prob"].endpoint_gradient) < 1e-4

@@ -1,0 +1,70 @@
+"""Every number of a run in one tidy table, results/metrics.csv: one row per (model, seed, task, method,
+K, condition, metric), with its 95% interval where it has one, so users can plot and test without
+parsing Markdown.
+
+    model, model_label, seed, task, method, neurons_from, K, condition, metric, value, low, high,
+    n_instances, answer_format, data
+
+condition "original" carries the unmodified model's acc, comprehension, gold_prob and bias
+diagnostics; an intervention condition ("deg/both", ...) carries acc, comprehension, rac, rcc, fail,
+the signed changes with intervals, mcnemar_p, flips, neurons_changed and its null band
+(null_mean/null_low/null_high of each signed change, and outside_null).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from neuronllm.report.inputs import load_metrics
+
+EFFECTS = ("acc_delta", "com_delta", "gold_prob_delta", "rac_signed", "rcc_signed", "gold_prob_signed")
+SCALARS = ("acc", "comprehension", "rac", "rcc", "fail", "mcnemar_p", "flips_lost", "flips_gained", "neurons_changed")
+
+
+def rows_of(m: dict[str, Any]) -> list[dict[str, Any]]:
+    base = {"model": m["model"], "model_label": m.get("model_label", m["model"]), "seed": m.get("seed"),
+            "task": m["task"], "method": m["method"], "neurons_from": m.get("neurons_from", m["task"]),
+            "K": m["budget"], "n_instances": m.get("eval_instances"), "answer_format": m.get("answer_format"),
+            "data": m.get("data")}
+    rows = []
+
+    def add(condition: str, metric: str, value: Any, low: Any = None, high: Any = None) -> None:
+        rows.append(base | {"condition": condition, "metric": metric, "value": value, "low": low, "high": high})
+
+    original = m["original"]
+    for metric in ("acc", "comprehension", "gold_prob"):
+        if metric in original:
+            add("original", metric, original[metric], original.get(f"{metric}_low"), original.get(f"{metric}_high"))
+    for key, value in (m.get("bias") or {}).items():
+        if not key.startswith("acc"):
+            add("original", f"bias_{key}", value)
+    for condition, entry in m["conditions"].items():
+        for metric in SCALARS:
+            if metric in entry:
+                add(condition, metric, entry[metric])
+        for metric in EFFECTS:
+            if metric in entry:
+                add(condition, metric, entry[metric], entry.get(f"{metric}_low"), entry.get(f"{metric}_high"))
+        null = entry.get("null") or {}
+        for metric in ("rac_signed", "rcc_signed", "gold_prob_signed"):
+            band = null.get(metric)
+            if band:
+                add(condition, f"null_{metric}", band.get("mean"), band.get("low"), band.get("high"))
+                add(condition, f"outside_null_{metric}", (null.get("outside") or {}).get(metric))
+        if null:
+            add(condition, "null_sets", null.get("sets"))
+    return rows
+
+
+def write_csv(metrics_paths: list[str | Path], out: str | Path) -> None:
+    import pandas as pd
+
+    from neuronllm.atomic import atomic_path
+
+    rows = [row for m in load_metrics(metrics_paths) for row in rows_of(m)]
+    frame = pd.DataFrame(rows, columns=["model", "model_label", "seed", "task", "method", "neurons_from", "K",
+                                        "condition", "metric", "value", "low", "high", "n_instances",
+                                        "answer_format", "data"])
+    with atomic_path(out) as tmp:
+        frame.to_csv(tmp, index=False)

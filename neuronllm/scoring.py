@@ -1,0 +1,487 @@
+"""Batched shared-context scoring of multiple-choice questions: the engine of the `neuronllm` lm-eval model.
+
+lm-eval's HFLM runs every (context, continuation) pair as a row of its own: each option re-reads the
+whole prompt, and each forward reads all the weights for a handful of new tokens. Here:
+
+1. Prefix tree. Every question's prefix (the tokens before the answer position) goes into a token
+   trie (radix tree). Each segment's keys/values are computed once, with its ancestors' keys/values
+   as the past, many segments per forward. AQUA prompts share the role, the rule and often the
+   one-shot example, so the cold pass runs a fraction of HFLM's tokens.
+2. Option tries. A question's options form one continuation trie rooted at the answer position
+   (continuations.py). Many questions' tries run in one forward: row b attends to its own prefix's
+   keys/values (left-padded to the batch's longest) and to its own trie ancestry, through a 4D mask,
+   at the positions it would have after its own prompt. The weights are read once per batch.
+3. Conditions. With scope=answer an intervention acts at the answer position (trie column 0), after
+   the prefix: prefix keys/values do not depend on the condition, so every condition reuses them and
+   costs one option pass. scope=all runs the prefix tree again under the intervention.
+
+Exact: the arithmetic of HFLM's full rows, up to float rounding (tests: < 1e-4 on every supported
+architecture, both answer formats, with and without interventions). A model whose caches cannot be
+reused exactly (prefix_kv.py's rule) gets right-padded full rows, batched, per condition.
+Memory: questions go in chunks whose prefix tree fits `kv_memory_mb`; a forward holds at most
+`batch_tokens` past positions per layer over its rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import torch
+
+from neuronllm.continuations import Continuations
+from neuronllm.intervene import scaled_neurons
+from neuronllm.models import LoadedModel
+from neuronllm.prefix_kv import last_logits_only, prefix_key_values
+
+if TYPE_CHECKING:
+    from neuronllm.prefix_cache import PrefixCache
+
+
+
+@dataclass
+class Question:
+    """context: its last token is the answer position. options[o][a]: tokens of alternative a of option o."""
+
+    context: list[int]
+    options: list[list[list[int]]]
+
+    @property
+    def prefix(self) -> list[int]:
+        return self.context[:-1]
+
+    def continuations(self) -> Continuations:
+        return Continuations.build(self.context[-1], self.options)
+
+
+@dataclass(frozen=True)
+class ScoreCondition:
+    """factors: {(layer, index): factor}; empty = the unmodified model. scope: answer | all."""
+
+    factors: tuple[tuple[tuple[int, int], float], ...] = ()
+    scope: str = "answer"
+
+    @classmethod
+    def of(cls, factors: dict[tuple[int, int], float] | None = None, scope: str = "answer") -> "ScoreCondition":
+        return cls(tuple(sorted((factors or {}).items())), scope)
+
+
+@dataclass
+class _Segment:
+    tokens: list[int]
+    parent: int  # -1: a child of the (empty) root
+    start: int  # absolute position of its first token
+    children: dict[int, int] = field(default_factory=dict)
+    offset: int = 0  # where its keys/values sit in the tree's flat store
+
+
+class PrefixTree:
+    """A radix tree of token sequences; `insert` returns the segment a sequence ends at (-1: empty).
+
+    Keys/values live in one flat store per layer ([kv_heads, size, head_dim], `allocate`), segment s at
+    [offset_s, offset_s + len_s): a row's past is gathered from it with one index per layer, never
+    concatenated piece by piece."""
+
+    def __init__(self) -> None:
+        self.segments: list[_Segment] = []
+        self.roots: dict[int, int] = {}
+        self.keys: list[torch.Tensor] = []
+        self.values: list[torch.Tensor] = []
+
+    def insert(self, ids: Sequence[int]) -> int:
+        node, position, ids = -1, 0, list(ids)
+        while position < len(ids):
+            children = self.roots if node == -1 else self.segments[node].children
+            child = children.get(ids[position])
+            if child is None:
+                self.segments.append(_Segment(ids[position:], node, position))
+                children[ids[position]] = len(self.segments) - 1
+                return len(self.segments) - 1
+            tokens = self.segments[child].tokens
+            common = 0
+            while common < len(tokens) and position + common < len(ids) and tokens[common] == ids[position + common]:
+                common += 1
+            if common < len(tokens):
+                child = self._split(child, common)
+            node, position = child, position + common
+        return node
+
+    def _split(self, index: int, at: int) -> int:
+        """Cut segment `index` after `at` tokens; returns the new upper part (the lower keeps its index)."""
+        lower = self.segments[index]
+        upper = _Segment(lower.tokens[:at], lower.parent, lower.start, {lower.tokens[at]: index})
+        self.segments.append(upper)
+        upper_index = len(self.segments) - 1
+        siblings = self.roots if lower.parent == -1 else self.segments[lower.parent].children
+        siblings[lower.tokens[0]] = upper_index
+        lower.tokens, lower.parent, lower.start = lower.tokens[at:], upper_index, lower.start + at
+        return upper_index
+
+    def chain(self, node: int) -> list[int]:
+        """Segments from the top down to `node` (empty for -1)."""
+        out = []
+        while node != -1:
+            out.append(node)
+            node = self.segments[node].parent
+        return out[::-1]
+
+    def levels(self) -> list[list[int]]:
+        """Segments grouped by depth, top first: a level's pasts are all computed before it."""
+        depth: dict[int, int] = {}
+        for index in range(len(self.segments)):
+            depth[index] = len(self.chain(index)) - 1
+        by_depth: dict[int, list[int]] = {}
+        for index, d in depth.items():
+            by_depth.setdefault(d, []).append(index)
+        return [by_depth[d] for d in sorted(by_depth)]
+
+    def size(self) -> int:
+        return sum(len(s.tokens) for s in self.segments)
+
+    def allocate(self, shapes: list[tuple[int, int]], dtype: torch.dtype, device: torch.device) -> None:
+        """The flat store: per layer (kv_heads, head_dim) -> zeros [kv_heads, size, head_dim]."""
+        offset = 0
+        for segment in self.segments:
+            segment.offset, offset = offset, offset + len(segment.tokens)
+        self.keys = [torch.zeros(h, offset, d, dtype=dtype, device=device) for h, d in shapes]
+        self.values = [torch.zeros(h, offset, d, dtype=dtype, device=device) for h, d in shapes]
+
+    def positions(self, node: int) -> list[int]:
+        """Flat-store positions of the tokens from the top down to the end of `node` (its past)."""
+        return [p for s in self.chain(node) for p in range(self.segments[s].offset,
+                                                           self.segments[s].offset + len(self.segments[s].tokens))]
+
+
+@dataclass
+class _Batch:
+    """A laid-out batch (scoring._prepare): reused by every condition that runs over it."""
+
+    input_ids: torch.Tensor
+    position_ids: torch.Tensor
+    mask: torch.Tensor
+    past: list[tuple[torch.Tensor, torch.Tensor]] | None  # per layer [B, kv_heads, widest_past + width, head_dim]
+    widest_past: int
+    lengths: list[int]
+    store_at: list[int | None]
+
+    def cache(self, model):
+        """A transformers Cache over the laid-out buffers (reused by every forward of this batch)."""
+        from transformers import DynamicCache
+        from transformers.cache_utils import Cache
+
+        if self.past is None:
+            return DynamicCache(config=model.config)
+        return Cache(layers=[_FixedPastLayer(k, v, self.widest_past) for k, v in self.past])
+
+
+@dataclass
+class _Row:
+    past: list[int]  # flat-store positions of its past, in order
+    tokens: list[int]
+    attend: torch.Tensor  # [L, L] bool among the new tokens
+    depths: list[int]  # position of each new token after the past
+    store_at: int | None = None  # a tree segment: where its new keys/values go in the flat store
+
+
+class SharedContextScorer:
+    """Scores Questions under several conditions at once (module docstring)."""
+
+    def __init__(self, loaded: LoadedModel, kv_memory_mb: float = 1024, batch_tokens: int = 4096, progress: bool = False,
+                 cache: "PrefixCache | None" = None):
+        self.loaded = loaded
+        self.cache = cache
+        self.kv_memory_mb = kv_memory_mb
+        self.batch_tokens = batch_tokens
+        self.progress = progress
+        self._reusable: bool | None = None
+        self._kv_bytes_per_token: int | None = None
+        self._shapes: list[tuple[int, int]] = []
+
+    # -- public ---------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def score(self, questions: Sequence[Question], conditions: Sequence[ScoreCondition]) -> list[list[list[tuple[float, bool]]]]:
+        """[condition][question][option] -> (log-likelihood, greedy): logsumexp over an option's alternatives
+        of Σ_j log p(a_j | context, a_<j); greedy when some alternative is the argmax token by token."""
+        results: list[list[list[tuple[float, bool]] | None]] = [[None] * len(questions) for _ in conditions]
+        if not questions:
+            return results  # type: ignore[return-value]
+        if not self._reuse_is_exact(questions):
+            for c, condition in enumerate(conditions):
+                for q, scores in self._full_rows(questions, condition).items():
+                    results[c][q] = scores
+            return results  # type: ignore[return-value]
+        for chunk in self._chunks(questions):
+            tree = PrefixTree()
+            ends = [tree.insert(questions[q].prefix) for q in chunk]
+            tree.allocate(self._shapes, self.loaded.dtype, self.loaded.device)
+            chunk_questions = [questions[q] for q in chunk]
+            shared = [c for c, condition in enumerate(conditions) if condition.scope == "answer"]
+            if shared:
+                prefixes = [q.prefix for q in chunk_questions]
+                if self.cache is None or not self.cache.load(prefixes, tree):
+                    self._compute_tree(tree, None)
+                    if self.cache is not None:
+                        self.cache.store(prefixes, tree)
+                passes = self._option_pass(chunk_questions, tree, ends, [conditions[c] for c in shared])
+                for c, per_question in zip(shared, passes):
+                    for q, scores in zip(chunk, per_question):
+                        results[c][q] = scores
+            for c, condition in enumerate(conditions):
+                if condition.scope == "answer":
+                    continue
+                self._compute_tree(tree, condition)
+                for q, scores in zip(chunk, self._option_pass(chunk_questions, tree, ends, [condition])[0]):
+                    results[c][q] = scores
+        return results  # type: ignore[return-value]
+
+    # -- planning -------------------------------------------------------------------------------
+
+    def _reuse_is_exact(self, questions: Sequence[Question]) -> bool:
+        """prefix_kv.py's rule, probed once on a 1-token prefix with the longest suffix of this request set."""
+        if self._reusable is None or self._kv_bytes_per_token is None:
+            longest = max(len(q.context) + max(len(a) for o in q.options for a in o) for q in questions)
+            first = next((q.prefix for q in questions if q.prefix), None)
+            probe = prefix_key_values(self.loaded.model, first[:1], longest) if first else None
+            self._reusable = probe is not None
+            if probe is not None:
+                self._kv_bytes_per_token = sum(2 * k.numel() * k.element_size() for k, _ in probe)
+                self._shapes = [(k.shape[1], k.shape[-1]) for k, _ in probe]  # (kv_heads, head_dim) per layer
+        return self._reusable
+
+    def _chunks(self, questions: Sequence[Question]) -> list[list[int]]:
+        """Questions sorted by prefix (neighbours share the most), cut where the tree outgrows the budget."""
+        order = sorted(range(len(questions)), key=lambda q: questions[q].prefix)
+        budget = max(1, int(self.kv_memory_mb * 2**20 / max(1, self._kv_bytes_per_token or 1)))
+        chunks, current, size, previous = [], [], 0, []
+        for q in order:
+            prefix = questions[q].prefix
+            common = 0
+            while common < min(len(prefix), len(previous)) and prefix[common] == previous[common]:
+                common += 1
+            new_tokens = len(prefix) - common if current else len(prefix)
+            if current and size + new_tokens > budget:
+                chunks.append(current)
+                current, size, new_tokens = [], 0, len(prefix)
+            current.append(q)
+            size += new_tokens
+            previous = prefix
+        if current:
+            chunks.append(current)
+        return chunks
+
+    def _batches(self, rows: list[_Row], by: str) -> list[list[int]]:
+        """Row indices in batches of at most batch_tokens (past + new) positions per layer.
+
+        by="new": rows of similar new-token counts together (prefix-tree segments: every padded new
+        token costs a full forward position); by="past": similar pasts together (option tries: a few
+        new tokens each, the past dominates the memory)."""
+        def past(r: int) -> int:
+            return len(rows[r].past)
+
+        key = (lambda r: (-len(rows[r].tokens), past(r))) if by == "new" else (lambda r: (past(r), len(rows[r].tokens)))
+        batches, current, widest_past, widest_new = [], [], 0, 0
+        for r in sorted(range(len(rows)), key=key):
+            new_past, new_width = max(widest_past, past(r)), max(widest_new, len(rows[r].tokens))
+            if current and (len(current) + 1) * (new_past + new_width) > self.batch_tokens:
+                batches.append(current)
+                current, new_past, new_width = [], past(r), len(rows[r].tokens)
+            current.append(r)
+            widest_past, widest_new = new_past, new_width
+        if current:
+            batches.append(current)
+        return batches
+
+    # -- passes ---------------------------------------------------------------------------------
+
+    def _intervention(self, condition: ScoreCondition | None, rows: int):
+        if condition is None or not condition.factors:
+            return nullcontext()
+        positions = torch.zeros(rows, dtype=torch.long) if condition.scope == "answer" else None
+        return scaled_neurons(self.loaded, dict(condition.factors), positions)
+
+    def _compute_tree(self, tree: PrefixTree, condition: ScoreCondition | None) -> None:
+        """Every segment's keys/values into the flat store, level by level (the unmodified model, or
+        `condition` at every position)."""
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=tree.size(), desc="Prefix tree", unit="tok", disable=not self.progress, leave=False)
+        for level in tree.levels():
+            rows = []
+            for index in level:
+                segment = tree.segments[index]
+                length = len(segment.tokens)
+                rows.append(_Row(tree.positions(segment.parent), segment.tokens,
+                                 torch.ones(length, length, dtype=torch.bool).tril(), list(range(length)), segment.offset))
+            for batch in self._batches(rows, by="new"):
+                self._run(self._prepare([rows[r] for r in batch], tree), condition, want_logits=False, tree=tree)
+                bar.update(sum(len(rows[r].tokens) for r in batch))
+        bar.close()
+
+    def _option_pass(self, questions: list[Question], tree: PrefixTree, ends: list[int],
+                     conditions: list[ScoreCondition]) -> list[list[list[tuple[float, bool]]]]:
+        """[condition][question] option scores. Batches outer, conditions inner: each batch's past is
+        laid out once and every condition runs over it (one forward each)."""
+        tries = [q.continuations() for q in questions]
+        rows = [_Row(tree.positions(end), trie.tokens, trie.ancestry(), trie.depths()) for trie, end in zip(tries, ends)]
+        out: list[list[list[tuple[float, bool]] | None]] = [[None] * len(rows) for _ in conditions]
+        for batch in self._batches(rows, by="past"):
+            prepared = self._prepare([rows[r] for r in batch], tree)
+            for c, condition in enumerate(conditions):
+                logits = self._run(prepared, condition, want_logits=True)
+                for b, r in enumerate(batch):
+                    out[c][r] = _option_results(tries[r], logits[b : b + 1, : len(rows[r].tokens)], tries[r].node)
+        return out  # type: ignore[return-value]
+
+    def _prepare(self, rows: list[_Row], tree: PrefixTree) -> "_Batch":
+        """Row b = its past (left-padded to the batch's widest) + its new tokens, attending as `attend` says."""
+        dtype = self.loaded.dtype
+        pasts = [len(row.past) for row in rows]
+        widest_past, width = max(pasts), max(len(row.tokens) for row in rows)
+        allowed = torch.zeros(len(rows), width, widest_past + width, dtype=torch.bool)
+        input_ids = torch.zeros(len(rows), width, dtype=torch.long)
+        position_ids = torch.zeros(len(rows), width, dtype=torch.long)
+        for b, (row, past) in enumerate(zip(rows, pasts)):
+            length = len(row.tokens)
+            input_ids[b, :length] = torch.tensor(row.tokens)
+            position_ids[b, :length] = torch.tensor(row.depths) + past
+            position_ids[b, length:] = past + (max(row.depths) if row.depths else 0)
+            allowed[b, :length, widest_past - past : widest_past] = True
+            allowed[b, :length, widest_past : widest_past + length] = row.attend
+            allowed[b, length:, widest_past] = True  # padding rows see one token: no empty softmax
+        device = self.loaded.device
+        mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)[:, None]
+        past = _left_padded(rows, widest_past, tree, width) if widest_past else None
+        return _Batch(input_ids.to(device), position_ids.to(device), mask.to(device), past, widest_past,
+                      [len(row.tokens) for row in rows], [row.store_at for row in rows])
+
+    def _run(self, batch: "_Batch", condition: ScoreCondition | None, want_logits: bool, tree: PrefixTree | None = None):
+        """Logits [B, width, vocab] float32 (want_logits), else the new tokens' keys/values written into
+        the tree's flat store at each row's `store_at`. The batch's cache is laid out once (past + room for
+        the new tokens) and every forward over it writes into that room: nothing is copied per condition."""
+        model = self.loaded.model
+        cache = batch.cache(model)
+        kwargs = {} if want_logits else last_logits_only(model)
+        with self._intervention(condition, batch.input_ids.shape[0]):
+            output = model(input_ids=batch.input_ids, position_ids=batch.position_ids, attention_mask=batch.mask,
+                           cache=cache, use_cache=True, **kwargs)
+        if want_logits:
+            return output.logits.float()
+        start = batch.widest_past
+        for layer, (keys, values) in enumerate(zip(tree.keys, tree.values)):
+            for b, (length, at) in enumerate(zip(batch.lengths, batch.store_at)):
+                keys[:, at : at + length] = cache.layers[layer].keys[b, :, start : start + length]
+                values[:, at : at + length] = cache.layers[layer].values[b, :, start : start + length]
+        return None
+
+
+    def _full_rows(self, questions: Sequence[Question], condition: ScoreCondition) -> dict[int, list[tuple[float, bool]]]:
+        """The fallback: right-padded rows of context + alternative[:-1], as HFLM runs them (causal: real
+        tokens never see later pads), batched by batch_tokens."""
+        model, device = self.loaded.model, self.loaded.device
+        jobs = []  # (question, distinct input row)
+        for q, question in enumerate(questions):
+            inputs = sorted({tuple(a[:-1]) for option in question.options for a in option})
+            jobs += [(q, row) for row in inputs]
+        results: dict[int, list[tuple[float, bool]]] = {}
+        logprobs_of: dict[tuple[int, tuple[int, ...]], torch.Tensor] = {}
+        start = 0
+        while start < len(jobs):
+            stop, width = start, 0
+            while stop < len(jobs):
+                q, row = jobs[stop]
+                new_width = max(width, len(questions[q].context) + len(row))
+                if stop > start and (stop - start + 1) * new_width > self.batch_tokens:
+                    break
+                width, stop = new_width, stop + 1
+            batch = jobs[start:stop]
+            ids = torch.zeros(len(batch), width, dtype=torch.long)
+            for b, (q, row) in enumerate(batch):
+                sequence = questions[q].context + list(row)
+                ids[b, : len(sequence)] = torch.tensor(sequence)
+            answers = torch.tensor([len(questions[q].context) - 1 for q, _ in batch])
+            positions = answers if condition.scope == "answer" else None
+            factors = dict(condition.factors)
+            with scaled_neurons(self.loaded, factors, positions) if factors else nullcontext():
+                logits = model(input_ids=ids.to(device), use_cache=False).logits.float()
+            for b, (q, row) in enumerate(batch):
+                answer = int(answers[b])
+                logprobs_of[(q, row)] = torch.log_softmax(logits[b, answer : answer + len(row) + 1], dim=-1)
+            start = stop
+        for q, question in enumerate(questions):
+            scores = []
+            for option in question.options:
+                values, greedy = [], False
+                for alternative in option:
+                    logprobs = logprobs_of[(q, tuple(alternative[:-1]))]
+                    targets = torch.tensor(alternative)
+                    picked = logprobs[torch.arange(len(alternative)), targets]
+                    values.append(picked.sum())
+                    greedy |= bool((logprobs[: len(alternative)].argmax(-1) == targets).all())
+                scores.append((torch.logsumexp(torch.stack(values), dim=0).item(), greedy))
+            results[q] = scores
+        return results
+
+
+class _FixedPastLayer:
+    """A cache layer over a preallocated [B, kv_heads, past + width, head_dim] buffer whose first `past`
+    positions hold the batch's past: `update` writes the new keys/values into the rest and returns the
+    whole buffer. A transformers DynamicLayer would concatenate (copy the past) on every forward."""
+
+    is_sliding = False
+    is_compileable = False
+
+    def __init__(self, keys: torch.Tensor, values: torch.Tensor, past: int):
+        self.keys, self.values, self.past, self.is_initialized = keys, values, past, True
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
+        width = key_states.shape[-2]
+        self.keys[:, :, self.past : self.past + width] = key_states
+        self.values[:, :, self.past : self.past + width] = value_states
+        return self.keys[:, :, : self.past + width], self.values[:, :, : self.past + width]
+
+    def get_seq_length(self) -> int:
+        return self.past
+
+    def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
+        return self.past + query_length, 0
+
+    def get_max_length(self) -> int:
+        return self.keys.shape[-2]
+
+    def lazy_initialization(self, key_states, value_states) -> None:  # already initialised
+        pass
+
+
+def _left_padded(rows: list[_Row], widest: int, tree: PrefixTree, width: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Per layer ([B, kv_heads, widest + width, head_dim], same): each row's past gathered from the flat
+    store with one index per layer, left-padded (the padding repeats position 0 and is masked out),
+    followed by `width` free positions for the new tokens."""
+    index = torch.zeros(len(rows), widest, dtype=torch.long)
+    for b, row in enumerate(rows):
+        if row.past:
+            index[b, widest - len(row.past):] = torch.tensor(row.past)
+    flat = index.flatten().to(tree.keys[0].device)
+    out = []
+    for keys, values in zip(tree.keys, tree.values):
+        heads, _, head_dim = keys.shape
+        pair = []
+        for store in (keys, values):
+            buffer = store.new_zeros(len(rows), heads, widest + width, head_dim)
+            buffer[:, :, :widest] = store.index_select(1, flat).view(heads, len(rows), widest, head_dim).transpose(0, 1)
+            pair.append(buffer)
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def _option_results(trie: Continuations, logits: torch.Tensor, columns: torch.Tensor) -> list[tuple[float, bool]]:
+    """(score, greedy) per option of one question from its row's logits [1, L, vocab]."""
+    alternative = trie.alternative_scores(logits, columns)[0]
+    greedy = trie.alternative_greedy(logits, columns)[0]
+    out = []
+    for option in range(trie.n_options):
+        members = [a for a, o in enumerate(trie.alt_option) if o == option]
+        out.append((torch.logsumexp(alternative[members], dim=0).item(), bool(greedy[members].any())))
+    return out

@@ -1,0 +1,171 @@
+"""Bad inputs a careless user gives the command line, and the one line each must get back.
+
+Each probe: the robustness item of the issue it belongs to, what it is, the arguments (placeholders:
+{m} = tests/fixtures/malformed, {out} = a fresh output path, {tmp} = a scratch directory, {a} = a
+valid attribution file), and the text its one-line error (or warning) must contain. The tests run
+them in-process (tests/robustness/test_cli_probes.py); `python tests/robustness/probes.py` runs them
+as a user would, in subprocesses, and writes the table of docs/robustness.md from what they print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MALFORMED = Path(__file__).resolve().parents[1] / "fixtures" / "malformed"
+SENTIMENT = '{"train": "{m}/%s", "validation": "{m}/%s"}'
+
+
+def data(train: str, validation: str = "sentiment_unique_ids.jsonl") -> str:
+    return SENTIMENT % (train, validation)
+
+
+@dataclass(frozen=True)
+class Probe:
+    item: int
+    what: str
+    args: tuple[str, ...]
+    expect: str
+    rc: int = 2
+
+
+IDENTIFY = ("identify", "--task", "ner", "--method", "cni", "--data-files", "shipped")
+EVALUATE = ("evaluate", "--task", "ner", "--data-files", "shipped")
+
+PROBES = [
+    # 8: sizes, checked by the argument parser
+    Probe(8, "--instances 0", (*IDENTIFY, "--instances", "0", "--out", "{out}"), "expected a positive integer, got 0"),
+    Probe(8, "--instances -1", (*IDENTIFY, "--instances", "-1", "--out", "{out}"), "expected a positive integer, got -1"),
+    Probe(8, "--instances abc", (*IDENTIFY, "--instances", "abc", "--out", "{out}"), "expected a positive integer, got 'abc'"),
+    Probe(8, "--eval-instances -1", (*EVALUATE, "--eval-instances", "-1", "--out", "{out}"), "expected a positive integer"),
+    Probe(8, "--z 0", (*IDENTIFY, "--z", "0", "--out", "{out}"), "argument --z: expected a positive integer, got 0"),
+    Probe(8, "--z -5", (*IDENTIFY, "--z", "-5", "--out", "{out}"), "argument --z: expected a positive integer, got -5"),
+    Probe(8, "--steps 0", (*IDENTIFY, "--steps", "0", "--out", "{out}"), "argument --steps: expected a positive integer"),
+    Probe(8, "--budget 0", (*IDENTIFY, "--budget", "0", "--out", "{out}"), "argument --budget: expected a positive integer"),
+    Probe(8, "common --budget -2", ("common", "--sets", "{m}/set_valid.json", "{m}/set_no_bad.json", "--budget", "-2",
+                                    "--out", "{out}"), "argument --budget: expected a positive integer, got -2"),
+    Probe(8, "common --budget 0", ("common", "--sets", "{m}/set_valid.json", "{m}/set_no_bad.json", "--budget", "0",
+                                   "--out", "{out}"), "argument --budget: expected a positive integer, got 0"),
+    Probe(8, "budget larger than the model", (*IDENTIFY, "--budget", "50000", "--out", "{out}"),
+          "budget 50000 (50000 good + 50000 bad neurons) is larger than the model's 46080 neurons"),
+    Probe(8, "--out is a directory", (*IDENTIFY, "--out", "{tmp}"), "is a directory, not a file"),
+    Probe(8, "--out under /proc", (*IDENTIFY, "--out", "/proc/neuronllm/out.json"), "cannot be written"),
+    Probe(8, "--out below a file", (*IDENTIFY, "--out", "{m}/set_valid.json/out.json"), "is a file, not a directory"),
+    # 7: an output that is also an input
+    Probe(7, "identify --out = --attributions", (*IDENTIFY, "--attributions", "{a}", "--out", "{a}"),
+          "is also an input: refusing to overwrite it"),
+    Probe(7, "common --out = one of --sets", ("common", "--sets", "{m}/set_valid.json", "{m}/set_no_bad.json",
+                                             "--out", "{m}/set_valid.json"), "is also an input"),
+    Probe(7, "metrics --out = --original", ("metrics", "--original", "{m}/set_valid.json", "--conditions",
+                                           "{m}/set_no_bad.json", "--out", "{m}/set_valid.json"), "is also an input"),
+    Probe(7, "report --latex = a --metrics file", ("report", "table1", "--metrics", "{m}/set_valid.json",
+                                                  "--out", "{out}", "--latex", "{m}/set_valid.json"), "is also an input"),
+    Probe(7, "evaluate --out = --neurons", (*EVALUATE, "--neurons", "{m}/set_valid.json", "--out", "{m}/set_valid.json"),
+          "is also an input"),
+    # 9: files that are not what they should be
+    Probe(9, "neuron set not UTF-8", (*EVALUATE, "--neurons", "{m}/set_not_utf8.json", "--out", "{out}"), "not UTF-8 text"),
+    Probe(9, "neuron set truncated JSON", (*EVALUATE, "--neurons", "{m}/set_truncated.json", "--out", "{out}"), "not valid JSON"),
+    Probe(9, "neuron set empty file", (*EVALUATE, "--neurons", "{m}/empty.json", "--out", "{out}"), "not valid JSON"),
+    Probe(9, "neuron set of another format", (*EVALUATE, "--neurons", "{m}/set_not_a_set.json", "--out", "{out}"),
+          "not a neuron file"),
+    Probe(9, "neuron set with a wrong schema", (*EVALUATE, "--neurons", "{m}/set_wrong_schema.json", "--out", "{out}"),
+          "'good' must be a list"),
+    Probe(9, "neuron index 173.7", (*EVALUATE, "--neurons", "{m}/set_float_index.json", "--out", "{out}"),
+          "layer and index must be integers, got 29, 173.7"),
+    Probe(9, "neuron layer true", (*EVALUATE, "--neurons", "{m}/set_bool_index.json", "--out", "{out}"),
+          "layer and index must be integers, got True, 5"),
+    Probe(9, "neuron score NaN", (*EVALUATE, "--neurons", "{m}/set_nan_score.json", "--out", "{out}"), "NaN"),
+    Probe(9, "neuron layer out of range", (*EVALUATE, "--neurons", "{m}/set_out_of_range.json", "--out", "{out}"),
+          "layer 30 outside 0..29"),
+    Probe(9, "neuron listed twice", (*EVALUATE, "--neurons", "{m}/set_duplicate.json", "--out", "{out}"), "listed twice"),
+    Probe(9, "neuron both good and bad", (*EVALUATE, "--neurons", "{m}/set_good_and_bad.json", "--out", "{out}"),
+          "is both good and bad"),
+    Probe(9, "neuron set of another model shape", (*EVALUATE, "--neurons", "{m}/set_other_shape.json", "--out", "{out}"),
+          "found on a model with 3 layers x 48 neurons, but this model has 30 x 1536"),
+    Probe(9, "neuron set with no layers", (*EVALUATE, "--neurons", "{m}/set_empty_counts.json", "--out", "{out}"),
+          "'neuron_counts' must be positive integers"),
+    Probe(9, "empty data file", ("evaluate", "--task", "sentiment", "--data-files", data("sentiment_empty.jsonl"),
+                                 "--out", "{out}"), "the data file is empty"),
+    Probe(9, "truncated data file", ("evaluate", "--task", "sentiment", "--data-files", data("sentiment_truncated.jsonl"),
+                                     "--out", "{out}"), "cannot read"),
+    Probe(9, "data file not UTF-8", ("evaluate", "--task", "sentiment", "--data-files", data("sentiment_not_utf8.jsonl"),
+                                     "--out", "{out}"), "not UTF-8 text"),
+    Probe(9, "data rows with other field names", ("evaluate", "--task", "sentiment", "--data-files",
+                                                  data("sentiment_wrong_fields.jsonl"), "--out", "{out}"),
+          "missing field 'sentence'"),
+    Probe(9, "data label out of range", ("evaluate", "--task", "sentiment", "--data-files", data("sentiment_bad_label.jsonl"),
+                                         "--out", "{out}"), "unknown label 7"),
+    Probe(9, "data path not a string", ("evaluate", "--task", "sentiment", "--data-files",
+                                        '{"train": 5, "validation": 6}', "--out", "{out}"), "data_files must be a path, a list or a split->path mapping, got int"),
+    Probe(9, "data split missing", ("evaluate", "--task", "sentiment", "--data-files",
+                                    '{"train": "{m}/sentiment_unique_ids.jsonl"}', "--out", "{out}"), "no 'validation' split"),
+    Probe(9, "--data-files broken JSON", (*IDENTIFY[:-2], "--data-files", "{broken", "--out", "{out}"), "--data-files must be"),
+    Probe(9, "empty model directory", ("evaluate", "--task", "ner", "--model", "{tmp}", "--data-files", "shipped",
+                                       "--out", "{out}"), "the directory has no config.json"),
+    Probe(9, "model directory that does not exist", ("evaluate", "--task", "ner", "--model", "/no/such/model",
+                                                     "--data-files", "shipped", "--out", "{out}"), "no such directory"),
+    Probe(9, "model name typo", ("evaluate", "--task", "ner", "--model", "embeded", "--data-files", "shipped",
+                                 "--out", "{out}"), "did you mean 'embedded'"),
+    Probe(9, "--prefix-cache is a file", (*EVALUATE, "--prefix-cache", "{m}/set_valid.json", "--out", "{out}"),
+          "is a file, not a directory"),
+    # 6: conditions that would change nothing
+    Probe(6, "--part bad of a set without bad neurons", (*EVALUATE, "--neurons", "{m}/set_no_bad.json", "--part", "bad",
+                                                         "--out", "{out}"), "changes no neuron"),
+    Probe(6, "QRNCA with one instance", ("identify", "--task", "ner", "--method", "qrnca", "--instances", "1",
+                                         "--data-files", "shipped", "--out", "{out}"),
+          "qrnca needs at least 4 identification instances"),
+    # typos
+    Probe(5, "unknown task", ("identify", "--task", "nerr", "--method", "cni", "--out", "{out}"), "did you mean 'ner'"),
+    Probe(5, "unknown method", ("identify", "--task", "ner", "--method", "cnii", "--out", "{out}"), "did you mean 'cni'"),
+    Probe(5, "unknown --model-args key", (*EVALUATE, "--model-args", "revison=main", "--out", "{out}"),
+          "unknown model argument 'revison' (did you mean 'revision'?)"),
+    Probe(5, "unknown condition", (*EVALUATE, "--conditions", "{m}/set_valid.json:boost", "--outs", "{out}"),
+          "expected 'original' or PATH:OP-PART"),
+    Probe(5, "table7 with --budget", ("report", "table7", "--metrics", "{m}/set_valid.json", "--budget", "10",
+                                      "--out", "{out}", "--latex", "{tmp}/t.tex"), "--budget does not apply"),
+]
+
+
+def fill(arg: str, out: Path, tmp: Path, attributions: Path) -> str:
+    """A probe argument with its placeholders filled in (str.replace: JSON arguments keep their braces)."""
+    for key, value in (("{m}", MALFORMED), ("{out}", out), ("{tmp}", tmp), ("{a}", attributions)):
+        arg = arg.replace(key, str(value))
+    return arg
+
+
+def main() -> None:
+    """Run every probe as a user would and write docs/robustness.md's table from what it printed."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    root = Path(__file__).resolve().parents[2]
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="probes-"))
+    attributions = work / "a.pt"
+    attributions.write_bytes(b"placeholder")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    for number, probe in enumerate(PROBES, start=1):
+        scratch = work / f"p{number}"
+        scratch.mkdir()
+        out = scratch / "out" / "result.json"
+        args = [fill(a, out, scratch, attributions) for a in probe.args]
+        result = subprocess.run([sys.executable, "-m", "neuronllm.cli", *args], capture_output=True, text=True,
+                                env=env, timeout=300, cwd=root)
+        lines = result.stderr.strip().splitlines()
+        shown = " ".join(a if len(a) < 60 else "…" + a[-40:] for a in probe.args)
+        rows.append(f"| {probe.item} | {probe.what} | `neuronllm {shown}` | {result.returncode} | "
+                    f"{(lines[-1] if lines else '').replace('|', '/')} |")
+    shutil.rmtree(work, ignore_errors=True)
+    table = "\n".join(["| item | bad input | command | rc | what it prints (one line) |", "|---|---|---|---|---|", *rows])
+    doc = root / "docs" / "robustness.md"
+    text = doc.read_text(encoding="utf-8")
+    start, end = text.index("<!-- probes -->"), text.index("<!-- /probes -->")
+    doc.write_text(text[: start + len("<!-- probes -->")] + "\n" + table + "\n" + text[end:], encoding="utf-8")
+    print(f"{len(rows)} probes written to {doc}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The specificity matrix: each task's NeuronLLM sets (and the common set) on every AQUA task and on the
+general tasks (tasks/general/: prose perplexity, short generation). `snakemake results/specificity.md`."""
+
+GENERAL = PLAN.general_tasks
+
+wildcard_constraints:
+    evaluated="[A-Za-z0-9_]+",
+    source="[A-Za-z0-9_]+",
+
+
+def specificity_rule(evaluated, general):
+    job = PLAN.specificity_job(evaluated, general)
+    if not job.outputs:
+        return
+    tokens = model_tokens if general else eval_tokens
+
+    rule:
+        name:
+            f"evaluate_specificity_{evaluated}"
+        input:
+            sets=lambda w: formatted(job.sets, w),
+        output:
+            job.outputs,
+        params:
+            options=(lambda w: model_tokens(w) + ["--lm-eval-task", evaluated, "--local-tasks-only"]) if general
+            else (lambda w: eval_tokens(SimpleWildcards(w, task=evaluated))),
+            conditions=lambda w: formatted(job.conditions, w),
+        threads: 1
+        resources:
+            gpu=1,
+            **resources_of("evaluate"),
+        log:
+            f"{R}/logs/{{model}}/s{{seed}}/specificity/{evaluated}.log",
+        benchmark:
+            f"{R}/benchmarks/{{model}}/s{{seed}}/specificity/{evaluated}.tsv"
+        conda:
+            ENV
+        shell:
+            "OMP_NUM_THREADS={threads} neuronllm evaluate {params.options:q} --conditions {params.conditions:q} "
+            "--outs {output:q} 2> {log:q}"
+
+
+class SimpleWildcards:
+    """A job's wildcards with the task set (the specificity jobs are named by their evaluated task)."""
+
+    def __init__(self, wildcards, **extra):
+        self._values = dict(wildcards.items()) | extra
+
+    def __getattr__(self, name):
+        return self._values[name]
+
+    def items(self):
+        return self._values.items()
+
+
+for evaluated in TASKS:
+    specificity_rule(evaluated, general=False)
+for evaluated in GENERAL:
+    specificity_rule(evaluated, general=True)
+
+
+rule specificity_metrics:
+    input:
+        unpack(lambda w: PLAN.specificity_metrics_inputs(w.evaluated, w.source, w.model, w.seed)),
+    output:
+        PLAN.specificity_metrics("{evaluated}", "{source}"),
+    params:
+        info=lambda w: json.dumps({"model_label": model_label(w.model), "method": "common" if w.source == "common" else "cni",
+                                   "neurons_from": w.source, "budget": BUDGET, "steps": config["steps"],
+                                   "instances": config["instances"]}),
+        resamples=str(config.get("bootstrap", 2000)),
+    resources:
+        **resources_of("light"),
+    log:
+        R + "/logs/{model}/s{seed}/specificity/{evaluated}/{source}/metrics.log",
+    conda:
+        ENV
+    shell:
+        "neuronllm metrics --original {input.original:q} --conditions {input.conditions:q} --info {params.info:q} "
+        "--resamples {params.resamples:q} --out {output:q} 2> {log:q}"
+
+
+rule specificity_report:
+    input:
+        [path for model in MODELS for seed in SEEDS[:1] for path in PLAN.specificity_cells(model, seed)],
+    output:
+        md=report(R + "/specificity.md", caption="../report/specificity.rst", category="Tables"),
+        tex=R + "/specificity.tex",
+        png=report(R + "/specificity.png", caption="../report/specificity.rst", category="Figures"),
+        pdf=R + "/specificity.pdf",
+    params:
+        config=CONFIG_NAME,
+    log:
+        R + "/logs/specificity.log",
+    conda:
+        ENV
+    shell:
+        "neuronllm report specificity --metrics {input:q} --config {params.config:q} --out {output.md:q} "
+        "--latex {output.tex:q} --png {output.png:q} --pdf {output.pdf:q} 2> {log:q}"
