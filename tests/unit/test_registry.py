@@ -1,0 +1,64 @@
+"""One method registry (neuronllm/methods/__init__.py): the CLI, the config schema, the Snakemake rules
+and the report read it, and agree with it."""
+
+from pathlib import Path
+
+import yaml
+
+from neuronllm import methods as registry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_schema_enums_are_the_registry():
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    properties = schema["properties"]
+    assert properties["methods"]["items"]["enum"] == list(registry.METHOD_NAMES)
+    assert properties["matched_null"]["items"]["enum"] == list(registry.METHOD_NAMES)
+    assert properties["table7"]["properties"]["methods"]["items"]["enum"] == list(registry.METHOD_NAMES)
+    assert properties["ablation_methods"]["items"]["enum"] == list(registry.ablation_methods())
+
+
+def test_cli_offers_the_registry():
+    from neuronllm.cli import build_parser
+
+    identify = build_parser()._subparsers._group_actions[0].choices["identify"]
+    method = next(a for a in identify._actions if "--method" in a.option_strings)
+    assert method.help == ", ".join(registry.METHOD_NAMES)
+
+
+def test_report_labels_and_parts_come_from_the_registry():
+    from neuronllm.report.tables import KINDS, _method_rows
+
+    assert [r.labels[0] for r in _method_rows(list(registry.METHOD_NAMES))] == [m.label for m in registry.METHODS.values()]
+    assert KINDS["ablation"].methods == tuple(registry.ablation_methods())
+    for name, method in registry.METHODS.items():
+        assert registry.table1_part(name) == ("both" if method.has_bad else "good")
+    assert registry.table1_part("common") == "both"
+
+
+def test_rules_read_the_registry():
+    """The rules import the registry instead of listing methods: no method name is spelled in them."""
+    for path in (ROOT / "workflow" / "rules").glob("*.smk"):
+        text = path.read_text()
+        for name in registry.METHOD_NAMES:
+            assert f'"{name}"' not in text or name in ("cni",), (path.name, name)  # cni: the specificity rows' set
+
+
+def test_plan_follows_the_registry():
+    from neuronllm.plan import Plan
+
+    plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": list(registry.METHOD_NAMES), "budget": 5,
+                 "null_sets": 0})
+    conditions = plan.main_job().conditions
+    for name, method in registry.METHODS.items():
+        part = "both" if method.has_bad else "good"
+        assert f"{plan.neurons(name, 5)}:degrade-{part}" in conditions
+
+
+def test_attribution_kinds_cover_every_method():
+    from neuronllm.attribution import KINDS
+
+    assert set(registry.attribution_kinds(list(registry.METHOD_NAMES))) <= set(KINDS)
+    for method in registry.METHODS.values():
+        assert set(method.needs) <= set(KINDS)
