@@ -32,25 +32,36 @@ except UserError as err:
 report: "workflow/report/workflow.rst"
 
 
+wildcard_constraints:
+    model="[A-Za-z0-9_.-]+",
+    seed="[0-9]+",
+    task="[A-Za-z0-9_]+",
+    method="[a-z_]+",
+    budget="[0-9]+",
+    index="[0-9]+",
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/identify.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/specificity.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/outputs.smk"
+include: "workflow/rules/specificity_report.smk"
 
 
 rule default:
     default_target: True
     input:
-        R + "/table1.md",
-        R + "/metrics.csv",
+        f"{R}/table1.md",
+        f"{R}/metrics.csv",
 
 
 rule all_tables:
     input:
-        R + "/table1.md",
-        R + "/metrics.csv",
-        R + "/table5.md",
-        R + "/ablation.md",
-        R + "/table7.md",
-        R + "/layers.png",
+        f"{R}/table1.md",
+        f"{R}/metrics.csv",
+        f"{R}/table5.md",
+        f"{R}/ablation.md",
+        f"{R}/table7.md",
+        f"{R}/layers.png",

@@ -97,7 +97,7 @@ LETTERS = "ABCD"
 
 
 def aqua_prompt(instance: dict, answer_format: str) -> str:
-    """The five AQUA parts (METHOD.md §2), laid out like tasks/aqua/templates/prompt.jinja."""
+    """The five AQUA parts (docs/method.md §2), laid out like tasks/aqua/templates/prompt.jinja."""
 
     def listed(options: list[str]) -> str:
         return " ".join(f"{LETTERS[i]}. {text}" for i, text in enumerate(options))

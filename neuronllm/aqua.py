@@ -1,4 +1,4 @@
-"""AQUA: every task instance becomes 3 multiple-choice proxy questions (METHOD.md §2).
+"""AQUA: every task instance becomes 3 multiple-choice proxy questions (docs/method.md §2).
 
 A proxy prompt has five parts, rendered from Jinja templates in tasks/aqua/templates/:
   1 role specification  2 rule explanation  3 one-shot example  4 question stem  5 lettered options,

@@ -88,7 +88,8 @@ def non_negative_int(text: str) -> int:
 def check_model(spec: str) -> None:
     """The model spec names something loadable (a directory with a config, the installed embedded
     package, or a hub id) before any other work; the embedded model is not converted here."""
-    from neuronllm.models import EMBEDDED, embedded_gguf_path, resolve_model_path
+    from neuronllm.embedded import EMBEDDED, embedded_gguf_path
+    from neuronllm.models import resolve_model_path
 
     if spec == EMBEDDED:
         embedded_gguf_path()
@@ -142,7 +143,7 @@ def cmd_identify(args) -> None:
 
         loaded = load_model(args.model, **model_args)
     neuron_set = identify(args.model, args.method, args.budget, _identify_settings(args), attributions, loaded,
-                          attributions_source=args.attributions or "attributions")
+                          attributions_source=args.attributions or "attributions", require_bad=args.require_bad)
     neuron_set.save(args.out)
     print(f"{args.out}: {len(neuron_set.good)} good, {len(neuron_set.bad)} bad neurons ({args.method}, {args.task})")
 
@@ -353,6 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--method", required=True, help=", ".join(METHOD_NAMES))
             p.add_argument("--budget", type=positive_int, default=100, help="K good and K bad neurons")
             p.add_argument("--attributions", help="precomputed scores from `neuronllm attribute`")
+            p.add_argument("--require-bad", action="store_true",
+                           help="an empty bad side is an error (the ablation intervenes on every method's bad set)")
             p.set_defaults(func=cmd_identify)
         else:
             p.add_argument("--methods", default=",".join(m for m in METHOD_NAMES if m != "random"),

@@ -1,4 +1,4 @@
-"""Common ability neurons: the neurons several tasks' good (and bad) sets share (METHOD.md §3).
+"""Common ability neurons: the neurons several tasks' good (and bad) sets share (docs/method.md §3).
 
 Rank a neuron by the number of tasks whose set holds it, then by the sum over those tasks of its score
 divided by that task's largest |score| (so no task dominates through scale). The intersection comes

@@ -35,7 +35,7 @@ def digest(obj: Any, length: int = 16) -> str:
 
 
 def _memo_path() -> Path:
-    from neuronllm.models import cache_dir
+    from neuronllm.embedded import cache_dir
 
     return cache_dir() / "file_hashes.json"
 

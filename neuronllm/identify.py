@@ -9,7 +9,6 @@ it between methods.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from neuronllm import __version__
@@ -114,10 +113,11 @@ def check_attributions_match(attributions: Attributions, model_spec: str, task: 
         raise UserError(f"{source} were computed with other weights of {model_spec!r} (the checkpoint changed since)")
 
 
-def _check_sides(method: str, good: list, bad: list, task: str, instances: int) -> None:
-    """An empty side that a condition needs is an error now, not a 0.0 cell later."""
+def _check_sides(method: str, good: list, bad: list, task: str, instances: int, require_bad: bool = False) -> None:
+    """An empty side that a condition needs is an error now, not a 0.0 cell later. Table 1 changes a
+    baseline's good side only; the ablation (require_bad) changes every method's bad side too."""
     chosen = get_method(method)
-    missing = "good" if not good else "bad" if chosen.has_bad and not bad else None
+    missing = "good" if not good else "bad" if (chosen.has_bad or require_bad) and not bad else None
     if missing:
         raise UserError(
             f"{method} found no {missing} neurons for task {task} from {instances} identification instance(s); "
@@ -134,6 +134,7 @@ def identify(
     loaded: LoadedModel | None = None,
     progress: bool = True,
     attributions_source: str = "attributions",
+    require_bad: bool = False,
 ) -> NeuronSet:
     chosen = get_method(method)
     task = find_task(settings.task, settings.answer_format)
@@ -153,7 +154,7 @@ def identify(
     check_budget(budget, sum(counts), chosen.has_bad)
     good, bad = chosen.select(attributions, budget, seed=settings.seed, z=settings.z, neuron_counts=counts)
     n_instances = len(attributions.by_instance()) if attributions is not None else 0
-    _check_sides(method, good, bad, task.name, n_instances)
+    _check_sides(method, good, bad, task.name, n_instances, require_bad and method != "random")
     short = [f"{len(side)} {name}" for name, side in (("good", good), ("bad", bad if chosen.has_bad else [None] * budget))
              if len(side) < budget]
     if short:

@@ -17,8 +17,9 @@ Multiple-choice scoring is batched shared-context scoring (scoring.py): each pro
 One NeuronLLM can hold several conditions (`set_conditions`, used by neuronllm.evaluate): the first
 lm-eval pass scores the requests under all of them, sharing the prefix tree; later passes for the
 other conditions read the stored scores. lm-eval's request cache (--use_cache) keys on the request
-text only, so this model moves its entries into a table named by its identity: the model's weights,
-dtype and device (LoadedModel.identity) and the condition.
+text only, so this model moves its entries into a table named by its identity: the model's spec,
+weights' content hash, revision, dtype, device and load arguments (LoadedModel.identity), the
+intervention and the letter merge.
 """
 
 from __future__ import annotations

@@ -161,16 +161,10 @@ def _plain_yaml(path: Path) -> dict[str, Any]:
         return {}
 
 
-def aqua_task_names() -> list[str]:
-    """Short names (ner, ...) of the AQUA tasks in the project's tasks/aqua folder."""
-    from neuronllm._lm_eval_plugin import tasks_dir
-
-    names = []
-    for path in sorted((Path(tasks_dir()) / "aqua").glob("*.yaml")):
-        spec = (_plain_yaml(path).get("dataset_kwargs") or {}).get("spec")
-        if isinstance(spec, dict) and "name" in spec:
-            names.append(spec["name"])
-    return names
+def aqua_task_names(include_path: str | Path | None = None) -> list[str]:
+    """Short names (ner, ...) of the AQUA tasks: the same scan as find_task, so the config check, the
+    CLI and lm-eval agree on what exists."""
+    return sorted(task_yaml_paths(include_path))
 
 
 def general_task_names() -> list[str]:
@@ -182,20 +176,15 @@ def general_task_names() -> list[str]:
 
 
 def task_yaml_paths(include_path: str | Path | None = None) -> dict[str, Path]:
-    """{short task name: YAML} for every AQUA task (those with a `dataset_kwargs.spec`)."""
-    from lm_eval.tasks._yaml_loader import load_yaml
-
+    """{short task name: YAML} for every AQUA task (a YAML with its own `dataset_kwargs.spec`; the _text
+    variants include theirs), in tasks/ and in `include_path`."""
     from neuronllm._lm_eval_plugin import tasks_dir
 
     roots = [Path(tasks_dir())] + ([Path(include_path)] if include_path else [])
     found: dict[str, Path] = {}
     for root in roots:
         for path in sorted(root.rglob("*.yaml")):
-            try:
-                cfg = load_yaml(path, resolve_func=False, recursive=False)
-            except Exception:
-                continue
-            spec = (cfg.get("dataset_kwargs") or {}).get("spec")
+            spec = (_plain_yaml(path).get("dataset_kwargs") or {}).get("spec")
             if isinstance(spec, dict) and "name" in spec:
                 found[spec["name"]] = path
     return found

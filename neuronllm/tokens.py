@@ -28,7 +28,7 @@ def encode_pair(tokenizer: "PreTrainedTokenizerBase", context: str, continuation
 def letter_variants(tokenizer: "PreTrainedTokenizerBase", letter: str) -> list[list[int]]:
     """The single-token spellings of an option letter after "Correct answer:": " A" and "A".
 
-    A letter's score is the logsumexp of their next-token log-probabilities (METHOD.md §2): models
+    A letter's score is the logsumexp of their next-token log-probabilities (docs/method.md §2): models
     differ in which spelling they prefer, and merging both keeps the score tokenizer-neutral.
     Spellings that are not a single token are skipped; duplicates are dropped.
     """

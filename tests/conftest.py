@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(items):
 def embedded_converted():
     """Convert the embedded model before any test runs a command: the one-time conversion prints a
     line that a test of one-line error messages would otherwise see on a fresh machine."""
-    from neuronllm.models import embedded_model_dir
+    from neuronllm.embedded import embedded_model_dir
 
     return embedded_model_dir()
 

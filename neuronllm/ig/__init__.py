@@ -1,4 +1,4 @@
-"""Integrated gradients of FFN neurons at the answer position (METHOD.md §3, eq. 1).
+"""Integrated gradients of FFN neurons at the answer position (docs/method.md §3, eq. 1).
 
 A layer's neuron vector n_l ∈ R^{d_ff} is the input of its FFN output projection (models.py) at the
 *answer position* T-1, the last prompt token. Attribution scales ALL neurons of ONE layer there by α

@@ -26,6 +26,7 @@ class Method:
     ablation_label: str | None  # row label in the good/bad/both ablation; None: not in the ablation
     description: str
     min_instances: int = 1  # identification instances below which the method cannot select anything
+    in_budget_table: bool = False  # a row of Table 7 (the paper compares NeuronLLM, TN and QRNCA over K)
 
     @property
     def table1_part(self) -> str:
@@ -48,11 +49,11 @@ METHODS: dict[str, Method] = {
     m.name: m
     for m in (
         Method("cni", "NeuronLLM", ("contrastive",), _select("cni"), True, "NeuronLLM",
-               "NeuronLLM: contrastive IG, good and bad (eq. 4-5)"),
+               "NeuronLLM: contrastive IG, good and bad (eq. 4-5)", in_budget_table=True),
         Method("tn", "TN", ("grad_x_act",), _select("tn"), False, "TN-enabled",
-               "task-specific neurons: activation x gradient"),
+               "task-specific neurons: activation x gradient", in_budget_table=True),
         Method("qrnca", "QRNCA", ("gold_prob",), _select("qrnca"), False, "QRNCA-enabled",
-               "QRNCA: IG of P(gold), NA x ICA", min_instances=4),  # occ > 0.3·N drops everything for N <= 3
+               "QRNCA: IG of P(gold), NA x ICA", min_instances=4, in_budget_table=True),  # occ > 0.3·N drops everything for N <= 3
         Method("kn", "KN", ("gold_prob",), _select("kn"), False, None,
                "knowledge neurons: IG of P(gold), thresholds"),
         Method("act", "ACT", ("activation",), _select("act"), False, None,
@@ -88,9 +89,9 @@ def table1_part(name: str) -> str:
     return DERIVED.get(name, ("", "good"))[1]
 
 
-def both_sided() -> tuple[str, ...]:
-    """Sets whose Table 1 conditions change good and bad neurons."""
-    return tuple(n for n, m in METHODS.items() if m.has_bad) + tuple(n for n, (_, p) in DERIVED.items() if p == "both")
+def budget_table_methods() -> tuple[str, ...]:
+    """Table 7's rows, in registry order."""
+    return tuple(n for n, m in METHODS.items() if m.in_budget_table)
 
 
 def ablation_methods() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""CNI: contrastive neuron identification (METHOD.md §3, eq. 4-5).
+"""CNI: contrastive neuron identification (docs/method.md §3, eq. 4-5).
 
     ES_e(w)  = Σ_{t=1..3} IG(w; proxy t of instance e)                         (eq. 4)
     G_e, B_e = the top-z positive and top-z negative neurons of ES_e

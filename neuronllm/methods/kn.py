@@ -1,4 +1,4 @@
-"""Knowledge neurons (Dai et al. 2022), adapted to proxy QAs (METHOD.md §4).
+"""Knowledge neurons (Dai et al. 2022), adapted to proxy QAs (docs/method.md §4).
 
 Per prompt: IG of P(gold) over the whole vocabulary; keep neurons with score >= 0.2 · (prompt max).
 Per instance: keep neurons kept in >= 70% of its prompts. Rank by the number of instances keeping a

@@ -1,4 +1,4 @@
-"""QRNCA (Chen et al. 2024), adapted to proxy QAs (METHOD.md §4).
+"""QRNCA (Chen et al. 2024), adapted to proxy QAs (docs/method.md §4).
 
 Per prompt: IG of P(gold); keep neurons with score > 0.2 · (prompt max). Per instance: sum the kept
 scores; NA(w) = Σ_e score_e(w) / total_e (share of the instance's kept attribution);
@@ -8,8 +8,6 @@ protocol to the negative side: thresholds on −IG.
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 

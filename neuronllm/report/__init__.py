@@ -2,7 +2,10 @@
 
     inputs.py   metrics files (checked against metrics.py) and the paper's numbers
     cells.py    the table model and how an effect becomes a cell
-    tables.py   one builder for every kind of table (table1 with 1b and 1c, table5, ablation, table7)
+    kinds.py    the kinds of table (table1, table5, ablation, table7): methods, rows, leaves, paper cells
+    values.py   what a cell reads from a metrics file: effects, averages, the null band, the caption
+    tables.py   one builder for every kind of table
+    diagnostics.py  Table 1b (change of P(gold)) and 1c (answer bias)
     seeds.py    several seeds of a cell: the mean and the spread
     tidy.py     results/metrics.csv: every number, one row each
     specificity.py  the specificity matrix (whose neurons x evaluated task) and its heatmap

@@ -7,7 +7,8 @@ from typing import Any
 
 from neuronllm.atomic import atomic_path
 from neuronllm.errors import UserError
-from neuronllm.report.tables import TASKS, ordered
+from neuronllm.report.kinds import TASKS
+from neuronllm.report.values import ordered
 
 
 def layer_figure(neuron_set_paths: dict[str, str | Path], out_png: str | Path, out_pdf: str | Path) -> None:

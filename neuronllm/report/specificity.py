@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from neuronllm.errors import UserError
 from neuronllm.report.cells import MISSING, Cell, Row, Table, effect_cell
 from neuronllm.report.inputs import _load_one
-from neuronllm.report.tables import TASKS, model_label, ordered
+from neuronllm.report.kinds import TASKS
+from neuronllm.report.values import effect_of, model_label, number, ordered
 
 DIRECTION_LABEL = {"deg": "Deg", "enh": "Enh"}
 SIGN = {"deg": -1.0, "enh": 1.0}
@@ -74,7 +74,6 @@ def _signed_general(entry: dict, higher_is_better: bool, direction: str) -> tupl
 
 def matrix(metrics: list[dict]) -> tuple[list[tuple[str, str]], list[str], dict]:
     """(rows [(source, direction)], columns [task], cells {(source, direction, task): dict})."""
-    from neuronllm.report.tables import _effect_of
 
     sources = ordered({m["neurons_from"] for m in metrics}, [*TASKS, "common"])
     aqua = ordered({m["task"] for m in metrics if m.get("format") != "neuronllm.task-metrics/1"}, TASKS)
@@ -90,7 +89,7 @@ def matrix(metrics: list[dict]) -> tuple[list[tuple[str, str]], list[str], dict]
                     "raw": m["conditions"][key].get("relative_change"), "original": m["original"]["value"],
                 }
             else:
-                effect = _effect_of(m, key)
+                effect = effect_of(m, key)
                 if effect is None:
                     continue
                 cells[(m["neurons_from"], direction, m["task"])] = {
@@ -151,18 +150,16 @@ def specificity_table(metrics: list[dict], config: str | Path | None = None) -> 
 
 
 def _signed_text(cell: dict) -> str:
-    from neuronllm.report.tables import _number
 
-    return MISSING if cell.get("signed") is None else _number(cell["signed"], 1, signed=True)
+    return MISSING if cell.get("signed") is None else number(cell["signed"], 1, signed=True)
 
 
 def _interval_text(cell: dict) -> str:
-    from neuronllm.report.tables import _number
 
     value = _signed_text(cell)
     if cell.get("low") is None or cell.get("high") is None:
         return value
-    return f"{value} [{_number(cell['low'], 0)}, {_number(cell['high'], 0)}]"
+    return f"{value} [{number(cell['low'], 0)}, {number(cell['high'], 0)}]"
 
 
 def heatmap(metrics: list[dict], out_png: str | Path, out_pdf: str | Path) -> None:

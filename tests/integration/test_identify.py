@@ -10,7 +10,6 @@ import pytest
 from neuronllm.errors import UserError
 from neuronllm.identify import IdentifySettings, attribute, identify, required_kinds
 from neuronllm.methods import METHOD_NAMES
-from neuronllm.neurons import NeuronSet
 
 SETTINGS = dict(answer_format="text", seed=0, instances=4, steps=2, layer_batch=3, z=20, data_files="shipped")
 

@@ -10,8 +10,9 @@ from transformers import AutoModelForCausalLM
 
 from neuronllm.intervene import scaled_neurons
 from neuronllm.models import LoadedModel
-from neuronllm.scoring import PrefixTree, Question, ScoreCondition, SharedContextScorer
-from tiny_models import ARCHITECTURES, D_FF, VOCAB, tiny_config, tiny_model
+from neuronllm.prefix_tree import PrefixTree
+from neuronllm.scoring import Question, ScoreCondition, SharedContextScorer
+from tiny_models import ARCHITECTURES, VOCAB, tiny_config, tiny_model
 
 
 @pytest.fixture(scope="module", autouse=True)

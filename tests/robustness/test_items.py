@@ -4,7 +4,6 @@ Snakemake quoting and config validation (item 11) are in tests/e2e/test_pipeline
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -174,6 +173,22 @@ def test_6_an_empty_side_is_refused_at_identification(monkeypatch):
     settings = IdentifySettings(task="ner", instances=2, steps=8, data_files="shipped", z=8)
     with pytest.raises(UserError, match="cni found no good neurons for task ner from 2 identification instance"):
         identify("embedded", "cni", 2, settings, attributions)
+
+
+def test_6_an_empty_bad_side_is_refused_when_the_ablation_needs_it(monkeypatch):
+    from neuronllm.attribution import Attributions
+    from neuronllm.identify import IdentifySettings, identify
+
+    # Every gradient x activation positive: TN has good neurons and no (negative) bad ones.
+    attributions = Attributions(["a", "a", "a"], {"grad_x_act": torch.rand(3, 2, 4) + 0.1},
+                                {"model": "embedded:SmolLM2-135M-Instruct.Q4_1.gguf", "task": "ner",
+                                 "settings": {"answer_format": "text", "seed": 0, "instances": 1, "data_files": "shipped",
+                                              "steps": 8, "engine": "cached"}})
+    monkeypatch.setattr("neuronllm.identify.checkpoint_weights", lambda *a, **k: None)
+    settings = IdentifySettings(task="ner", instances=1, steps=8, data_files="shipped", z=8)
+    assert len(identify("embedded", "tn", 2, settings, attributions).good) == 2  # Table 1 needs the good side only
+    with pytest.raises(UserError, match="tn found no bad neurons for task ner"):
+        identify("embedded", "tn", 2, settings, attributions, require_bad=True)
 
 
 def test_6_a_report_prints_no_number_for_a_condition_that_changed_nothing(tmp_path):

@@ -3,7 +3,6 @@
 import string
 from pathlib import Path
 
-import pytest
 
 from neuronllm.aqua import build_proxies, build_split, rotation
 from neuronllm.data import load_task_data

@@ -1,6 +1,5 @@
 """Selection logic of every method on small hand-made score tensors (no model needed)."""
 
-import json
 
 import pytest
 import torch

@@ -28,7 +28,7 @@ def test_cli_offers_the_registry():
 
 
 def test_report_labels_and_parts_come_from_the_registry():
-    from neuronllm.report.tables import KINDS, _method_rows
+    from neuronllm.report.kinds import KINDS, _method_rows
 
     assert [r.labels[0] for r in _method_rows(list(registry.METHOD_NAMES))] == [m.label for m in registry.METHODS.values()]
     assert KINDS["ablation"].methods == tuple(registry.ablation_methods())

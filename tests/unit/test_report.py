@@ -389,3 +389,18 @@ def test_paper_averages_agree_with_their_rows():
                 for part in ("Good", "Bad", "Both"):
                     checked += check([row[t][part] for t in tasks], row["AVERAGE"][part])
     assert checked > 60
+
+
+def test_tasks_of_different_evaluation_sizes_share_a_table_and_the_caption_says_each(tmp_path):
+    # The default evaluates every shipped instance: NER and Sentiment ship different numbers.
+    ner = write_metrics(tmp_path, "ner.json", eval_instances=98)
+    sentiment = write_metrics(tmp_path, "sentiment.json", task="sentiment", eval_instances=92)
+    table = only(report.table1(report.load_metrics([ner, sentiment])), EMBEDDED_LABEL)
+    assert "eval instances: NER 98, Sentiment 92" in table.caption
+
+
+def test_one_task_at_two_evaluation_sizes_is_refused(tmp_path):
+    cni = write_metrics(tmp_path, "cni.json", eval_instances=98)
+    tn = write_metrics(tmp_path, "tn.json", method="tn", eval_instances=30)
+    with pytest.raises(UserError, match=r"metrics of different evaluation sizes in one table: .*cni.json \(98\) and .*tn.json \(30\)"):
+        report.table1(report.load_metrics([cni, tn]))

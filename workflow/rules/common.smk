@@ -1,6 +1,6 @@
 """Helpers shared by the rules: the plan (neuronllm/plan.py) and the config as command-line tokens.
 
-Every value that reaches a shell command is a rule param and is quoted there ({params.x:q}): paths
+Every value that reaches a shell command is a param, quoted where it is used ({params.x:q}): paths
 with spaces or semicolons stay one argument, and changing a config value reruns what depends on it.
 """
 
@@ -17,15 +17,6 @@ TABLE7 = PLAN.table7
 RESOURCES = config.get("resources", {})
 ENV = "../envs/neuronllm.yaml"
 CONFIG_NAME = ",".join(str(f) for f in workflow.configfiles) or "config/config.yaml"
-
-wildcard_constraints:
-    model="[A-Za-z0-9_.-]+",
-    seed="[0-9]+",
-    task="[A-Za-z0-9_]+",
-    method="[a-z_]+",
-    budget="[0-9]+",
-    index="[0-9]+",
-
 
 def resources_of(kind):
     """mem_mb / runtime (minutes) of a kind of job (config `resources`), with the defaults below."""
@@ -74,3 +65,12 @@ def formatted(patterns, wildcards, **extra):
     """Plan patterns with this job's wildcards filled in."""
     values = dict(wildcards.items()) | extra
     return [p.format(**values) for p in patterns]
+
+
+def attribution_kinds():
+    """What the configured methods read (the method registry): computed in one job, no score twice."""
+    methods = set(METHODS) | set(PLAN.ablation) | set(TABLE7.get("methods", []))
+    kinds = registry.attribution_kinds(sorted(methods))
+    if PLAN.matched and "activation" not in kinds:
+        kinds.append("activation")  # the matched null reads activation magnitudes
+    return kinds or ["activation"]

@@ -2,29 +2,20 @@
 set; the common ability neurons; the null sets."""
 
 
-def attribution_kinds():
-    """What the configured methods read (the method registry): computed in one job, no score twice."""
-    methods = set(METHODS) | set(PLAN.ablation) | set(TABLE7.get("methods", []))
-    kinds = registry.attribution_kinds(sorted(methods))
-    if PLAN.matched and "activation" not in kinds:
-          kinds.append("activation")  # the matched null reads activation magnitudes
-    return kinds or ["activation"]
-
-
 rule attribute:
     output:
           PLAN.attributions(),
     params:  # every value the command uses is a param: changing one in the config reruns the job
           options=lambda w: task_tokens(w) + ["--kinds", ",".join(attribution_kinds()), "--steps", str(config["steps"]),
                                              "--batch-size", str(config["layer_batch"])],
-    threads: 2
+    threads: 1  # every job one core: two jobs share this machine without leaving a core idle
     resources:
           gpu=1,
           **resources_of("attribute"),
     log:
-          R + "/logs/{model}/s{seed}/{task}/attribute.log",
+          f"{R}/logs/{{model}}/s{{seed}}/{{task}}/attribute.log",
     benchmark:
-          R + "/benchmarks/{model}/s{seed}/{task}/attribute.tsv"
+          f"{R}/benchmarks/{{model}}/s{{seed}}/{{task}}/attribute.tsv"
     conda:
           ENV
     shell:
@@ -40,13 +31,13 @@ rule identify:
           method="|".join(registry.METHOD_NAMES),
     params:
           options=lambda w: task_tokens(w) + ["--method", w.method, "--budget", w.budget, "--steps", str(config["steps"]),
-                                             "--z", str(config["z"])],
+                                             "--z", str(config["z"])] + (["--require-bad"] if w.method in PLAN.ablation else []),
     resources:
           **resources_of("light"),
     log:
-          R + "/logs/{model}/s{seed}/{task}/{method}/k{budget}/identify.log",
+          f"{R}/logs/{{model}}/s{{seed}}/{{task}}/{{method}}/k{{budget}}/identify.log",
     benchmark:
-          R + "/benchmarks/{model}/s{seed}/{task}/{method}/k{budget}/identify.tsv"
+          f"{R}/benchmarks/{{model}}/s{{seed}}/{{task}}/{{method}}/k{{budget}}/identify.tsv"
     conda:
           ENV
     shell:
@@ -61,9 +52,9 @@ rule common:
     resources:
           **resources_of("light"),
     log:
-          R + "/logs/{model}/s{seed}/common/k{budget}/common.log",
+          f"{R}/logs/{{model}}/s{{seed}}/common/k{{budget}}/common.log",
     benchmark:
-          R + "/benchmarks/{model}/s{seed}/common/k{budget}/common.tsv"
+          f"{R}/benchmarks/{{model}}/s{{seed}}/common/k{{budget}}/common.tsv"
     conda:
           ENV
     shell:
@@ -81,7 +72,7 @@ if PLAN.null_sets:
         resources:
             **resources_of("light"),
         log:
-            R + "/logs/{model}/null/k{budget}/null.log",
+            f"{R}/logs/{{model}}/null/k{{budget}}/null.log",
         conda:
             ENV
         shell:
@@ -103,7 +94,7 @@ if PLAN.matched and PLAN.null_sets:
         resources:
             **resources_of("light"),
         log:
-            R + "/logs/{model}/s{seed}/{task}/matched/{method}/null.log",
+            f"{R}/logs/{{model}}/s{{seed}}/{{task}}/matched/{{method}}/null.log",
         conda:
             ENV
         shell:

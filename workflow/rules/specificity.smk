@@ -12,7 +12,6 @@ def specificity_rule(evaluated, general):
     job = PLAN.specificity_job(evaluated, general)
     if not job.outputs:
         return
-    tokens = model_tokens if general else eval_tokens
 
     rule:
         name:
@@ -57,43 +56,3 @@ for evaluated in TASKS:
     specificity_rule(evaluated, general=False)
 for evaluated in GENERAL:
     specificity_rule(evaluated, general=True)
-
-
-rule specificity_metrics:
-    input:
-        unpack(lambda w: PLAN.specificity_metrics_inputs(w.evaluated, w.source, w.model, w.seed)),
-    output:
-        PLAN.specificity_metrics("{evaluated}", "{source}"),
-    params:
-        info=lambda w: json.dumps({"model_label": model_label(w.model), "method": "common" if w.source == "common" else "cni",
-                                   "neurons_from": w.source, "budget": BUDGET, "steps": config["steps"],
-                                   "instances": config["instances"]}),
-        resamples=str(config.get("bootstrap", 2000)),
-    resources:
-        **resources_of("light"),
-    log:
-        R + "/logs/{model}/s{seed}/specificity/{evaluated}/{source}/metrics.log",
-    conda:
-        ENV
-    shell:
-        "neuronllm metrics --original {input.original:q} --conditions {input.conditions:q} --info {params.info:q} "
-        "--resamples {params.resamples:q} --out {output:q} 2> {log:q}"
-
-
-rule specificity_report:
-    input:
-        [path for model in MODELS for seed in SEEDS[:1] for path in PLAN.specificity_cells(model, seed)],
-    output:
-        md=report(R + "/specificity.md", caption="../report/specificity.rst", category="Tables"),
-        tex=R + "/specificity.tex",
-        png=report(R + "/specificity.png", caption="../report/specificity.rst", category="Figures"),
-        pdf=R + "/specificity.pdf",
-    params:
-        config=CONFIG_NAME,
-    log:
-        R + "/logs/specificity.log",
-    conda:
-        ENV
-    shell:
-        "neuronllm report specificity --metrics {input:q} --config {params.config:q} --out {output.md:q} "
-        "--latex {output.tex:q} --png {output.png:q} --pdf {output.pdf:q} 2> {log:q}"

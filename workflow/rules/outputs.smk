@@ -1,0 +1,32 @@
+"""The tidy CSV of every number (results/metrics.csv) and the layer figure."""
+
+
+rule metrics_csv:
+    input:
+        sorted(set(metrics_files(METHODS))),
+    output:
+        report(f"{R}/metrics.csv", caption="../report/metrics_csv.rst", category="Data"),
+    log:
+        f"{R}/logs/metrics_csv.log",
+    conda:
+        ENV
+    shell:
+        "neuronllm report csv --metrics {input:q} --out {output:q} 2> {log:q}"
+
+
+rule layer_figure:
+    input:
+        [PLAN.neurons("cni", BUDGET, MODELS[0], SEEDS[0], task) for task in TASKS],
+    output:
+        png=report(f"{R}/layers.png", caption="../report/layers.rst", category="Figures"),
+        pdf=f"{R}/layers.pdf",
+    params:
+        sets=[f"{task}={PLAN.neurons('cni', BUDGET, MODELS[0], SEEDS[0], task)}" for task in TASKS],
+    log:
+        f"{R}/logs/layers.log",
+    benchmark:
+        f"{R}/benchmarks/layers.tsv"
+    conda:
+        ENV
+    shell:
+        "neuronllm report figure --neuron-sets {params.sets:q} --out {output.png:q} --pdf {output.pdf:q} 2> {log:q}"
