@@ -4,8 +4,11 @@
 
 For the first proxy prompts of each task (shipped data, seed 0), times what each method computes per
 prompt: CNI = IG of the contrastive objective; KN and QRNCA = IG of the gold probability; both IG
-objectives sharing each forward (what the pipeline's `attribute` job does); TN = activation x
-gradient; ACT = activations; RANDOM computes nothing. Writes benchmarks/results/identify_speed.{json,md}.
+objectives sharing each forward; TN = activation x gradient; ACT = activations; RANDOM computes
+nothing. Then the pipeline's `attribute` job (every kind the six methods need for one prompt, in one
+call: TN reads the IG pass's endpoint gradient and ACT its recorded activations) against the same
+kinds computed separately (the shared IG row + TN + ACT), in the same run.
+Writes benchmarks/results/identify_speed.{json,md}.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from neuronllm.ig import (  # noqa: E402
     integrated_gradients_many,
     proxy_tokens,
 )
+from neuronllm.attribution import compute_attributions  # noqa: E402
 from neuronllm.lm_eval_tasks import find_task, load_proxies  # noqa: E402
 from neuronllm.models import load_model  # noqa: E402
 
@@ -43,7 +47,9 @@ def main() -> None:
     parser.add_argument("--format", default="text", choices=["letter", "text"])
     parser.add_argument("--layer-batch", type=int, default=6)
     args = parser.parse_args()
-    model, tokenizer = load_model("embedded")
+    model = load_model("embedded")
+    tokenizer = model.tokenizer
+    every_kind = ["contrastive", "gold_prob", "grad_x_act", "activation"]
     measures = {
         "CNI (IG, contrastive)": lambda t: integrated_gradients_many(
             model, t, ["contrastive"], args.steps, layer_batch=args.layer_batch),
@@ -54,6 +60,7 @@ def main() -> None:
         "TN (activation x gradient)": lambda t: activation_times_gradient(model, t, "gold_logprob"),
         "ACT (activations)": lambda t: answer_activations(model, t.prompt_ids),
     }  # fmt: skip
+    job = "attribute job: every kind in one call"
     seconds: dict[str, dict[str, list[float]]] = {name: {} for name in measures}
     lengths = {}
     for task in TASKS:
@@ -67,8 +74,17 @@ def main() -> None:
                 start = time.perf_counter()
                 run(tokens)
                 seconds[name].setdefault(task, []).append(time.perf_counter() - start)
+            start = time.perf_counter()
+            compute_attributions(model, [proxy], every_kind, args.steps, args.layer_batch, progress=False)
+            seconds.setdefault(job, {}).setdefault(task, []).append(time.perf_counter() - start)
     rows = [[name] + [f"{statistics.mean(seconds[name][task]):.2f}" for task in TASKS] for name in measures]
     rows.append(["RANDOM", *["0"] * len(TASKS)])
+    separate = {task: statistics.mean(seconds["CNI + KN/QRNCA, shared forwards"][task])
+                + statistics.mean(seconds["TN (activation x gradient)"][task])
+                + statistics.mean(seconds["ACT (activations)"][task]) for task in TASKS}
+    together = {task: statistics.mean(seconds[job][task]) for task in TASKS}
+    rows.append(["every kind, separately (shared IG + TN + ACT)", *[f"{separate[t]:.2f}" for t in TASKS]])
+    rows.append([job, *[f"{together[t]:.2f} ({separate[t] / together[t]:.2f}x)" for t in TASKS]])
     headers = ["seconds per prompt"] + [f"{t} ({round(statistics.mean(lengths[t]))} tok)" for t in TASKS]
     table = tabulate(rows, headers=headers, tablefmt="github")
     note = (f"Embedded SmolLM2-135M-Instruct, fp32, {torch.get_num_threads()} threads, {args.format} answers, "

@@ -7,109 +7,15 @@ loads or any output is written; outputs are written atomically, never over an in
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
-from neuronllm.atomic import check_distinct, check_writable
+from neuronllm import cli_checks as checks
+from neuronllm.cli_checks import check_model, non_negative_int, positive_int, prepare_outputs
 from neuronllm.errors import UserError
 from neuronllm.methods import METHOD_NAMES
 
 REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv")
-
-
-# ----------------------------------------------------------------------------------------------- argument types
-
-def _data_files(value: str | None):
-    """`shipped`, `hub`, a JSON mapping {split: path}, or nothing (the hub, else the shipped data)."""
-    if value in (None, ""):
-        return None
-    if value in ("shipped", "hub"):
-        return value
-    try:
-        mapping = json.loads(value)
-    except json.JSONDecodeError:
-        raise UserError(f"--data-files must be 'shipped', 'hub' or a JSON object {{split: path}}, got {value!r}") from None
-    if not isinstance(mapping, dict):
-        raise UserError("--data-files JSON must be an object {split: path}")
-    return mapping
-
-
-def _model_args(value: str | None) -> dict:
-    """HFLM's loading arguments as lm-eval writes them (`revision=abc,trust_remote_code=True`) or JSON,
-    checked by name now (a typo is an error before anything loads)."""
-    from neuronllm.models import check_arguments, hflm_arguments
-
-    parsed = _parse_model_args(value)
-    check_arguments(parsed, hflm_arguments(), "model argument")
-    return parsed
-
-
-def _parse_model_args(value: str | None) -> dict:
-    if not value:
-        return {}
-    if value.strip().startswith("{"):
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            raise UserError(f"--model-args is not valid JSON: {value!r}") from None
-        if not isinstance(parsed, dict):
-            raise UserError("--model-args JSON must be an object")
-        return parsed
-    from lm_eval.utils import simple_parse_args_string
-
-    try:
-        return simple_parse_args_string(value)
-    except ValueError as err:
-        raise UserError(f"--model-args must be key=value pairs separated by commas ({err})") from None
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (sizes, steps, budgets)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
-
-
-def check_model(spec: str) -> None:
-    """The model spec names something loadable (a directory with a config, the installed embedded
-    package, or a hub id) before any other work; the embedded model is not converted here."""
-    from neuronllm.embedded import EMBEDDED, embedded_gguf_path
-    from neuronllm.models import resolve_model_path
-
-    if spec == EMBEDDED:
-        embedded_gguf_path()
-    else:
-        resolve_model_path(spec)
-
-
-def prepare_outputs(outputs: list[str], inputs: list[str] = ()) -> None:
-    """Before any work: no output is also an input, and every output can be written."""
-    check_distinct(list(outputs), [p for p in inputs if p])
-    for path in outputs:
-        check_writable(path)
-
-
-def _data_paths(args) -> list[str]:
-    """Local data files named by --data-files (they must not be overwritten either)."""
-    data = _data_files(getattr(args, "data_files", None))
-    if not isinstance(data, dict):
-        return []
-    return [p for v in data.values() for p in (v if isinstance(v, list) else [v]) if isinstance(p, str) and p]
 
 
 # ----------------------------------------------------------------------------------------------- commands
@@ -125,7 +31,7 @@ def _identify_settings(args):
         steps=args.steps,
         layer_batch=args.batch_size,
         z=args.z,
-        data_files=_data_files(args.data_files),
+        data_files=checks.data_files(args.data_files),
     )
 
 
@@ -133,9 +39,9 @@ def cmd_identify(args) -> None:
     from neuronllm.attribution import Attributions
     from neuronllm.identify import identify
 
-    prepare_outputs([args.out], [args.attributions] + _data_paths(args))
+    prepare_outputs([args.out], [args.attributions] + checks.data_paths(args))
     check_model(args.model)
-    model_args = _model_args(args.model_args)
+    model_args = checks.model_args(args.model_args)
     attributions = Attributions.load(args.attributions) if args.attributions else None
     loaded = None
     if attributions is None and model_args:
@@ -155,9 +61,9 @@ def cmd_attribute(args) -> None:
 
     from neuronllm.attribution import check_kinds
 
-    prepare_outputs([args.out], _data_paths(args))
+    prepare_outputs([args.out], checks.data_paths(args))
     check_model(args.model)
-    model_args = _model_args(args.model_args)
+    model_args = checks.model_args(args.model_args)
     kinds = args.kinds.split(",") if args.kinds else required_kinds(args.methods.split(","))
     check_kinds(kinds)
     settings = _identify_settings(args)
@@ -192,7 +98,7 @@ def cmd_null(args) -> None:
     else:
         if args.budget is None:
             raise UserError("a uniform null set needs --budget K")
-        counts = config_neuron_counts(args.model, **_model_args(args.model_args)) or load_model(args.model).neuron_counts
+        counts = config_neuron_counts(args.model, **checks.model_args(args.model_args)) or load_model(args.model).neuron_counts
         sets = [uniform_null(counts, args.budget, i, model_fingerprint(args.model)) for i in args.indices]
     for neuron_set, out in zip(sets, args.outs):
         neuron_set.save(out)
@@ -208,7 +114,7 @@ def _eval_settings(args):
         seed=args.seed,
         instances=args.instances,
         eval_instances=args.eval_instances,
-        data_files=_data_files(args.data_files),
+        data_files=checks.data_files(args.data_files),
         prefix_cache=args.prefix_cache,
     )
 
@@ -234,9 +140,9 @@ def cmd_evaluate(args) -> None:
     from neuronllm.lm_eval_model import check_cache_directory
 
     conditions, outputs = _conditions(args)
-    prepare_outputs(outputs, [c.neurons for c in conditions if c.neurons] + _data_paths(args))
+    prepare_outputs(outputs, [c.neurons for c in conditions if c.neurons] + checks.data_paths(args))
     check_model(args.model)
-    model_args = _model_args(args.model_args)
+    model_args = checks.model_args(args.model_args)
     if args.prefix_cache:
         check_cache_directory(args.prefix_cache)
     if args.lm_eval_task:

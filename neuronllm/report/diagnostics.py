@@ -71,7 +71,7 @@ def bias_table(ms: list[dict]) -> Table | None:
             continue
         interval = (f" [{100 * bias['acc_low']:.1f}, {100 * bias['acc_high']:.1f}]"
                     if bias.get("acc_low") is not None else "")
-        flag = "at or below chance" if bias.get("at_chance") else "above chance"
+        flag = "not above chance" if bias.get("at_chance") else "above chance"
         rows.append(Row([TASKS.get(task, task)], [
             Cell(f"{100 * bias['chance']:.1f}"), Cell(f"{100 * bias['acc']:.1f}{interval}"),
             Cell(f"{100 * bias['balanced_acc']:.1f}"), Cell(f"{bias['top_answer']} ({100 * bias['top_answer_share']:.0f}%)"),
@@ -84,7 +84,7 @@ def bias_table(ms: list[dict]) -> Table | None:
         caption=("Chance = mean over proxies of 1/options. Accuracy with its 95% bootstrap interval. Balanced accuracy = "
                  "mean over gold answers of the accuracy on their proxies (a constant answer scores 1/classes). Top answer: "
                  "the most frequent predicted answer and its share; top position: the share of the most frequent answer "
-                 "position. Where accuracy is at or below chance, an intervention that only shifts the answer bias can "
+                 "position. Not above chance: the accuracy's interval reaches chance. There, an intervention that only shifts the answer bias can "
                  "read as a large RAC/RCC."),
         row_header=["Task"], groups=[("", ["chance %", "acc % [95% CI]", "balanced acc %", "top answer", "top position",
                                             "verdict"])],

@@ -180,7 +180,8 @@ def _reading_notes(spec: Kind, ms: list[dict], tasks: list, has_null: bool) -> s
             flagged.append(f"{TASKS.get(task, task)} (acc {100 * bias['acc']:.1f}% vs chance {100 * bias['chance']:.1f}%, "
                            f"'{bias['top_answer']}' {100 * bias['top_answer_share']:.0f}% of answers)")
     if flagged:
-        notes.append(" At or below chance, effects here may be answer-bias shifts, not ability: " + "; ".join(flagged) + ".")
+        notes.append(" Not above chance (the accuracy's 95% interval reaches chance), effects here may be "
+                     "answer-bias shifts, not ability: " + "; ".join(flagged) + ".")
     return "".join(notes)
 
 

@@ -1,0 +1,102 @@
+"""What the command line's arguments are checked against before any work: argument types (sizes),
+data-file and model-argument values, the model spec, and the outputs (writable, never an input)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from neuronllm.atomic import check_distinct, check_writable
+from neuronllm.errors import UserError
+
+
+def data_files(value: str | None):
+    """`shipped`, `hub`, a JSON mapping {split: path}, or nothing (the hub, else the shipped data)."""
+    if value in (None, ""):
+        return None
+    if value in ("shipped", "hub"):
+        return value
+    try:
+        mapping = json.loads(value)
+    except json.JSONDecodeError:
+        raise UserError(f"--data-files must be 'shipped', 'hub' or a JSON object {{split: path}}, got {value!r}") from None
+    if not isinstance(mapping, dict):
+        raise UserError("--data-files JSON must be an object {split: path}")
+    return mapping
+
+
+def model_args(value: str | None) -> dict:
+    """HFLM's loading arguments as lm-eval writes them (`revision=abc,trust_remote_code=True`) or JSON,
+    checked by name now (a typo is an error before anything loads)."""
+    from neuronllm.models import check_arguments, hflm_arguments
+
+    parsed = parse_model_args(value)
+    check_arguments(parsed, hflm_arguments(), "model argument")
+    return parsed
+
+
+def parse_model_args(value: str | None) -> dict:
+    if not value:
+        return {}
+    if value.strip().startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            raise UserError(f"--model-args is not valid JSON: {value!r}") from None
+        if not isinstance(parsed, dict):
+            raise UserError("--model-args JSON must be an object")
+        return parsed
+    from lm_eval.utils import simple_parse_args_string
+
+    try:
+        return simple_parse_args_string(value)
+    except ValueError as err:
+        raise UserError(f"--model-args must be key=value pairs separated by commas ({err})") from None
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (sizes, steps, budgets)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def check_model(spec: str) -> None:
+    """The model spec names something loadable (a directory with a config, the installed embedded
+    package, or a hub id) before any other work; the embedded model is not converted here."""
+    from neuronllm.embedded import EMBEDDED, embedded_gguf_path
+    from neuronllm.models import resolve_model_path
+
+    if spec == EMBEDDED:
+        embedded_gguf_path()
+    else:
+        resolve_model_path(spec)
+
+
+def prepare_outputs(outputs: list[str], inputs: list[str] = ()) -> None:
+    """Before any work: no output is also an input, and every output can be written."""
+    check_distinct(list(outputs), [p for p in inputs if p])
+    for path in outputs:
+        check_writable(path)
+
+
+def data_paths(args) -> list[str]:
+    """Local data files named by --data-files (they must not be overwritten either)."""
+    data = data_files(getattr(args, "data_files", None))
+    if not isinstance(data, dict):
+        return []
+    return [p for v in data.values() for p in (v if isinstance(v, list) else [v]) if isinstance(p, str) and p]
