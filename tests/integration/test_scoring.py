@@ -138,3 +138,18 @@ def test_the_model_is_left_without_hooks():
     model = tiny_model("qwen2")
     SharedContextScorer(LoadedModel.wrap(model)).score(aqua_like_questions(), [ScoreCondition.of(FACTORS)])
     assert all(not m._forward_pre_hooks for m in model.modules())
+
+
+def test_option_tries_are_batched_by_width_so_few_positions_are_padding():
+    # Long and short tries with interleaved pasts: batching by past first would pair a 1-token trie
+    # with a 6-token one (5 padded forward positions); by width, every batch is uniform.
+    from neuronllm.scoring import _Row
+
+    scorer = SharedContextScorer.__new__(SharedContextScorer)
+    scorer.batch_tokens = 2 * (40 + 6)
+    rows = [_Row(list(range(past)), [0] * width, torch.ones(width, width, dtype=torch.bool), list(range(width)))
+            for past, width in [(30, 1), (31, 6), (32, 1), (33, 6), (34, 1), (35, 6)]]
+    batches = scorer._batches(rows, by="trie")
+    for batch in batches:
+        assert len({len(rows[r].tokens) for r in batch}) == 1, batches
+    assert sorted(r for batch in batches for r in batch) == list(range(len(rows)))
