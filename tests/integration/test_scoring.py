@@ -146,7 +146,7 @@ def test_option_tries_are_batched_by_width_so_few_positions_are_padding():
     from neuronllm.scoring import _Row
 
     scorer = SharedContextScorer.__new__(SharedContextScorer)
-    scorer.batch_tokens = 2 * (40 + 6)
+    scorer.batch_tokens = 3 * (35 + 6)  # three rows a batch
     rows = [_Row(list(range(past)), [0] * width, torch.ones(width, width, dtype=torch.bool), list(range(width)))
             for past, width in [(30, 1), (31, 6), (32, 1), (33, 6), (34, 1), (35, 6)]]
     batches = scorer._batches(rows, by="trie")
