@@ -137,7 +137,7 @@ def specificity_table(metrics: list[dict], config: str | Path | None = None) -> 
             else:
                 metric = cell["metric"].replace("_", " ")
                 raw = f"{cell['raw']:+.1f}% {metric}" if cell.get("raw") is not None else metric
-                row_cells.append(Cell(_signed_text(cell), detail=raw))
+                row_cells.append(Cell(_signed_text(cell), detail=f"{_interval_text(cell)} ({raw})"))
         on = cells.get((source, direction, source), {}).get("signed")
         off = [cells[(source, direction, c)]["signed"] for c in aqua if c != source and (source, direction, c) in cells
                and cells[(source, direction, c)]["signed"] is not None]
@@ -150,12 +150,10 @@ def specificity_table(metrics: list[dict], config: str | Path | None = None) -> 
 
 
 def _signed_text(cell: dict) -> str:
-
     return MISSING if cell.get("signed") is None else number(cell["signed"], 1, signed=True)
 
 
 def _interval_text(cell: dict) -> str:
-
     value = _signed_text(cell)
     if cell.get("low") is None or cell.get("high") is None:
         return value
