@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +29,13 @@ ABS_TOLERANCE = 0.01
 
 
 def run_pipeline(results_dir: str = RESULTS) -> None:
-    """Every job, always (--forceall): Snakemake reruns on config and params changes but cannot see a
-    change of the package's code, so outputs left by an earlier run would be compared as if new."""
+    """Every job, always, in an emptied results directory: Snakemake reruns on config and params
+    changes but cannot see a change of the package's code (--forceall), and files an earlier release
+    wrote under another layout would otherwise be collected beside the new ones (they were: a v0.1
+    `results/ci/embedded/sentiment/tn/...` file once overrode this run's TN numbers)."""
+    import shutil
+
+    shutil.rmtree(ROOT / results_dir, ignore_errors=True)
     command = [
         sys.executable, "-m", "snakemake", *[f"{results_dir}/{t}.md" for t in TARGETS], "--forceall",
         "--snakefile", str(ROOT / "Snakefile"), "--directory", str(ROOT), "--cores", "all",
@@ -44,7 +50,10 @@ def collect(results_dir: str = RESULTS) -> dict[str, dict[str, float]]:
     """{'s0/task/method/kK/condition': {'acc': .., 'comprehension': ..}} from every metrics file (AQUA),
     {'s0/specificity/source->task/condition': {'value': ..}} from the general tasks' ones."""
     numbers: dict[str, dict[str, float]] = {}
-    for path in sorted((ROOT / results_dir).rglob("metrics*.json")):
+    root = ROOT / results_dir
+    for path in sorted(root.rglob("metrics*.json")):
+        if not re.fullmatch(r"s\d+", path.relative_to(root).parts[1]):
+            continue  # not the plan's {model}/s{seed}/... layout
         metrics = json.loads(path.read_text())
         source = metrics.get("neurons_from", metrics["task"])
         where = f"specificity/{source}->{metrics['task']}" if source != metrics["task"] else metrics["task"]

@@ -17,3 +17,20 @@ def test_regression_compare_reports_moves_beyond_tolerance():
     assert len(problems) == 2
     assert any("missing now" in p for p in problems)
     assert any("reference 0.2000  now 0.3000" in p for p in problems)
+
+
+def test_collect_reads_only_the_plans_layout(tmp_path):
+    # A v0.1 file (no s{seed} level) left in the results directory once overrode the run's numbers.
+    from neuronllm.regression import collect
+
+    def metrics(acc):
+        return {"task": "sentiment", "method": "tn", "budget": 50, "seed": 0,
+                "original": {"acc": 0.5, "comprehension": 0.5},
+                "conditions": {"deg/good": {"acc": acc, "comprehension": 0.5}}}
+
+    current = tmp_path / "embedded" / "s0" / "sentiment" / "tn" / "k50" / "metrics.json"
+    stale = tmp_path / "embedded" / "sentiment" / "tn" / "k50" / "metrics.json"
+    for path, acc in ((current, 0.5278), (stale, 0.5)):
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(metrics(acc)))
+    assert collect(str(tmp_path))["s0/sentiment/tn/k50/deg/good"]["acc"] == 0.5278
