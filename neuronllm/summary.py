@@ -188,14 +188,20 @@ def build_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], i
     } | info
 
 
-def write_metrics(original_path: str, condition_paths: list[str], out: str, info_json: str = "{}",
-                  null_paths: list[str] = (), resamples: int = 2000, matched_paths: list[str] = ()) -> None:
+def _parse_info(info_json: str) -> dict:
+    """The --info JSON object (one-line errors for anything else)."""
     try:
         info = json.loads(info_json)
     except json.JSONDecodeError as err:
         raise UserError(f"--info is not valid JSON ({err})") from None
     if not isinstance(info, dict):
         raise UserError("--info must be a JSON object")
+    return info
+
+
+def write_metrics(original_path: str, condition_paths: list[str], out: str, info_json: str = "{}",
+                  null_paths: list[str] = (), resamples: int = 2000, matched_paths: list[str] = ()) -> None:
+    info = _parse_info(info_json)
     for key, kind in INFO_TYPES.items():
         if key in info and (not isinstance(info[key], kind) or isinstance(info[key], bool)):
             raise UserError(f"--info {key!r} must be {kind.__name__ if isinstance(kind, type) else 'a number'}, got {info[key]!r}")
@@ -290,10 +296,5 @@ def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any
 
 def write_task_metrics(original_path: str, condition_paths: list[str], out: str, info_json: str = "{}",
                        resamples: int = 2000) -> None:
-    try:
-        info = json.loads(info_json)
-    except json.JSONDecodeError as err:
-        raise UserError(f"--info is not valid JSON ({err})") from None
-    if not isinstance(info, dict):
-        raise UserError("--info must be a JSON object")
+    info = _parse_info(info_json)
     write_json(out, build_task_metrics(read_json(original_path), [read_json(p) for p in condition_paths], info, resamples))
