@@ -96,14 +96,23 @@ class Plan:
     def null_parts(self, ablation: bool) -> list[str]:
         return ["bad"] if ablation else ["good", "both"]
 
+    @staticmethod
+    def main_parts(method: str) -> list[str]:
+        """The parts Table 1 changes: the method's own (registry), and for a method with a bad side also
+        its good side alone, the equal-budget row (K neurons, as each baseline changes)."""
+        part = registry.table1_part(method)
+        return [part, "good"] if part == "both" else [part]
+
     def main_job(self) -> Job:
-        """Table 1: the original, every method's Deg/Enh at K, and the null sets' conditions of both shapes."""
+        """Table 1: the original, every method's Deg/Enh at K (and the equal-budget good-only conditions),
+        and the null sets' conditions of both shapes."""
         job = Job()
         job.add(None, "", "", self.evaluation("original"))
         for method in self.methods:
-            part = registry.table1_part(method)
-            for op in MAIN_OPS:
-                job.add(self.neurons(method, self.budget), op, part, self.evaluation(self.set_key(method, self.budget), op, part))
+            for part in self.main_parts(method):
+                for op in MAIN_OPS:
+                    job.add(self.neurons(method, self.budget), op, part,
+                            self.evaluation(self.set_key(method, self.budget), op, part))
         for index in range(self.null_sets):
             for part in self.null_parts(ablation=False):
                 for op in MAIN_OPS:
@@ -126,10 +135,10 @@ class Plan:
         """Good/Bad/Both: the conditions Table 1 does not already evaluate, and the nulls' bad side."""
         job = Job()
         for method in self.ablation:
-            main_part = registry.table1_part(method) if method in self.methods else None
+            main_parts = self.main_parts(method) if method in self.methods else []
             for op in MAIN_OPS:
                 for part in ("good", "bad", "both"):
-                    if part != main_part:
+                    if part not in main_parts:
                         job.add(self.neurons(method, self.budget), op, part,
                                 self.evaluation(self.set_key(method, self.budget), op, part))
         for index in range(self.null_sets):
@@ -152,7 +161,7 @@ class Plan:
     # -- metrics inputs -------------------------------------------------------------------------------
 
     def main_conditions(self, method: str) -> list[tuple[str, str]]:
-        return [(op, registry.table1_part(method)) for op in MAIN_OPS]
+        return [(op, part) for part in self.main_parts(method) for op in MAIN_OPS]
 
     def ablation_conditions(self) -> list[tuple[str, str]]:
         return [(op, part) for op in MAIN_OPS for part in ("good", "bad", "both")]

@@ -4,8 +4,10 @@
                 and the bias diagnostics of the unmodified model (stats.bias_diagnostics)
     conditions  per intervention ("deg/both", "enh/good", ...): acc, comprehension, RAC/RCC/Fail
                 (metrics.effect), the paired-bootstrap intervals and McNemar test of the effect
-                (stats.effect_statistics), the neurons it changed, and the null band: the same
-                statistics for RANDOM sets of the same size and shape (stats.null_band)
+                (stats.effect_statistics: with balanced accuracy and the answer-distribution shift),
+                the answer-shift flags, the neurons it changed, and the null band: the same
+                statistics for RANDOM sets of the same size and shape, the test against them and
+                every null draw's record (evidence.py)
 The report reads only these files.
 """
 
@@ -19,21 +21,21 @@ from typing import Any
 from neuronllm.atomic import finite_or_none, write_json
 from neuronllm.errors import UserError
 from neuronllm.metrics import effect
+from neuronllm.evidence import MEASURES, answer_shift, cell_test, draw_record
 from neuronllm.stats import (
+    answer_keying,
+    answers_from_predictions,
     bias_diagnostics,
     effect_statistics,
     interval_of_scores,
-    null_band,
-    outside_null,
     paired,
-    answers_from_predictions,
 )
 
 DIRECTION_OF_OP = {"degrade": "deg", "silence": "deg", "enhance": "enh", "excite": "enh"}
 # The settings that determine an evaluation's numbers (prefix_cache, a directory, does not).
 NUMBER_SETTINGS = ("task", "answer_format", "seed", "instances", "eval_instances")
-NULL_STATISTICS = ("rac_signed", "rcc_signed", "gold_prob_signed")
-FORMAT = "neuronllm.metrics/2"
+NULL_STATISTICS = MEASURES
+FORMAT = "neuronllm.metrics/3"
 INFO_TYPES = {"budget": int, "method": str, "model_label": str, "steps": int, "instances": int}
 
 
@@ -128,16 +130,21 @@ def condition_entry(original: dict[str, Any], evaluation: dict[str, Any], resamp
     except (ValueError, KeyError, TypeError) as err:
         raise UserError(f"condition {key}: its predictions do not pair with the original's ({err})") from None
     entry = scores | json_effect(effect(base, scores, direction)) | effect_statistics(before, after, direction, resamples, seed)
+    entry["answer_shift"] = {measure: answer_shift(entry, measure) for measure in MEASURES}
     if "neurons_changed" in evaluation:
         entry["neurons_changed"] = evaluation["neurons_changed"]
     return entry
 
 
 def _bands(entry: dict[str, Any], null_entries: list[dict[str, Any]]) -> dict[str, Any]:
-    bands = {name: null_band([n.get(name) for n in null_entries]) for name in NULL_STATISTICS}
-    return bands | {
-        "outside": {name: outside_null(entry.get(name), bands[name], entry.get(f"{name}_low")) for name in NULL_STATISTICS},
+    """Per measure: the prediction band of the null draws, the cell's p-values against them and against
+    no effect, and the per-cell verdict ("outside": passes at evidence.LEVEL, not an answer shift; the
+    tables' † add the Benjamini-Hochberg step); the draws' records for the calibration."""
+    tests = {name: cell_test(entry, null_entries, name) for name in NULL_STATISTICS}
+    return tests | {
+        "outside": {name: tests[name]["passes"] for name in NULL_STATISTICS},
         "sets": len(null_entries),
+        "draws": [draw_record(n) for n in null_entries],
     }
 
 
@@ -170,7 +177,8 @@ def build_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], i
         conditions[key] = entry
     settings = original["settings"]
     data_files = settings.get("data_files")
-    original_scores = interval_of_scores(answers_from_predictions(original["predictions"]), resamples, seed)
+    original_scores = interval_of_scores(answers_from_predictions(
+        original["predictions"], by_text=answer_keying(original["predictions"])), resamples, seed)
     return {
         "format": FORMAT,
         "model": original["model"],

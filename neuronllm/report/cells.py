@@ -3,11 +3,13 @@
 A cell is "RAC/RCC" (%, one decimal), "Fail" (the intervention moved accuracy or comprehension the
 wrong way) or "–" (no metrics, or a condition that changed no neuron). Its second line is the 95%
 paired-bootstrap interval of the signed relative changes in the intended direction (the quantities
-RAC and RCC are the size of), "[lo, hi]/[lo, hi]", and a † when the accuracy effect lies beyond the
-null band of random neuron sets of the same size. Best (bold) and second best (underlined) are judged
-per column on the displayed (RAC, RCC), only among non-Fail cells whose accuracy interval excludes no
-effect: a difference the data cannot tell from noise earns no mark. Averages carry no interval and no
-mark; they say how many of their cells are Fail.
+RAC and RCC are the size of), "[lo, hi]/[lo, hi]", each followed by † when that measure's effect is
+beyond random neuron sets of the same size after the table's Benjamini–Hochberg step (evidence.py),
+and "answer shift" when accuracy moved the intended way while balanced accuracy did not. Best (bold)
+and second best (underlined) are judged per column on the displayed (RAC, RCC), only among non-Fail
+cells that are not answer shifts and whose accuracy carries † (where the table has a null; else whose
+accuracy interval excludes no effect): a difference the data cannot tell from random neurons earns no
+mark. Averages carry no interval and no mark; they say how many of their cells are Fail.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from neuronllm.evidence import LEVEL, benjamini_hochberg
+
 MISSING = "–"
 OUTSIDE_NULL = "†"
 OUTSIDE_MATCHED = "‡"
+ANSWER_SHIFT = "answer shift"
 
 
 @dataclass
@@ -28,6 +33,21 @@ class Cell:
     paper: str | None = None                    # the paper's cell, printed beside ours when side_by_side
     detail: str = ""                            # a second line: the interval, the null band
     significant: bool = True                    # its interval excludes no effect (ranking needs it)
+    measures: list[tuple[str, str]] = field(default_factory=list)  # (measure, interval text): the second line
+    tests: dict[str, dict] = field(default_factory=dict)  # measure -> {"p", "passes", "answer_shift"}
+    marked: set[str] = field(default_factory=set)         # measures marked † (after the BH step)
+    suffix: str = ""                                       # printed after the marks (‡)
+
+
+def compose_detail(cell: Cell) -> None:
+    """The second line from the measures' intervals, their † marks and the answer-shift flag."""
+    if not cell.measures:
+        return
+    parts = [f"{text}{OUTSIDE_NULL if measure in cell.marked else ''}" for measure, text in cell.measures]
+    detail = "/".join(parts)
+    if any(t.get("answer_shift") for t in cell.tests.values()):
+        detail += f" {ANSWER_SHIFT}"
+    cell.detail = f"{detail} {cell.suffix}".strip()
 
 
 @dataclass
@@ -35,6 +55,7 @@ class Row:
     labels: list[str]
     cells: list[Cell]
     rank_group: str = ""  # rows of one group are compared for the best / second-best marks
+    method: str = ""      # the method whose neurons the row changes ("" for Null rows)
 
 
 @dataclass
@@ -47,6 +68,8 @@ class Table:
     side_by_side: bool = False  # cells read "ours | paper"
     rank: bool = True           # mark best (bold) and second best (underlined) per column
     notes: list[str] = field(default_factory=list)  # lines printed under the table
+    rank_measure: str = "rac_signed"  # a cell tested on it needs its † to be ranked
+    evidence: dict[str, dict[str, int]] = field(default_factory=dict)  # mark_evidence's counts
 
 
 def one_decimal(value: float) -> float:
@@ -62,34 +85,61 @@ def _bound(value: float | None) -> str:
     return "?" if value is None else f"{round(value) + 0:.0f}"  # + 0: no "-0"
 
 
+def interval_parts(value: dict) -> list[tuple[str, str]]:
+    """[("rac_signed", "[lo, hi]"), ("rcc_signed", "[lo, hi]")] of the signed relative changes (intended
+    direction positive), when known."""
+    if value.get("rac_signed_low") is None and value.get("rcc_signed_low") is None:
+        return []
+    return [(name, f"[{_bound(value.get(f'{name}_low'))}, {_bound(value.get(f'{name}_high'))}]")
+            for name in ("rac_signed", "rcc_signed")]
+
+
 def interval_text(value: dict) -> str:
     """"[lo, hi]/[lo, hi]" of the signed relative changes (intended direction positive), when known."""
-    if value.get("rac_signed_low") is None and value.get("rcc_signed_low") is None:
-        return ""
-    rac = f"[{_bound(value.get('rac_signed_low'))}, {_bound(value.get('rac_signed_high'))}]"
-    rcc = f"[{_bound(value.get('rcc_signed_low'))}, {_bound(value.get('rcc_signed_high'))}]"
-    return f"{rac}/{rcc}"
+    return "/".join(text for _, text in interval_parts(value))
 
 
 def effect_cell(value: dict | None, paper: str | None = None) -> Cell:
     """One "RAC/RCC" cell from an effect (metrics.effect merged with the stored statistics, or an
-    average_effect result); None: no metrics, printed "–"."""
+    average_effect result); None: no metrics, printed "–". Its tests (value["tests"]) wait for the
+    table's BH step (mark_evidence)."""
     if value is None:
         return Cell(MISSING, paper=paper)
-    detail = interval_text(value)
-    if value.get("outside_null"):
-        detail = f"{detail} {OUTSIDE_NULL}".strip()
-    if value.get("outside_matched"):
-        detail = f"{detail} {OUTSIDE_MATCHED}".strip()
     low = value.get("rac_signed_low")
     significant = low is not None and low > 0 if "rac_signed_low" in value else True
     fails = value.get("fails")
     suffix = f", {fails} Fail" if fails else ""
+    extra = OUTSIDE_MATCHED if value.get("outside_matched") else ""
     if value["fail"]:
-        return Cell("Fail" + suffix, paper=paper, detail=detail, significant=False)
-    rac, rcc = one_decimal(value["rac"]), one_decimal(value["rcc"])
-    return Cell(f"{show(rac)}/{show(rcc)}{suffix}", rank_key=(rac, rcc), paper=paper, detail=detail,
-                significant=significant and "fails" not in value)
+        cell = Cell("Fail" + suffix, paper=paper, significant=False)
+    else:
+        rac, rcc = one_decimal(value["rac"]), one_decimal(value["rcc"])
+        cell = Cell(f"{show(rac)}/{show(rcc)}{suffix}", rank_key=(rac, rcc), paper=paper,
+                    significant=significant and "fails" not in value)
+    cell.measures, cell.tests, cell.suffix = interval_parts(value), dict(value.get("tests") or {}), extra
+    compose_detail(cell)
+    return cell
+
+
+def mark_evidence(table: Table, measures: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """The table's † marks: per measure, Benjamini–Hochberg at FDR evidence.LEVEL over the cells that
+    carry a p-value (Null rows excluded); a rejected cell that is an answer shift stays unmarked.
+    Returns per measure m (cells tested), rejected and marked, for the caption."""
+    cells = [c for row in table.rows if row.rank_group != "null" for c in row.cells]
+    counts = {}
+    for measure in measures:
+        tested = [c for c in cells if (c.tests.get(measure) or {}).get("p") is not None]
+        rejected = benjamini_hochberg([c.tests[measure]["p"] for c in tested], LEVEL)
+        marked = 0
+        for cell, reject in zip(tested, rejected):
+            if reject and not cell.tests[measure].get("answer_shift"):
+                cell.marked.add(measure)
+                marked += 1
+        counts[measure] = {"m": len(tested), "rejected": sum(rejected), "marked": marked}
+    for cell in cells:
+        compose_detail(cell)
+    table.evidence = counts
+    return counts
 
 
 def mark_best(table: Table) -> None:
@@ -97,7 +147,8 @@ def mark_best(table: Table) -> None:
     whose interval excludes no effect.
 
     Rows are compared within their rank_group (the ablation compares Deg rows with Deg rows); a group of one row
-    gets no marks, and a 0.0/0.0 cell (no effect at all) is never marked.
+    gets no marks, nor does a column with fewer than two cells, and a 0.0/0.0 cell (no effect at all) is never marked. A cell tested against the null
+    (table.rank_measure) is ranked only with its †; an answer shift never.
     """
     if not table.rank:
         return
@@ -109,10 +160,21 @@ def mark_best(table: Table) -> None:
             continue
         for column in range(len(rows[0].cells)):
             cells = [row.cells[column] for row in rows]
-            eligible = [c for c in cells if c.rank_key is not None and c.rank_key != (0.0, 0.0) and c.significant]
+            if sum(c.text != MISSING for c in cells) < 2:
+                continue  # nothing to compare with
+            eligible = [c for c in cells if c.rank_key is not None and c.rank_key != (0.0, 0.0) and c.significant
+                        and _evidenced(c, table.rank_measure)]
             keys = sorted({c.rank_key for c in eligible}, reverse=True)
             for cell in eligible:
                 if keys and cell.rank_key == keys[0]:
                     cell.mark = "best"
                 elif len(keys) > 1 and cell.rank_key == keys[1]:
                     cell.mark = "second"
+
+
+def _evidenced(cell: Cell, measure: str) -> bool:
+    """Not an answer shift, and marked † on the measure where it was tested against the null."""
+    if any(t.get("answer_shift") for t in cell.tests.values()):
+        return False
+    tested = (cell.tests.get(measure) or {}).get("p") is not None
+    return measure in cell.marked if tested else True

@@ -5,25 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from neuronllm.methods import table1_part
-from neuronllm.report.cells import MISSING, OUTSIDE_NULL, Cell, Row, Table, mark_best
-from neuronllm.report.kinds import KINDS, TASKS
+from neuronllm.report.calibration import calibration_note
+from neuronllm.report.cells import MISSING, OUTSIDE_NULL, Cell, Row, Table, compose_detail, mark_best, mark_evidence
+from neuronllm.report.kinds import KINDS, TASKS, condition_of
 from neuronllm.report.values import effect_of, model_label, null_band_of, number, ordered
 
-def _signed_cell(value: dict | None) -> Cell:
+PROBABILITY_MEASURES = ("gold_prob_signed",)
+
+
+def _signed_cell(value: dict | None, m: dict | None, condition: str) -> Cell:
     """"+3.2 [1.0, 5.5]": the change of the mean gold-option probability, percentage points, intended
-    direction positive, with its interval; † beyond the null band."""
+    direction positive, with its interval; † after the table's BH step (evidence.py)."""
     if value is None or value.get("gold_prob_signed") is None:
         return Cell(MISSING)
+    from neuronllm.report.values import tests_of
+
     text = number(value["gold_prob_signed"], 1, signed=True)
     low, high = value.get("gold_prob_signed_low"), value.get("gold_prob_signed_high")
-    detail = f"[{number(low, 1)}, {number(high, 1)}]" if low is not None and high is not None else ""
-    null = value.get("null") or {}
-    if (null.get("outside") or {}).get("gold_prob_signed"):
-        detail = f"{detail} {OUTSIDE_NULL}".strip()
+    interval = f"[{number(low, 1)}, {number(high, 1)}]" if low is not None and high is not None else ""
     significant = low is not None and low > 0
-    return Cell(text, rank_key=(value["gold_prob_signed"], 0.0) if significant else None, detail=detail,
-                significant=significant)
+    cell = Cell(text, rank_key=(value["gold_prob_signed"], 0.0) if significant else None, significant=significant)
+    cell.measures = [("gold_prob_signed", interval)] if interval else []
+    cell.tests = tests_of(m["conditions"][condition], PROBABILITY_MEASURES)
+    compose_detail(cell)
+    return cell
 
 
 def probability_table(ms: list[dict], budget: Any) -> Table | None:
@@ -38,26 +43,32 @@ def probability_table(ms: list[dict], budget: Any) -> Table | None:
         caption=("P(gold) = softmax over a proxy's option scores at the gold option, averaged over proxies; the cell is "
                  "its change under the intervention, signed so that the intended direction is positive (a degrader "
                  "that lowers P(gold) by 3 points reads +3.0). It moves when the argmax does not. Second line: 95% "
-                 f"paired-bootstrap interval; {OUTSIDE_NULL}: beyond the null band; bold/underlined: largest/second "
-                 "among intervals that exclude 0."),
+                 f"paired-bootstrap interval; {OUTSIDE_NULL}: beyond random neuron sets of the same size, the test and "
+                 "the Benjamini-Hochberg step of Table 1; 'answer shift': P(gold) moved the intended way but its mean "
+                 "over gold answers (balanced) did not; never marked. Null rows: mean [95% prediction interval of a new "
+                 "random set]. Bold/underlined: largest/second among marked cells."),
         row_header=["Method"], groups=[(TASKS.get(t, t), ["Deg", "Enh"]) for t in tasks],
+        rank_measure="gold_prob_signed",
     )
     for row in spec.rows(ordered({m["method"] for m in ms}, spec.methods)):
-        cells = [_signed_cell(effect_of(index.get((t, row.method)), f"{leaf.direction}/{table1_part(row.method)}"))
+        cells = [_signed_cell(effect_of(index.get((t, row.method)), condition_of(row, leaf)), index.get((t, row.method)),
+                              condition_of(row, leaf))
                  for t in tasks for leaf in spec.leaves]
-        table.rows.append(Row(list(row.labels), cells))
+        table.rows.append(Row(list(row.labels), cells, method=row.method))
     for row in spec.null_rows:
         cells = []
         for task in tasks:
             for leaf in spec.leaves:
                 band = null_band_of(ms, task, f"{leaf.direction}/{row.method.removeprefix('null:')}", False)
                 prob = band.get("gold_prob_signed") if band else None
-                cells.append(Cell(f"{number(prob['mean'], 1, True)} [{number(prob['low'], 1)}, {number(prob['high'], 1)}]",
-                                  detail=f"n = {band['sets']}")
+                bounds = ", ".join("?" if prob.get(k) is None else number(prob[k], 1) for k in ("low", "high")) if prob else ""
+                cells.append(Cell(f"{number(prob['mean'], 1, True)} [{bounds}]", detail=f"n = {band['sets']}")
                              if prob and prob.get("mean") is not None else Cell(MISSING))
         if any(c.text != MISSING for c in cells):
             table.rows.append(Row(list(row.labels), cells, "null"))
+    mark_evidence(table, PROBABILITY_MEASURES)
     mark_best(table)
+    table.caption += calibration_note(table, ms, PROBABILITY_MEASURES)
     return table
 
 
@@ -71,22 +82,30 @@ def bias_table(ms: list[dict]) -> Table | None:
             continue
         interval = (f" [{100 * bias['acc_low']:.1f}, {100 * bias['acc_high']:.1f}]"
                     if bias.get("acc_low") is not None else "")
+        balanced = (f" [{100 * bias['balanced_acc_low']:.1f}, {100 * bias['balanced_acc_high']:.1f}]"
+                    if bias.get("balanced_acc_low") is not None else "")
+        majority = (f"{bias['majority_answer']} ({100 * bias['majority_rate']:.1f}%)"
+                    if bias.get("majority_rate") is not None else MISSING)
         flag = "not above chance" if bias.get("at_chance") else "above chance"
         rows.append(Row([TASKS.get(task, task)], [
-            Cell(f"{100 * bias['chance']:.1f}"), Cell(f"{100 * bias['acc']:.1f}{interval}"),
-            Cell(f"{100 * bias['balanced_acc']:.1f}"), Cell(f"{bias['top_answer']} ({100 * bias['top_answer_share']:.0f}%)"),
+            Cell(f"{100 * bias['chance']:.1f}"), Cell(majority), Cell(f"{100 * bias['acc']:.1f}{interval}"),
+            Cell(f"{100 * bias['balanced_acc']:.1f}{balanced}"),
+            Cell(f"{bias['top_answer']} ({100 * bias['top_answer_share']:.0f}%)"),
             Cell(f"{100 * bias['top_position_share']:.0f}%"), Cell(flag),
         ]))
     if not rows:
         return None
     return Table(
         title=f"Table 1c: the unmodified {model_label(ms)} on each task (answer bias)",
-        caption=("Chance = mean over proxies of 1/options. Accuracy with its 95% bootstrap interval. Balanced accuracy = "
-                 "mean over gold answers of the accuracy on their proxies (a constant answer scores 1/classes). Top answer: "
-                 "the most frequent predicted answer and its share; top position: the share of the most frequent answer "
-                 "position. Not above chance: the accuracy's interval reaches chance. There, an intervention that only shifts the answer bias can "
-                 "read as a large RAC/RCC."),
-        row_header=["Task"], groups=[("", ["chance %", "acc % [95% CI]", "balanced acc %", "top answer", "top position",
-                                            "verdict"])],
+        caption=("Chance = mean over proxies of 1/options. Majority = the most frequent gold answer and its share of the "
+                 "proxies (the accuracy of always giving it). Accuracy and balanced accuracy with their 95% bootstrap "
+                 "intervals; balanced accuracy = mean over gold answers (answer texts; gold positions where every text is "
+                 "unique) of the accuracy on their proxies (a constant answer scores 1/classes). Top answer: the most "
+                 "frequent predicted answer and its share; top position: the share of the most frequent answer position. "
+                 "Not above chance: the accuracy's interval reaches chance or the majority rate, or the balanced "
+                 "accuracy's reaches chance. There, an intervention that only shifts the answer bias can read as a large "
+                 "RAC/RCC; the tables flag such cells 'answer shift'."),
+        row_header=["Task"], groups=[("", ["chance %", "majority", "acc % [95% CI]", "balanced acc % [95% CI]",
+                                            "top answer", "top position", "verdict"])],
         rows=rows, rank=False,
     )

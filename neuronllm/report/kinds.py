@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from neuronllm.methods import METHOD_NAMES, ablation_methods, budget_table_methods, label
+from neuronllm.methods import METHOD_NAMES, ablation_methods, budget_table_methods, label, table1_part
 
 TASKS = {"ner": "NER", "chunking": "Chunking", "sentiment": "Sentiment", "commonsense": "Commonsense"}
 PAPER_TASKS = {"table5": {"commonsense": "ComSense"}}  # the paper's Table 5 abbreviates one header
@@ -23,6 +23,7 @@ class RowSpec:
     method: str
     direction: str | None = None  # set by the row (Table 5, ablation) or by the leaf (Table 1, 7)
     rank_group: str = ""
+    part: str | None = None  # the part the row changes; None: the leaf's, else the method's Table 1 part
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,25 @@ def _method_rows(methods: list[str]) -> list[RowSpec]:
     return [RowSpec((label(m),), m) for m in methods]
 
 
+EQUAL_BUDGET_LABEL = "{label}, K good (equal budget)"
+
+
+def _table1_rows(methods: list[str]) -> list[RowSpec]:
+    """Every method's row, and after a method that changes K good + K bad neurons the same method on its
+    K good neurons alone: the equal-budget comparison with the baselines, which change K."""
+    rows = []
+    for m in methods:
+        rows.append(RowSpec((label(m),), m))
+        if table1_part(m) == "both":
+            rows.append(RowSpec((EQUAL_BUDGET_LABEL.format(label=label(m)),), m, part="good"))
+    return rows
+
+
+def condition_of(row: RowSpec, leaf: Leaf) -> str:
+    """The condition key ("deg/both", ...) a row's cell under a leaf reads."""
+    return f"{row.direction or leaf.direction}/{row.part or leaf.part or table1_part(row.method)}"
+
+
 def _direction_rows(methods: list[str]) -> list[RowSpec]:
     return [RowSpec((DIRECTIONS[d],), "common", d) for d in DIRECTIONS]
 
@@ -64,8 +84,8 @@ def _ablation_rows(methods: list[str]) -> list[RowSpec]:
 KINDS: dict[str, Kind] = {
     "table1": Kind(
         "table1", "Table 1", "Table 1: RAC/RCC (%) of {model}, K = {k}", METHOD_NAMES, ("Method",),
-        (Leaf("Deg", "deg"), Leaf("Enh", "enh")), _method_rows,
-        paper_path=lambda row, column, leaf: (label(row.method), column, leaf.label),
+        (Leaf("Deg", "deg"), Leaf("Enh", "enh")), _table1_rows,
+        paper_path=lambda row, column, leaf: () if row.part else (label(row.method), column, leaf.label),
         null_rows=(RowSpec(("Null: K random neurons",), "null:good"), RowSpec(("Null: K + K random neurons",), "null:both")),
     ),
     "table5": Kind(

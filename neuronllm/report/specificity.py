@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from neuronllm.errors import UserError
-from neuronllm.report.cells import MISSING, Cell, Row, Table, effect_cell
+from neuronllm.report.cells import ANSWER_SHIFT, MISSING, Cell, Row, Table, effect_cell
 from neuronllm.report.inputs import _load_one
 from neuronllm.report.kinds import TASKS
 from neuronllm.report.values import effect_of, model_label, number, ordered
@@ -115,7 +115,9 @@ def specificity_table(metrics: list[dict], config: str | Path | None = None) -> 
               f"{model_label(aqua_metrics or metrics)}",
         caption=("Rows: a task's NeuronLLM neurons (or the common ability neurons) under the degrader or the enhancer; "
                  "columns: the task evaluated. AQUA columns: RAC/RCC as in Table 1, second line the signed relative "
-                 "accuracy change with its 95% paired-bootstrap interval (positive = the intended direction). General "
+                 "accuracy change with its 95% paired-bootstrap interval (positive = the intended direction), then the "
+                 "change of balanced accuracy (percentage points, same sign; 'answer shift': accuracy moved the intended "
+                 "way, balanced accuracy did not). General "
                  "columns: the relative change of the task's metric as a capability change (perplexity up = capability "
                  "down), signed the same way, with a 95% bootstrap interval over documents. Task-level control: a large "
                  "on-target (diagonal) change and small off-target ones."
@@ -132,7 +134,7 @@ def specificity_table(metrics: list[dict], config: str | Path | None = None) -> 
                 row_cells.append(Cell(MISSING))
             elif "effect" in cell:
                 shown = effect_cell(cell["effect"])
-                shown.detail = _interval_text(cell)
+                shown.detail = _interval_text(cell) + _balanced_text(cell["effect"])
                 row_cells.append(shown)
             else:
                 metric = cell["metric"].replace("_", " ")
@@ -147,6 +149,17 @@ def specificity_table(metrics: list[dict], config: str | Path | None = None) -> 
                       Cell(f"{np.mean(off):+.1f}" if off else MISSING), Cell(f"{np.mean(gen):+.1f}" if gen else MISSING)]
         table.rows.append(Row([_label(source), DIRECTION_LABEL[direction]], row_cells))
     return table
+
+
+def _balanced_text(effect: dict) -> str:
+    """"; balanced −3.1 [−9, 2]": the change of balanced accuracy (percentage points, intended direction
+    positive), and the answer-shift flag where accuracy moved the intended way and balanced accuracy did not."""
+    if effect.get("balanced_signed") is None:
+        return ""
+    low, high = effect.get("balanced_signed_low"), effect.get("balanced_signed_high")
+    interval = f" [{number(low, 0)}, {number(high, 0)}]" if low is not None and high is not None else ""
+    shift = f" {ANSWER_SHIFT}" if (effect.get("answer_shift") or {}).get("rac_signed") else ""
+    return f"; balanced {number(effect['balanced_signed'], 1, signed=True)}{interval}{shift}"
 
 
 def _signed_text(cell: dict) -> str:

@@ -17,13 +17,26 @@ from pathlib import Path
 from typing import Any
 
 from neuronllm.errors import UserError
-from neuronllm.methods import table1_part
-from neuronllm.report.cells import MISSING, OUTSIDE_MATCHED, OUTSIDE_NULL, Cell, Row, Table, effect_cell, mark_best
+from neuronllm.evidence import LEVEL, MIN_NULL_SETS
+from neuronllm.report.calibration import calibration_note
+from neuronllm.report.cells import (
+    ANSWER_SHIFT,
+    MISSING,
+    OUTSIDE_MATCHED,
+    OUTSIDE_NULL,
+    Cell,
+    Row,
+    Table,
+    effect_cell,
+    mark_best,
+    mark_evidence,
+)
 from neuronllm.report.diagnostics import bias_table, probability_table
 from neuronllm.report.inputs import load_paper_numbers
-from neuronllm.report.kinds import KINDS, PAPER_CAPTION, PAPER_REFERENCE_MODEL, PAPER_TASKS, TASKS, Kind
+from neuronllm.report.kinds import KINDS, PAPER_CAPTION, PAPER_REFERENCE_MODEL, PAPER_TASKS, TASKS, Kind, condition_of
 from neuronllm.report.seeds import combine_seeds
 from neuronllm.report.values import (
+    TABLE1_MEASURES,
     average_of,
     band_text,
     caption,
@@ -121,20 +134,20 @@ def _model_table(spec: Kind, ms: list[dict], paper: dict, paper_name: str | None
         cells, per_leaf = [], {leaf: [] for leaf in spec.leaves}
         for column, paper_header in zip(columns, paper_headers):
             for leaf in spec.leaves:
-                direction = row.direction or leaf.direction
-                condition = f"{direction}/{leaf.part or table1_part(row.method)}"
-                value = effect_of(index.get((column, row.method)), condition)
+                value = effect_of(index.get((column, row.method)), condition_of(row, leaf))
                 per_leaf[leaf].append(value)
                 cells.append(effect_cell(value, dig(paper_rows, spec.paper_path(row, paper_header, leaf))))
         if spec.average:
             for leaf in spec.leaves:
                 value = average_of(per_leaf[leaf], row.direction or leaf.direction)
                 cells.append(effect_cell(value, dig(paper_rows, spec.paper_path(row, spec.average, leaf))))
-        table.rows.append(Row(list(row.labels), cells, row.rank_group))
+        table.rows.append(Row(list(row.labels), cells, row.rank_group, method=row.method))
     null_rows = _null_rows(spec, columns, ms)
     table.rows += null_rows
+    mark_evidence(table, TABLE1_MEASURES)
     mark_best(table)
     table.caption += _reading_notes(spec, ms, tasks, bool(null_rows))
+    table.caption += calibration_note(table, ms, TABLE1_MEASURES, spec.per_budget)
     return table
 
 
@@ -162,26 +175,38 @@ def _reading_notes(spec: Kind, ms: list[dict], tasks: list, has_null: bool) -> s
     """What a reader needs to judge the cells: intervals, marks, the null, equal footing, chance."""
     notes = [" Second line: 95% paired-bootstrap interval of the signed relative change of accuracy/comprehension "
              "(%, intended direction positive; instances resampled with their 3 proxies)."]
-    notes.append(" Bold/underlined: best/second among cells whose accuracy interval excludes no effect.")
     if has_null:
-        notes.append(f" {OUTSIDE_NULL}: the accuracy effect lies beyond the null band (the 97.5th percentile of the "
-                     "same change under random neuron sets of the same size; Null rows show its mean [2.5%, 97.5%]) "
-                     "and its own interval excludes no effect.")
+        notes.append(f" {OUTSIDE_NULL} after an interval: that measure's effect is beyond random neuron sets of the same "
+                     f"size, a stated test: one-sided at {100 * LEVEL:g}% against the null sets (Student-t prediction band "
+                     "of a new random set, the cell's own bootstrap SE added) and against no effect (bootstrap), then "
+                     f"Benjamini-Hochberg at FDR {100 * LEVEL:g}% over the table's cells of that measure; Null rows show the "
+                     "null sets' mean [95% prediction interval] and their number n (no test below "
+                     f"{MIN_NULL_SETS} sets).")
+    notes.append(f" '{ANSWER_SHIFT}': accuracy moved the intended way but balanced accuracy (mean over gold answers) "
+                 "did not: the intervention changed which answer the model gives, not how often it is right; never marked.")
+    tested = any((((c.get("null") or {}).get("rac_signed")) or {}).get("p") is not None
+                 for m in ms for c in m["conditions"].values())
+    notes.append(" Bold/underlined: best/second among cells that are not Fail, not answer shifts, and carry the accuracy "
+                 + (f"{OUTSIDE_NULL}." if tested else "interval's exclusion of no effect (no null test here)."))
     if any(c.get("null_matched") for m in ms for c in m["conditions"].values()):
         notes.append(f" {OUTSIDE_MATCHED}: also beyond the null of random neurons matched to the set's activation "
                      "magnitudes (decile by decile).")
     if spec.name in ("table1", "table7"):
-        notes.append(" Equal footing: NeuronLLM's Deg/Enh change K good + K bad neurons, each baseline K; the "
-                     "ablation's Good column is the equal-budget comparison.")
+        notes.append(" Equal footing: NeuronLLM's Deg/Enh change K good + K bad neurons, each baseline K; the row "
+                     "'NeuronLLM, K good (equal budget)' changes NeuronLLM's K good neurons only (the ablation's Good "
+                     "column), against the null of K random neurons.")
     flagged = []
     for task in tasks:
         bias = next((m.get("bias") for m in ms if m["task"] == task and m.get("bias")), None)
         if bias and bias.get("at_chance"):
-            flagged.append(f"{TASKS.get(task, task)} (acc {100 * bias['acc']:.1f}% vs chance {100 * bias['chance']:.1f}%, "
-                           f"'{bias['top_answer']}' {100 * bias['top_answer_share']:.0f}% of answers)")
+            majority = (f", majority answer {100 * bias['majority_rate']:.1f}%" if bias.get("majority_rate") is not None else "")
+            balanced = (f", balanced acc {100 * bias['balanced_acc']:.1f}%" if bias.get("balanced_acc") is not None else "")
+            flagged.append(f"{TASKS.get(task, task)} (acc {100 * bias['acc']:.1f}% vs chance {100 * bias['chance']:.1f}%"
+                           f"{majority}{balanced}, '{bias['top_answer']}' {100 * bias['top_answer_share']:.0f}% of answers)")
     if flagged:
-        notes.append(" Not above chance (the accuracy's 95% interval reaches chance), effects here may be "
-                     "answer-bias shifts, not ability: " + "; ".join(flagged) + ".")
+        notes.append(" Not above chance (the accuracy's 95% interval reaches chance or the majority-answer rate, or the "
+                     "balanced accuracy's reaches chance), effects here may be answer-bias shifts, not ability: "
+                     + "; ".join(flagged) + ".")
     return "".join(notes)
 
 

@@ -5,10 +5,16 @@ parsing Markdown.
     model, model_label, seed, task, method, neurons_from, K, condition, metric, value, low, high,
     n_instances, answer_format, data
 
-condition "original" carries the unmodified model's acc, comprehension, gold_prob and bias
-diagnostics; an intervention condition ("deg/both", ...) carries acc, comprehension, rac, rcc, fail,
-the signed changes with intervals, mcnemar_p, flips, neurons_changed and its null band
-(null_mean/null_low/null_high of each signed change, and outside_null).
+condition "original" carries the unmodified model's acc, comprehension, gold_prob, balanced_acc and
+balanced_gold_prob (with intervals) and the bias diagnostics (bias_*); an intervention condition
+("deg/both", ...) carries acc, comprehension, balanced_acc, rac_magnitude / rcc_magnitude (RAC/RCC as
+the paper prints them: sizes without sign, "fail" says the direction), the signed changes (intended
+direction positive) with intervals, bootstrap SE (_se) and one-sided p of no effect (_p0), the
+answer-distribution shift (answer_tv, top_answer_share_delta), answer_shift_* flags, mcnemar_p,
+flips, neurons_changed, and per tested measure its null band (null_* = mean [95% prediction
+interval]), p_null_* / p_* (evidence.py) and passes_* (the per-cell test at evidence.LEVEL, before a
+table's Benjamini-Hochberg step, which depends on the table's other cells). docs/metrics.md defines
+every metric.
 """
 
 from __future__ import annotations
@@ -16,10 +22,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from neuronllm.evidence import MEASURES
 from neuronllm.report.inputs import load_metrics
 
-EFFECTS = ("acc_delta", "com_delta", "gold_prob_delta", "rac_signed", "rcc_signed", "gold_prob_signed")
-SCALARS = ("acc", "comprehension", "rac", "rcc", "fail", "mcnemar_p", "flips_lost", "flips_gained", "neurons_changed")
+EFFECTS = ("acc_delta", "com_delta", "gold_prob_delta", "rac_signed", "rcc_signed", "gold_prob_signed",
+           "balanced_acc_delta", "balanced_signed", "balanced_gold_prob_signed", "answer_tv", "top_answer_share_delta")
+SCALARS = ("acc", "comprehension", "balanced_acc", "fail", "mcnemar_p", "flips_lost", "flips_gained", "neurons_changed",
+           "top_answer", "top_answer_share")
+MAGNITUDES = {"rac": "rac_magnitude", "rcc": "rcc_magnitude"}  # unsigned, as the paper prints them
 
 
 def rows_of(m: dict[str, Any]) -> list[dict[str, Any]]:
@@ -33,7 +43,7 @@ def rows_of(m: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(base | {"condition": condition, "metric": metric, "value": value, "low": low, "high": high})
 
     original = m["original"]
-    for metric in ("acc", "comprehension", "gold_prob"):
+    for metric in ("acc", "comprehension", "gold_prob", "balanced_acc", "balanced_gold_prob"):
         if metric in original:
             add("original", metric, original[metric], original.get(f"{metric}_low"), original.get(f"{metric}_high"))
     for key, value in (m.get("bias") or {}).items():
@@ -43,15 +53,25 @@ def rows_of(m: dict[str, Any]) -> list[dict[str, Any]]:
         for metric in SCALARS:
             if metric in entry:
                 add(condition, metric, entry[metric])
+        for metric, name in MAGNITUDES.items():
+            if metric in entry:
+                add(condition, name, entry[metric])
         for metric in EFFECTS:
             if metric in entry:
                 add(condition, metric, entry[metric], entry.get(f"{metric}_low"), entry.get(f"{metric}_high"))
+            for suffix in ("se", "p0"):
+                if f"{metric}_{suffix}" in entry:
+                    add(condition, f"{metric}_{suffix}", entry[f"{metric}_{suffix}"])
+        for metric, flag in (entry.get("answer_shift") or {}).items():
+            add(condition, f"answer_shift_{metric}", flag)
         null = entry.get("null") or {}
-        for metric in ("rac_signed", "rcc_signed", "gold_prob_signed"):
+        for metric in MEASURES:
             band = null.get(metric)
             if band:
                 add(condition, f"null_{metric}", band.get("mean"), band.get("low"), band.get("high"))
-                add(condition, f"outside_null_{metric}", (null.get("outside") or {}).get(metric))
+                for key in ("p_null", "p"):
+                    add(condition, f"{key}_{metric}", band.get(key))
+                add(condition, f"passes_{metric}", band.get("passes"))
         if null:
             add(condition, "null_sets", null.get("sets"))
     return rows

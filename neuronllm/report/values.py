@@ -18,7 +18,18 @@ def ordered(values, order) -> list:
     return known + sorted(present - set(known))
 
 
-STORED_STATISTICS = ("rac_signed", "rcc_signed", "gold_prob_signed", "acc_delta", "com_delta", "gold_prob_delta")
+STORED_STATISTICS = ("rac_signed", "rcc_signed", "gold_prob_signed", "acc_delta", "com_delta", "gold_prob_delta",
+                     "balanced_signed", "balanced_gold_prob_signed", "answer_tv", "top_answer_share_delta")
+TABLE1_MEASURES = ("rac_signed", "rcc_signed")
+
+
+def tests_of(stored: dict, measures: tuple[str, ...]) -> dict[str, dict]:
+    """Per measure: the p-value against the null (evidence.py; None without null sets) and the
+    answer-shift flag, as the table's BH step reads them."""
+    null = stored.get("null") or {}
+    shift = stored.get("answer_shift") or {}
+    return {m: {"p": (null.get(m) or {}).get("p"), "passes": (null.get(m) or {}).get("passes"),
+                "answer_shift": bool(shift.get(m))} for m in measures}
 
 
 def effect_of(m: dict | None, condition: str) -> dict | None:
@@ -34,9 +45,10 @@ def effect_of(m: dict | None, condition: str) -> dict | None:
                 value[f"{name}{suffix}"] = stored[f"{name}{suffix}"]
     if "mcnemar_p" in stored:
         value["mcnemar_p"] = stored["mcnemar_p"]
+    value["tests"] = tests_of(stored, TABLE1_MEASURES)
+    value["answer_shift"] = dict(stored.get("answer_shift") or {})
     null = stored.get("null")
     if null:
-        value["outside_null"] = bool((null.get("outside") or {}).get("rac_signed"))
         value["null"] = null
     matched = stored.get("null_matched")
     if matched:
@@ -154,5 +166,7 @@ def number(value: float, decimals: int, signed: bool = False) -> str:
     return f"{rounded:+.{decimals}f}" if signed else f"{rounded:.{decimals}f}"
 
 
-def band_text(band: dict) -> str:
-    return f"{number(band['mean'], 1)} [{number(band['low'], 0)}, {number(band['high'], 0)}]"
+def band_text(band: dict, decimals: int = 0) -> str:
+    """"mean [low, high]" of a null band (its 95% prediction interval; "?" where n < 2)."""
+    bounds = ("?" if band.get(k) is None else number(band[k], decimals) for k in ("low", "high"))
+    return f"{number(band['mean'], 1)} [{', '.join(bounds)}]"

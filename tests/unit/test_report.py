@@ -74,7 +74,7 @@ def test_table1_missing_task_renders_dash(metrics):
     assert cells[("KN", "Sentiment Deg")].text == report.MISSING
     assert cells[("KN", "Average Deg")].text == report.MISSING  # an average over fewer tasks would mislead
     assert [row.labels[0] for row in only(report.table1(metrics), EMBEDDED_LABEL).rows] == \
-        ["NeuronLLM", "TN", "QRNCA", "KN"]
+        ["NeuronLLM", "NeuronLLM, K good (equal budget)", "TN", "QRNCA", "KN"]
 
 
 def test_table1_best_and_second_marks(metrics):

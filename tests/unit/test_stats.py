@@ -12,8 +12,6 @@ from neuronllm.stats import (
     effect_statistics,
     excludes_no_effect,
     mcnemar_exact,
-    null_band,
-    outside_null,
     signed_relative,
     softmax_gold,
 )
@@ -103,14 +101,6 @@ def test_bootstrap_interval_matches_scipy_for_a_mean():
     theirs = bootstrap(per_instance, np.mean, n_resamples=4000, method="percentile", random_state=0).confidence_interval
     assert ours["acc_delta_low"] == pytest.approx(theirs.low, abs=0.02)
     assert ours["acc_delta_high"] == pytest.approx(theirs.high, abs=0.02)
-
-
-def test_null_band_and_outside():
-    band = null_band([0.0, 1.0, 2.0, 3.0, None, 4.0])
-    assert band["n"] == 5 and band["mean"] == pytest.approx(2.0)
-    assert band["low"] == pytest.approx(np.percentile([0, 1, 2, 3, 4], 2.5))
-    assert outside_null(4.5, band) is True and outside_null(3.0, band) is False
-    assert outside_null(None, band) is None and null_band([None])["mean"] is None
 
 
 def test_bias_diagnostics_of_a_constant_answer():
