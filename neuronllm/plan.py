@@ -101,7 +101,8 @@ class Plan:
         """The parts Table 1 changes: the method's own (registry), and for a method with a bad side also
         its good side alone, the equal-budget row (K neurons, as each baseline changes)."""
         part = registry.table1_part(method)
-        return [part, "good"] if part == "both" else [part]
+        identified = registry.METHODS.get(method)  # not the derived sets (common ability neurons: Table 5)
+        return [part, "good"] if identified is not None and identified.has_bad else [part]
 
     def main_job(self) -> Job:
         """Table 1: the original, every method's Deg/Enh at K (and the equal-budget good-only conditions),
@@ -160,14 +161,17 @@ class Plan:
 
     # -- metrics inputs -------------------------------------------------------------------------------
 
-    def main_conditions(self, method: str) -> list[tuple[str, str]]:
-        return [(op, part) for part in self.main_parts(method) for op in MAIN_OPS]
+    def main_conditions(self, method: str, budget: int | None = None) -> list[tuple[str, str]]:
+        """Table 1's conditions of a method at the main budget; Table 7's other budgets evaluate the
+        method's own part only (no equal-budget row there)."""
+        parts = self.main_parts(method) if budget is None or int(budget) == self.budget else [registry.table1_part(method)]
+        return [(op, part) for part in parts for op in MAIN_OPS]
 
     def ablation_conditions(self) -> list[tuple[str, str]]:
         return [(op, part) for op in MAIN_OPS for part in ("good", "bad", "both")]
 
     def metrics_inputs(self, method: str, budget: int, ablation: bool, model: str, seed: Any, task: str) -> dict[str, list[str] | str]:
-        conditions = self.ablation_conditions() if ablation else self.main_conditions(method)
+        conditions = self.ablation_conditions() if ablation else self.main_conditions(method, budget)
         inputs: dict[str, Any] = {
             "original": self.evaluation("original", model=model, seed=seed, task=task),
             "conditions": [self.evaluation(self.set_key(method, budget), op, part, model, seed, task) for op, part in conditions],

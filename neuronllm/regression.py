@@ -3,8 +3,8 @@
     python -m neuronllm.regression run      # fails, with a readable diff, when a number moved
     python -m neuronllm.regression update   # re-run and rewrite results/reference/ci.json
 
-Compared: per (seed, task, method, budget) the original and every condition's accuracy and
-comprehension, and the general tasks' metric values of the specificity matrix.
+Compared: per (seed, task, method, budget) the original and every condition's accuracy,
+comprehension and balanced accuracy, and the general tasks' metric values of the specificity matrix.
 Tolerance: ABS_TOLERANCE in absolute fraction, below one flipped proxy answer (1/36 with the CI
 config), so float noise passes and any changed prediction fails (relative for perplexities).
 """
@@ -26,6 +26,7 @@ RESULTS = "results/ci"
 REFERENCE = ROOT / "results" / "reference" / "ci.json"
 TARGETS = ["table1", "ablation", "table7", "table5", "specificity"]
 ABS_TOLERANCE = 0.01
+AQUA_METRICS = ("acc", "comprehension", "balanced_acc")  # balanced_acc: the answer-shift gate's input
 
 
 def run_pipeline(results_dir: str = RESULTS) -> None:
@@ -63,9 +64,9 @@ def collect(results_dir: str = RESULTS) -> dict[str, dict[str, float]]:
             for name, entry in metrics["conditions"].items():
                 numbers[f"{prefix}/{name}"] = {"value": entry["value"]}
             continue
-        numbers[f"{prefix}/original"] = {k: metrics["original"][k] for k in ("acc", "comprehension")}
+        numbers[f"{prefix}/original"] = {k: metrics["original"][k] for k in AQUA_METRICS if k in metrics["original"]}
         for name, scores in metrics["conditions"].items():
-            numbers[f"{prefix}/{name}"] = {"acc": scores["acc"], "comprehension": scores["comprehension"]}
+            numbers[f"{prefix}/{name}"] = {k: scores[k] for k in AQUA_METRICS if k in scores}
     return numbers
 
 

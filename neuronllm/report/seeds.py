@@ -3,7 +3,8 @@
 With `seeds: [0, 1, 2]` every seed has its own proxies, identification and evaluation. A table then
 shows the mean over seeds of accuracy and comprehension (so RAC/RCC and Fail follow from the means),
 and, as the cell's interval, the lowest and highest per-seed signed change: the seed-to-seed spread,
-which includes the sampling noise of one run. One seed passes through unchanged.
+which includes the sampling noise of one run. One seed passes through unchanged. Several seeds carry
+no null test (no †); a cell that is an answer shift in any seed is flagged.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-SIGNED = ("rac_signed", "rcc_signed", "gold_prob_signed")
+SIGNED = ("rac_signed", "rcc_signed", "gold_prob_signed", "balanced_signed", "balanced_gold_prob_signed")
 
 
 def _mean(values: list) -> float | None:
@@ -46,6 +47,9 @@ def combine_seeds(metrics: list[dict]) -> list[dict]:
                 if values:
                     entry[name], entry[f"{name}_low"], entry[f"{name}_high"] = float(np.mean(values)), min(values), max(values)
             entry["neurons_changed"] = min(e.get("neurons_changed", 1) for e in entries)
+            # an answer shift in any seed is flagged (no null test across seeds: the cells carry no †)
+            entry["answer_shift"] = {m: any((e.get("answer_shift") or {}).get(m) for e in entries)
+                                     for m in ("rac_signed", "rcc_signed", "gold_prob_signed")}
             conditions[key] = entry
         combined["conditions"] = conditions
         combined["bias"] = ms[0].get("bias")

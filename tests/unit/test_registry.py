@@ -62,3 +62,46 @@ def test_attribution_kinds_cover_every_method():
     assert set(registry.attribution_kinds(list(registry.METHOD_NAMES))) <= set(KINDS)
     for method in registry.METHODS.values():
         assert set(method.needs) <= set(KINDS)
+
+
+def test_main_job_evaluates_the_equal_budget_conditions_once():
+    """Table 1's equal-budget row (a method with a bad side, on its K good neurons alone) is evaluated by
+    the main job; the ablation job no longer writes it, so no file has two writers."""
+    from neuronllm.plan import Plan
+
+    plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": list(registry.METHOD_NAMES), "budget": 5,
+                 "null_sets": 2, "ablation_methods": ["cni", "tn"]})
+    main, ablation = plan.main_job(), plan.ablation_job()
+    for name, method in registry.METHODS.items():
+        good = f"{plan.neurons(name, 5)}:enhance-good"
+        assert good in main.conditions
+        assert (f"{plan.neurons(name, 5)}:enhance-both" in main.conditions) == method.has_bad
+    outputs = main.outputs + ablation.outputs
+    assert len(outputs) == len(set(outputs))
+    assert plan.main_conditions("kn") == [("degrade", "good"), ("enhance", "good")]
+    assert plan.main_conditions("cni") == [("degrade", "both"), ("enhance", "both"), ("degrade", "good"), ("enhance", "good")]
+
+
+def test_derived_sets_get_no_equal_budget_conditions():
+    from neuronllm.plan import Plan
+
+    plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": ["cni"], "budget": 5, "null_sets": 0})
+    assert plan.main_conditions("common") == [("degrade", "both"), ("enhance", "both")]
+
+
+def test_every_metrics_input_is_written_by_some_job():
+    """The metrics files of Table 1 (with the equal-budget conditions), Table 5, the ablation and Table 7 only
+    read evaluations that some evaluation job writes."""
+    from neuronllm.plan import Plan
+
+    plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": ["cni", "tn"], "budget": 5,
+                 "null_sets": 2, "ablation_methods": ["cni", "tn"],
+                 "table7": {"task": "ner", "methods": ["cni", "tn"], "budgets": [2, 5]}})
+    written = {o.format(model="m", seed=0, task="ner") for job in (plan.main_job(), plan.common_job(), plan.ablation_job(),
+                                                                      plan.table7_job()) for o in job.outputs}
+    wanted = []
+    for method, budget, ablation in (("cni", 5, False), ("tn", 5, False), ("common", 5, False), ("cni", 2, False),
+                                     ("tn", 2, False), ("cni", 5, True), ("tn", 5, True)):
+        inputs = plan.metrics_inputs(method, budget, ablation, "m", 0, "ner")
+        wanted += [inputs["original"], *inputs["conditions"], *inputs["null"]]
+    assert set(wanted) <= written, sorted(set(wanted) - written)
