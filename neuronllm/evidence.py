@@ -8,22 +8,25 @@ same number per side), v_1..v_n:
   * the null band is the Student-t 95% prediction interval of a new null draw,
         mean(v) ± t(0.975; n−1) · sd(v) · sqrt(1 + 1/n),
     exact for normal draws whatever n (a rank band of 5 draws holds a sixth only 2/3 of the time);
-  * the test of "x is beyond what random sets do" adds the cell's own instance-resampling spread
-    (its bootstrap SD, se_x) to the null spread, which is conservative (the null draws' spread already
-    contains their own instance noise):
-        p_null = P(T_{n−1} >= (x − mean(v)) / sqrt(sd(v)² (1 + 1/n) + se_x²));
-  * the test of "x is an effect at all" is the one-sided bootstrap p of x <= 0 (stats.p_no_effect);
+  * the test of "x is beyond what random sets do" asks where x falls in that predictive distribution
+    (under the null hypothesis the method's set is one more random set, evaluated on the same
+    instances, so x is exchangeable with the draws):
+        p_null = P(T_{n−1} >= (x − mean(v)) / (sd(v) · sqrt(1 + 1/n)));
+  * the test of "x is an effect at all" is the one-sided bootstrap p of x <= 0 (stats.p_no_effect); it
+    also guards the degenerate band (every null draw 0.0, sd 0, common for accuracy under 100 random
+    neurons), where p_null is 0 for any x above the draws: a one-flip effect still has a large p_0;
   * a cell's p-value is max(p_null, p_0): both must hold (an intersection-union test, valid at the
     level of each);
   * answer shift: a cell whose accuracy moved the intended way while balanced accuracy (mean over gold
     answers) did not (stats: balanced_signed <= 0) changed *which* answer the model gives, not how
-    often it is right; it gets no mark and is flagged. For P(gold) the same with balanced P(gold);
+    often it is right; it gets no mark (accuracy nor comprehension) and is flagged. For P(gold) the
+    same with balanced P(gold);
   * marks: Benjamini–Hochberg at FDR q = LEVEL over a table's cells of one measure (those with a
     p-value); a rejected cell that is not an answer shift gets †. BH thresholds never exceed q, so any
     marked cell also passes the per-cell test at q; the expected number of false marks is at most q
     times the number of BH rejections.
 Calibration (printed under every table that marks): leave-one-null-out — each null draw treated as a
-cell against the band of the other n − 1 draws, with its own bootstrap SE and p_0 — and RANDOM's cells:
+cell against the band of the other n − 1 draws, with its own p_0 — and RANDOM's cells:
 the share that would pass the per-cell test at q should not exceed q.
 """
 
@@ -40,6 +43,7 @@ LEVEL = 0.025  # one-sided, per cell; also the FDR of the Benjamini–Hochberg s
 MEASURES = ("rac_signed", "rcc_signed", "gold_prob_signed")
 BALANCED_OF = {"rac_signed": "balanced_signed", "rcc_signed": "balanced_signed",
                "gold_prob_signed": "balanced_gold_prob_signed"}
+GATE_OF = {"rcc_signed": "rac_signed"}
 MIN_NULL_SETS = 3  # a t prediction interval from 2 draws has 1 degree of freedom: refuse to mark on it
 
 
@@ -61,20 +65,22 @@ def prediction_band(values: Sequence[float | None]) -> dict[str, float | int | N
     return {"mean": mean, "sd": sd, "low": mean - half, "high": mean + half, "n": n}
 
 
-def p_beyond_null(value: float | None, se: float | None, band: dict[str, Any]) -> float | None:
+def p_beyond_null(value: float | None, band: dict[str, Any]) -> float | None:
     """One-sided p of the cell's effect against the null draws (module docstring); None when undefined
     (no effect, or fewer than MIN_NULL_SETS draws)."""
     if value is None or band.get("sd") is None or band["n"] < MIN_NULL_SETS:
         return None
     n = band["n"]
-    spread = math.sqrt(band["sd"] ** 2 * (1 + 1 / n) + (se or 0.0) ** 2)
+    spread = band["sd"] * math.sqrt(1 + 1 / n)
     if spread == 0:
         return 0.0 if value > band["mean"] else 1.0
     return float(scipy_stats.t.sf((value - band["mean"]) / spread, n - 1))
 
 
 def answer_shift(entry: dict[str, Any], measure: str) -> bool:
-    """The measure moved the intended way, balanced over gold answers it did not (module docstring)."""
+    """The measure moved the intended way, balanced over gold answers it did not (module docstring).
+    Comprehension has no balanced version of its own: its flag is the accuracy's."""
+    measure = GATE_OF.get(measure, measure)
     value, balanced = entry.get(measure), entry.get(BALANCED_OF[measure])
     return value is not None and value > 0 and balanced is not None and balanced <= 0
 
@@ -82,7 +88,7 @@ def answer_shift(entry: dict[str, Any], measure: str) -> bool:
 def cell_test(entry: dict[str, Any], null_draws: Sequence[dict[str, Any]], measure: str) -> dict[str, Any]:
     """The band, p-values and the per-cell verdict of one condition for one measure."""
     band = prediction_band([d.get(measure) for d in null_draws])
-    p_null = p_beyond_null(entry.get(measure), entry.get(f"{measure}_se"), band)
+    p_null = p_beyond_null(entry.get(measure), band)
     p_zero = entry.get(f"{measure}_p0")
     p = None if p_null is None or p_zero is None else max(p_null, p_zero)
     shift = answer_shift(entry, measure)
@@ -107,7 +113,7 @@ def benjamini_hochberg(pvalues: Sequence[float | None], q: float = LEVEL) -> lis
     return rejected
 
 
-DRAW_KEYS = tuple(k for m in MEASURES for k in (m, f"{m}_se", f"{m}_p0")) + ("balanced_signed", "balanced_gold_prob_signed")
+DRAW_KEYS = tuple(k for m in MEASURES for k in (m, f"{m}_se", f"{m}_p0")) + ("balanced_signed", "balanced_gold_prob_signed")  # _se: for readers
 
 
 def draw_record(entry: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Two checks on the run itself, for each marked measure:
   leave-one-null-out  every null draw of every (column, condition) tested as if it were a cell, against the
-                      band of the other draws of the same condition (its own bootstrap SE and p_0 included):
+                      band of the other draws of the same condition (its own bootstrap p_0 included):
                       the share that passes the per-cell test at evidence.LEVEL;
   RANDOM              the share of the RANDOM method's cells (a random set per task, drawn like the nulls)
                       that pass the per-cell test, and how many the table marked.

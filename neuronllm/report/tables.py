@@ -178,7 +178,7 @@ def _reading_notes(spec: Kind, ms: list[dict], tasks: list, has_null: bool) -> s
     if has_null:
         notes.append(f" {OUTSIDE_NULL} after an interval: that measure's effect is beyond random neuron sets of the same "
                      f"size, a stated test: one-sided at {100 * LEVEL:g}% against the null sets (Student-t prediction band "
-                     "of a new random set, the cell's own bootstrap SE added) and against no effect (bootstrap), then "
+                     "of a new random set) and against no effect (bootstrap), then "
                      f"Benjamini-Hochberg at FDR {100 * LEVEL:g}% over the table's cells of that measure; Null rows show the "
                      "null sets' mean [95% prediction interval] and their number n (no test below "
                      f"{MIN_NULL_SETS} sets).")

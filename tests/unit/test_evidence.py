@@ -31,19 +31,26 @@ def test_prediction_band_holds_a_new_draw_at_its_level(n):
     assert above / trials == pytest.approx(0.025, abs=0.007)  # 3.5 binomial SEs
 
 
-def test_p_beyond_null_is_uniform_under_the_null_and_conservative_with_the_cells_own_se():
+def test_p_beyond_null_is_uniform_under_the_null():
     rng = np.random.default_rng(1)
     n, trials = 5, 6000
     draws = rng.normal(0.0, 1.0, size=(trials, n + 1))
-    p_plain = np.array([p_beyond_null(row[n], 0.0, prediction_band(row[:n].tolist())) for row in draws])
-    p_se = np.array([p_beyond_null(row[n], 0.5, prediction_band(row[:n].tolist())) for row in draws])
-    assert (p_plain <= LEVEL).mean() == pytest.approx(LEVEL, abs=0.007)
-    assert (p_se <= LEVEL).mean() < LEVEL
+    p = np.array([p_beyond_null(row[n], prediction_band(row[:n].tolist())) for row in draws])
+    assert (p <= LEVEL).mean() == pytest.approx(LEVEL, abs=0.007)
+    assert (p <= 0.5).mean() == pytest.approx(0.5, abs=0.03)
+
+
+def test_a_degenerate_band_is_guarded_by_the_cells_own_interval():
+    """Every null draw 0.0 (100 random neurons often change no answer): p_null is 0 for any effect above
+    0, so the mark rests on p_0, the cell's own bootstrap test; one flipped proxy is not enough."""
+    draws = [{"rac_signed": 0.0, "rac_signed_p0": 1.0} for _ in range(5)]
+    one_flip = cell_test({"rac_signed": 1.2, "rac_signed_p0": 0.35}, draws, "rac_signed")
+    assert one_flip["p_null"] == 0.0 and one_flip["p"] == pytest.approx(0.35) and not one_flip["passes"]
 
 
 def test_no_test_on_too_few_null_sets():
     band = prediction_band([0.1, 0.2])
-    assert band["n"] == 2 and p_beyond_null(5.0, 0.0, band) is None
+    assert band["n"] == 2 and p_beyond_null(5.0, band) is None
     assert prediction_band([None])["mean"] is None
 
 
@@ -90,6 +97,8 @@ def test_an_answer_shift_raises_accuracy_lowers_balanced_accuracy_and_is_flagged
     draws = [{"rac_signed": v, "rac_signed_se": 0.1, "rac_signed_p0": 0.5} for v in (-1.0, 0.0, 1.0, 0.5, -0.5)]
     verdict = cell_test(entry | {"rac_signed_se": 1.0, "rac_signed_p0": 0.001}, draws, "rac_signed")
     assert verdict["p"] < LEVEL and verdict["answer_shift"] and not verdict["passes"]
+    assert answer_shift(entry | {"rcc_signed": 30.0}, "rcc_signed")  # comprehension carries accuracy's flag
+    assert not answer_shift(entry | {"rac_signed": -5.0, "rcc_signed": 30.0}, "rcc_signed")
 
 
 def test_balanced_accuracy_over_gold_positions_where_texts_are_unique():
@@ -117,8 +126,8 @@ def test_leave_one_out_counts_each_draw_against_the_others():
 
 
 def test_loo_calibration_of_the_cell_test_on_synthetic_nulls():
-    """Many groups of 5 exchangeable null draws with their own bootstrap noise: the share passing the
-    per-cell test against the others stays at or below the level."""
+    """Many groups of 5 exchangeable normal null draws, each with its own bootstrap p_0: the share passing
+    the per-cell test against the others stays at or below the level."""
     rng = np.random.default_rng(7)
     passing = tested = 0
     for _ in range(1000):
