@@ -58,12 +58,12 @@ def test_wheel_works_from_an_empty_directory(installed, tmp_path):
     assert not module.startswith(str(ROOT))
 
     run(["neuronllm", "identify", "--model", "embedded", "--task", "sentiment", "--method", "cni", "--budget", "5",
-         "--instances", "2", "--steps", "2", "--z", "20", "--data-files", "shipped", "--out", "sets/cni.json"], work, env)  # fmt: skip
+         "--instances", "1", "--steps", "1", "--batch-size", "30", "--z", "20", "--data-files", "shipped", "--out", "sets/cni.json"], work, env)  # fmt: skip
     neurons = json.loads((work / "sets" / "cni.json").read_text())
     assert neurons["good"], neurons
 
     run(["neuronllm", "evaluate", "--model", "embedded", "--task", "sentiment", "--data-files", "shipped",
-         "--eval-instances", "4", "--conditions", "original", "sets/cni.json:degrade-good",
+         "--eval-instances", "2", "--conditions", "original", "sets/cni.json:degrade-good",
          "--outs", "eval/original.json", "eval/degrade.json"], work, env)  # fmt: skip
     for name in ("original", "degrade"):
         assert json.loads((work / "eval" / f"{name}.json").read_text()), name
@@ -76,6 +76,6 @@ def test_wheel_works_from_an_empty_directory(installed, tmp_path):
     attributions = "results/ci/embedded/s0/sentiment/attributions.pt"
     dry = run(["snakemake", "-n", "--cores", "1", "--configfile", "config/ci.yaml", "--quiet", "rules"], work / "wf", env)
     assert "evaluate_main" in dry.stdout + dry.stderr
-    run(["snakemake", "--cores", "1", "--configfile", "config/ci.yaml", attributions], work / "wf", env)
+    run(["snakemake", attributions, "--cores", "1", "--configfile", "config/ci.yaml"], work / "wf", env)
     assert (work / "wf" / attributions).stat().st_size > 0
     assert sorted(p.name for p in work.iterdir()) == ["eval", "sets", "wf"]  # nothing written beside
