@@ -73,7 +73,7 @@ def test_wheel_works_from_an_empty_directory(installed, tmp_path):
 
     # The workflow from the installed package: copied out, dry-run of the CI config, one real job.
     run(["neuronllm", "workflow", "wf"], work, env)
-    attributions = "results/ci/embedded/s0/sentiment/attributions.pt"
+    attributions = "results/embedded/s0/sentiment/attributions.pt"  # config/ci.yaml: the default results_dir
     dry = run(["snakemake", "-n", "--cores", "1", "--configfile", "config/ci.yaml", "--quiet", "rules"], work / "wf", env)
     assert "evaluate_main" in dry.stdout + dry.stderr
     run(["snakemake", attributions, "--cores", "1", "--configfile", "config/ci.yaml"], work / "wf", env)
