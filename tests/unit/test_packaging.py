@@ -71,3 +71,14 @@ def test_the_wheel_carries_what_the_installed_package_looks_for():
     assert include["data"] == "neuronllm/_data" and include["tasks"] == "neuronllm/_tasks"
     assert {include[name] for name in workflow_files.ENTRIES} == {f"neuronllm/_workflow/{n}" for n in workflow_files.ENTRIES}
     assert include["neuronllm_lm_eval.pth"] == "neuronllm_lm_eval.pth"
+
+
+def test_workflow_command(tmp_path, capsys):
+    from neuronllm.cli import main
+
+    assert main(["workflow", str(tmp_path / "run")]) == 0
+    assert (tmp_path / "run" / "Snakefile").is_file()
+    capsys.readouterr()
+    assert main(["workflow", str(tmp_path / "run")]) == 2  # a second copy would overwrite the first
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "already exist" in err[0], err
