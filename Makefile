@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 STAMP := $(VENV)/.neuronllm-installed
 
-.PHONY: setup test test-all run all-tables ci-regression update-reference benchmark clean-results
+.PHONY: setup test test-all run all-tables ci-regression ci-slurm slurm-up slurm-down test-wheel update-reference benchmark clean-results
 
 setup: $(STAMP)
 
@@ -35,6 +35,21 @@ all-tables: setup
 
 ci-regression: setup
 	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m neuronllm.regression run
+
+# The CI regression through profiles/slurm on a single-node SLURM cluster of this machine (root: it
+# installs slurm-wlm and munge if missing). The test starts the cluster itself unless $$SLURM_CONF answers.
+ci-slurm: setup
+	$(OFFLINE) $(BIN)/python -m pytest -q -s -m slow tests/e2e/test_slurm_cluster.py
+
+slurm-up:
+	@tests/e2e/slurm/up.sh
+
+slurm-down:
+	@tests/e2e/slurm/down.sh
+
+# The wheel in a fresh virtual environment, used from an empty directory.
+test-wheel: setup
+	$(OFFLINE) $(BIN)/python -m pytest -q -m slow tests/e2e/test_wheel.py
 
 update-reference: setup
 	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m neuronllm.regression update

@@ -1,4 +1,4 @@
-"""`neuronllm identify | attribute | null | evaluate | common | metrics | report`: the pipeline's steps as commands.
+"""`neuronllm identify | attribute | null | evaluate | common | metrics | report | workflow`: the pipeline's steps as commands.
 
 User mistakes (UserError, bad arguments) print one line and exit with status 2, before any model
 loads or any output is written; outputs are written atomically, never over an input.
@@ -219,6 +219,17 @@ def cmd_report(args) -> None:
     print(args.out)
 
 
+def cmd_workflow(args) -> None:
+    import shlex
+    from pathlib import Path
+
+    from neuronllm.workflow_files import copy_workflow
+
+    for path in copy_workflow(Path(args.directory)):
+        print(path)
+    print(f"run it with: cd {shlex.quote(args.directory)} && snakemake --cores all   (or --profile profiles/slurm)", file=sys.stderr)
+
+
 # ----------------------------------------------------------------------------------------------- parser
 
 class OneLineParser(argparse.ArgumentParser):
@@ -323,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", help="PDF output (figure)")
     p.add_argument("--png", help="PNG output (specificity heatmap)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("workflow", help="copy the Snakemake workflow (Snakefile, workflow/, config/, profiles/) into a directory")
+    p.add_argument("directory", help="where to put it (new or empty of those names)")
+    p.set_defaults(func=cmd_workflow)
     return parser
 
 

@@ -61,8 +61,8 @@ def stable_seed(*parts: object) -> int:
 def shipped_data_dir() -> Path:
     """The project's own small datasets (hub schema): the repository's data/ or the wheel's copy."""
     here = Path(__file__).resolve().parent
-    repo = here.parent / "data"
-    return repo if repo.is_dir() else here / "_data"
+    repo = here.parent / "data"  # installed, here.parent is site-packages: its data/ may be anyone's
+    return repo if (repo / "make_shipped_data.py").is_file() else here / "_data"
 
 
 def _resolve_data_files(data_files: Any, base: Path | None) -> Any:
