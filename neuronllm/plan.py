@@ -182,10 +182,10 @@ class Plan:
             for index in range(self.null_sets):
                 for op, part in conditions:
                     inputs["null"].append(self.evaluation(f"null/k{self.budget}/n{index}", op, part, model, seed, task))
-                if method in self.matched and not ablation:
+                if method in self.matched and not ablation:  # matched to the method's own Table 1 part
                     inputs["null_matched"] += [
                         self.evaluation(f"matched/{method}/k{self.budget}/n{index}", op, part, model, seed, task)
-                        for op, part in conditions]
+                        for op, part in conditions if part == registry.table1_part(method)]
         return inputs
 
     # -- specificity ------------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def test_every_metrics_input_is_written_by_some_job():
     from neuronllm.plan import Plan
 
     plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": ["cni", "tn"], "budget": 5,
-                 "null_sets": 2, "ablation_methods": ["cni", "tn"],
+                 "null_sets": 2, "ablation_methods": ["cni", "tn"], "matched_null": ["cni"],
                  "table7": {"task": "ner", "methods": ["cni", "tn"], "budgets": [2, 5]}})
     written = {o.format(model="m", seed=0, task="ner") for job in (plan.main_job(), plan.common_job(), plan.ablation_job(),
                                                                       plan.table7_job()) for o in job.outputs}
@@ -103,5 +103,5 @@ def test_every_metrics_input_is_written_by_some_job():
     for method, budget, ablation in (("cni", 5, False), ("tn", 5, False), ("common", 5, False), ("cni", 2, False),
                                      ("tn", 2, False), ("cni", 5, True), ("tn", 5, True)):
         inputs = plan.metrics_inputs(method, budget, ablation, "m", 0, "ner")
-        wanted += [inputs["original"], *inputs["conditions"], *inputs["null"]]
+        wanted += [inputs["original"], *inputs["conditions"], *inputs["null"], *inputs["null_matched"]]
     assert set(wanted) <= written, sorted(set(wanted) - written)
