@@ -146,6 +146,7 @@ def neuron_set_record(condition: Condition) -> dict[str, Any] | None:
         "budget": provenance.get("budget"),
         "task": provenance.get("task"),
         "null_index": provenance.get("index"),
+        "steps": (provenance.get("config") or {}).get("steps"),
         "changed": {"good": len(neuron_set.good) if condition.part in ("good", "both") else 0,
                     "bad": len(neuron_set.bad) if condition.part in ("bad", "both") else 0},
     }
