@@ -110,8 +110,16 @@ def check_model(spec: str) -> None:
 
 
 def prepare_outputs(outputs: list[str], inputs: list[str] = ()) -> None:
-    """Before any work: no output is also an input, and every output can be written."""
+    """Before any work: no output is also an input, every input that exists is a regular file (a FIFO
+    or a device is refused, not read), and every output can be written."""
+    from pathlib import Path
+
+    from neuronllm.digests import regular_file
+
     check_distinct(list(outputs), [p for p in inputs if p])
+    for path in inputs:
+        if path and Path(path).exists() and not Path(path).is_dir():
+            regular_file(path)
     for path in outputs:
         check_writable(path)
 
