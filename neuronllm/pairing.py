@@ -75,27 +75,51 @@ def _set_digest(evaluation: Mapping[str, Any]) -> str | None:
     return evaluation.get("neuron_set_digest") or (evaluation.get("neuron_set") or {}).get("digest")
 
 
-def check_null_sets(evaluations: Sequence[Mapping[str, Any]], nulls: Sequence[Mapping[str, Any]], key_of,
-                    what: str = "null") -> None:
-    """Every null evaluation has the shape of the condition it is a band for (good and bad neurons
-    changed, or the total where older files record only that), and is not that condition's own set."""
+def _shape(evaluation: Mapping[str, Any]) -> tuple[str, Any]:
+    """("sides", {good, bad}) where the file records the neurons changed per side, else ("total", n)."""
+    changed = _changed(evaluation)
+    return ("sides", changed) if changed is not None else ("total", evaluation.get("neurons_changed"))
+
+
+def _describe(shape: tuple[str, Any]) -> str:
+    kind, value = shape
+    return f"{value['good']} good + {value['bad']} bad" if kind == "sides" else f"{value}"
+
+
+def null_sets_of_the_shape(evaluations: Sequence[Mapping[str, Any]], nulls: Sequence[Mapping[str, Any]], key_of,
+                           what: str = "null") -> tuple[list[Mapping[str, Any]], dict[str, str]]:
+    """The null evaluations that may form a condition's band, and why a condition has none.
+
+    A condition's own set given as its null is refused. A null set that changes another number of good
+    or bad neurons than the condition (100 + 100 random neurons for a method that found 23) is left out
+    of the band: with none left, the condition gets no band and the reason is recorded (a band of sets
+    of another size is not the chance level of this condition)."""
+    from neuronllm.errors import warn
+
     by_key = {key_of(e): e for e in evaluations}
+    kept: list[Mapping[str, Any]] = []
+    dropped: dict[str, list[str]] = {}
     for null in nulls:
         condition = by_key.get(key_of(null))
         if condition is None:
+            kept.append(null)
             continue
         label = _label(condition)
         if _set_digest(null) is not None and _set_digest(null) == _set_digest(condition):
             raise UserError(f"{what} set for {label} is the condition's own neuron set: a set is not its own null")
-        wanted, given = _changed(condition), _changed(null)
-        if wanted is not None and given is not None:
-            if wanted != given:
-                raise UserError(f"{what} set for {label} changes {given['good']} good + {given['bad']} bad neurons; "
-                                f"the condition changes {wanted['good']} + {wanted['bad']}: a null band needs sets of the same shape")
-        elif condition.get("neurons_changed") is not None and null.get("neurons_changed") is not None \
-                and condition["neurons_changed"] != null["neurons_changed"]:
-            raise UserError(f"{what} set for {label} changes {null['neurons_changed']} neurons; the condition "
-                            f"changes {condition['neurons_changed']}: a null band needs sets of the same size")
+        wanted, given = _shape(condition), _shape(null)
+        if wanted[0] == given[0] and wanted[1] is not None and given[1] is not None and wanted != given:
+            dropped.setdefault(key_of(null), []).append(_describe(given))
+        else:
+            kept.append(null)
+    reasons = {}
+    for key, shapes in dropped.items():
+        condition = by_key[key]
+        remaining = sum(1 for n in kept if key_of(n) == key)
+        reasons[key] = (f"{len(shapes)} {what} set(s) change {shapes[0]} neurons, the condition {_describe(_shape(condition))}: "
+                        f"a band needs sets of the condition's shape")
+        warn(f"{_label(condition)}: {reasons[key]}; " + (f"the band uses the other {remaining}" if remaining else "no band"))
+    return kept, {k: v for k, v in reasons.items() if not any(key_of(n) == k for n in kept)}
 
 
 def check_resamples(resamples: int) -> None:

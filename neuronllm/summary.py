@@ -22,7 +22,7 @@ from neuronllm.atomic import finite_or_none, write_json
 from neuronllm.errors import UserError
 from neuronllm.metrics import effect
 from neuronllm.evidence import MEASURES, answer_shift, cell_test, draw_record
-from neuronllm.pairing import check_info, check_null_sets, check_resamples, check_same_inputs
+from neuronllm.pairing import check_info, check_resamples, check_same_inputs, null_sets_of_the_shape
 from neuronllm.stats import (
     answer_keying,
     answers_from_predictions,
@@ -234,9 +234,13 @@ def write_metrics(original_path: str, condition_paths: list[str], out: str, info
         matched.append(read_json(path))
         check_evaluation(matched[-1], path, original=False)
     check_info(info, original, evaluations)
-    check_null_sets(evaluations, nulls, condition_key)
-    check_null_sets(evaluations, matched, condition_key, "matched null")
+    nulls, no_band = null_sets_of_the_shape(evaluations, nulls, condition_key)
+    matched, no_matched_band = null_sets_of_the_shape(evaluations, matched, condition_key, "matched null")
     metrics = build_metrics(original, evaluations, info, nulls, resamples, matched=matched)
+    for key, reason in no_band.items():
+        metrics["conditions"][key]["null_unavailable"] = reason
+    for key, reason in no_matched_band.items():
+        metrics["conditions"][key]["null_matched_unavailable"] = reason
     write_json(out, metrics | {"digests": input_digests(original, [*condition_paths, *null_paths, *matched_paths],
                                                         original_path)})
 

@@ -139,9 +139,6 @@ PROBES = [
     # issue 16, pairing: `metrics` pairs evaluations of the same content only
     Probe("pairing", "condition evaluated on another validation file (both 'local files')",
           (*METRICS, "{m}/eval_other_data.json", "--out", "{out}"), "was evaluated on other data"),
-    Probe("pairing", "null band of 1+1-neuron sets for a 5+5 condition",
-          (*METRICS, "{m}/eval_condition.json", "--null", "{m}/eval_null_small.json", "--out", "{out}"),
-          "changes 1 good + 1 bad neurons; the condition changes 5 + 5"),
     Probe("pairing", "the condition given as its own null",
           (*METRICS, "{m}/eval_condition.json", "--null", "{m}/eval_condition.json", "--out", "{out}"),
           "is the condition's own neuron set"),

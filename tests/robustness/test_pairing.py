@@ -93,10 +93,16 @@ def test_a_condition_of_another_model_load_is_not_paired(evaluations, tmp_path):
         metrics(paths | {"edited": str(path)}, ["edited"])
 
 
-def test_a_null_band_of_smaller_sets_is_refused(evaluations):
+def test_null_sets_of_another_shape_give_no_band(evaluations, capfd):
+    """1 + 1 random neurons are not the chance level of a 5 + 5 condition: left out of the band, with one
+    warning and the reason in the file (the pipeline's K + K nulls meet methods that found fewer than K)."""
     paths, _ = evaluations
-    with pytest.raises(UserError, match="changes 1 good \\+ 1 bad neurons; the condition changes 5 \\+ 5"):
-        metrics(paths, ["big"], ["small"])
+    entry = metrics(paths, ["big"], ["small"])["conditions"]["deg/both"]
+    assert "null" not in entry and "change 1 good + 1 bad neurons, the condition 5 good + 5 bad" in entry["null_unavailable"]
+    warnings = [line for line in capfd.readouterr().err.splitlines() if "a band needs sets of the condition's shape" in line]
+    assert len(warnings) == 1 and warnings[0].endswith("no band")
+    mixed = metrics(paths, ["big"], ["small", "null"])["conditions"]["deg/both"]
+    assert mixed["null"]["sets"] == 1 and "null_unavailable" not in mixed
 
 
 def test_the_condition_is_not_its_own_null(evaluations):
