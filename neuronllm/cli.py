@@ -175,8 +175,13 @@ def cmd_common(args) -> None:
     from neuronllm.common import common_neurons
     from neuronllm.neurons import NeuronSet
 
+    from neuronllm.digests import object_digest, provenance_digests
+
     prepare_outputs([args.out], args.sets)
-    neuron_set = common_neurons([NeuronSet.load(p) for p in args.sets], args.budget)
+    sources = [NeuronSet.load(p) for p in args.sets]
+    neuron_set = common_neurons(sources, args.budget)
+    neuron_set.provenance["digests"] = provenance_digests(None, None, None, {"budget": args.budget}) | {
+        "sources": object_digest([s.provenance.get("digests") for s in sources], 32)}
     neuron_set.save(args.out)
     print(f"{args.out}: {len(neuron_set.good)} good ({neuron_set.provenance['good_in_every_task']} in every task), {len(neuron_set.bad)} bad")
 
