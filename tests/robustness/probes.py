@@ -221,14 +221,32 @@ def _replace_section(text: str, marker: str, table: str) -> str:
     return text[: start + len(f"<!-- {marker} -->")] + "\n" + table + "\n" + text[end:]
 
 
+def _in_process(args: list[str]) -> tuple[int, str]:
+    """(exit status, stderr) of `neuronllm ARGS` run in this process (what test_cli_probes.py runs)."""
+    import contextlib
+    import io
+
+    from neuronllm.cli import main as cli
+
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        try:
+            rc = cli(args)
+        except SystemExit as exit_:  # argparse
+            rc = exit_.code
+    return rc, stderr.getvalue()
+
+
 def main() -> None:
-    """Run every probe as a user would and write docs/robustness.md's table from what it printed."""
+    """Run every probe as a user would (in a subprocess; `--in-process`: in this process, the same
+    commands through neuronllm.cli.main, for a loaded machine) and write docs/robustness.md's tables."""
     import os
     import shutil
     import subprocess
     import sys
     import tempfile
 
+    in_process = "--in-process" in sys.argv[1:]
     root = Path(__file__).resolve().parents[2]
     rows: dict[str, list[str]] = {"probes": [], **{f"probes:{c}": [] for c in CLASSES}}
     work = Path(tempfile.mkdtemp(prefix="probes-"))
@@ -240,14 +258,17 @@ def main() -> None:
         scratch.mkdir()
         out = scratch / "out" / "result.json"
         args = [fill(a, out, scratch, attributions) for a in probe.args]
-        result = subprocess.run([sys.executable, "-m", "neuronllm.cli", *args], capture_output=True, text=True,
-                                env=env, timeout=300, cwd=root)
-        lines = result.stderr.strip().splitlines()
+        if in_process:
+            returncode, stderr = _in_process(args)
+        else:
+            result = subprocess.run([sys.executable, "-m", "neuronllm.cli", *args], capture_output=True, text=True,
+                                    env=env, timeout=300, cwd=root)
+            returncode, stderr = result.returncode, result.stderr
+        lines = stderr.strip().splitlines()
         shown = " ".join(a if len(a) < 60 else "…" + a[-40:] for a in probe.args)
         section = f"probes:{probe.item}" if probe.item in CLASSES else "probes"
-        shown = shown.replace(str(DATA), "{d}")
         printed = (lines[-1] if lines else "").replace(str(root) + "/", "").replace(str(work), "{tmp}")
-        rows[section].append(f"| {probe.item} | {probe.what} | `neuronllm {shown}` | {result.returncode} | "
+        rows[section].append(f"| {probe.item} | {probe.what} | `neuronllm {shown}` | {returncode} | "
                              f"{printed.replace('|', '/')} |")
     shutil.rmtree(work, ignore_errors=True)
     doc = root / "docs" / "robustness.md"
