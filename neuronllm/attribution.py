@@ -65,6 +65,10 @@ class Attributions:
 
     @classmethod
     def load(cls, path: str | Path) -> "Attributions":
+        from neuronllm.digests import regular_file
+
+        if Path(path).exists() and not Path(path).is_dir():
+            regular_file(path, "attribution")
         try:
             obj = torch.load(path, map_location="cpu", weights_only=True)
         except FileNotFoundError:

@@ -41,7 +41,7 @@ def cmd_identify(args) -> None:
 
     prepare_outputs([args.out], [args.attributions] + checks.data_paths(args))
     check_model(args.model)
-    model_args = checks.model_args(args.model_args)
+    model_args = checks.model_args(args.model_args, scoring=False)
     attributions = Attributions.load(args.attributions) if args.attributions else None
     loaded = None
     if attributions is None and model_args:
@@ -49,7 +49,8 @@ def cmd_identify(args) -> None:
 
         loaded = load_model(args.model, **model_args)
     neuron_set = identify(args.model, args.method, args.budget, _identify_settings(args), attributions, loaded,
-                          attributions_source=args.attributions or "attributions", require_bad=args.require_bad)
+                          attributions_source=args.attributions or "attributions", require_bad=args.require_bad,
+                          model_args=model_args)
     neuron_set.save(args.out)
     print(f"{args.out}: {len(neuron_set.good)} good, {len(neuron_set.bad)} bad neurons ({args.method}, {args.task})")
 
@@ -63,7 +64,7 @@ def cmd_attribute(args) -> None:
 
     prepare_outputs([args.out], checks.data_paths(args))
     check_model(args.model)
-    model_args = checks.model_args(args.model_args)
+    model_args = checks.model_args(args.model_args, scoring=False)
     kinds = args.kinds.split(",") if args.kinds else required_kinds(args.methods.split(","))
     check_kinds(kinds)
     settings = _identify_settings(args)
@@ -90,6 +91,8 @@ def cmd_null(args) -> None:
 
         if not args.attributions:
             raise UserError("--matched-to needs --attributions (with 'activation' scores) for the activation magnitudes")
+        if args.budget is not None:
+            raise UserError("--budget does not apply to a matched null set (it has the size of --matched-to)")
         target = NeuronSet.load(args.matched_to)
         magnitude = Attributions.load(args.attributions).require("activation").abs().mean(0)
         if list(magnitude.shape) != [len(target.neuron_counts), target.neuron_counts[0]]:
@@ -98,9 +101,16 @@ def cmd_null(args) -> None:
     else:
         if args.budget is None:
             raise UserError("a uniform null set needs --budget K")
-        counts = config_neuron_counts(args.model, **checks.model_args(args.model_args)) or load_model(args.model).neuron_counts
+        if args.attributions:
+            raise UserError("--attributions applies to a matched null set only (with --matched-to)")
+        counts = (config_neuron_counts(args.model, **checks.model_args(args.model_args, scoring=False))
+                  or load_model(args.model).neuron_counts)
         sets = [uniform_null(counts, args.budget, i, model_fingerprint(args.model)) for i in args.indices]
+    from neuronllm.digests import provenance_digests
+
     for neuron_set, out in zip(sets, args.outs):
+        neuron_set.provenance["digests"] = provenance_digests(None, None, None, {
+            k: neuron_set.provenance.get(k) for k in ("null", "budget", "index", "matched_to")})
         neuron_set.save(out)
         print(f"{out}: null set {neuron_set.provenance['index']} ({len(neuron_set.good)} + {len(neuron_set.bad)} neurons)")
 
@@ -145,6 +155,7 @@ def cmd_evaluate(args) -> None:
     model_args = checks.model_args(args.model_args)
     if args.prefix_cache:
         check_cache_directory(args.prefix_cache)
+    checks.check_mode(args)
     if args.lm_eval_task:
         results = evaluate_lm_eval_task(args.model, args.lm_eval_task, conditions, outputs, args.limit,
                                         model_args=model_args, local_tasks_only=args.local_tasks_only)
@@ -164,8 +175,13 @@ def cmd_common(args) -> None:
     from neuronllm.common import common_neurons
     from neuronllm.neurons import NeuronSet
 
+    from neuronllm.digests import object_digest, provenance_digests
+
     prepare_outputs([args.out], args.sets)
-    neuron_set = common_neurons([NeuronSet.load(p) for p in args.sets], args.budget)
+    sources = [NeuronSet.load(p) for p in args.sets]
+    neuron_set = common_neurons(sources, args.budget)
+    neuron_set.provenance["digests"] = provenance_digests(None, None, None, {"budget": args.budget}) | {
+        "sources": object_digest([s.provenance.get("digests") for s in sources], 32)}
     neuron_set.save(args.out)
     print(f"{args.out}: {len(neuron_set.good)} good ({neuron_set.provenance['good_in_every_task']} in every task), {len(neuron_set.bad)} bad")
 
@@ -341,6 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Exit statuses (docs/robustness.md): 0 done, 2 bad input (nothing written), 1 the machine refused a
+# write or a read (a full disk, no permission: nothing partial is left), 130 interrupted (Ctrl-C).
+EXIT_USER, EXIT_IO, EXIT_INTERRUPTED = 2, 1, 130
+
+
 def main(argv: list[str] | None = None) -> int:
     from neuronllm.atomic import remove_created_directories
 
@@ -351,7 +372,16 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         remove_created_directories()  # an output's parent made by the checks, left empty by the failure
         print(f"neuronllm: error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_USER
+    except OSError as err:  # outputs are written atomically: a failed write leaves no partial file
+        remove_created_directories()
+        where = f" {err.filename}" if getattr(err, "filename", None) else ""
+        print(f"neuronllm: error: cannot write or read{where}: {err.strerror or type(err).__name__}", file=sys.stderr)
+        return EXIT_IO
+    except KeyboardInterrupt:
+        remove_created_directories()
+        print("neuronllm: interrupted: no output was left half-written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 

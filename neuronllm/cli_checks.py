@@ -25,14 +25,38 @@ def data_files(value: str | None):
     return mapping
 
 
-def model_args(value: str | None) -> dict:
+def model_args(value: str | None, scoring: bool = True) -> dict:
     """HFLM's loading arguments as lm-eval writes them (`revision=abc,trust_remote_code=True`) or JSON,
-    checked by name now (a typo is an error before anything loads)."""
+    checked by name now (a typo is an error before anything loads). scoring=False (identification,
+    null sets): the arguments that act only when lm-eval scores requests (max_length, truncation,
+    batch sizes, ...) would be ignored there, so they are refused."""
+    from neuronllm.lm_eval_model import RUNTIME_ARGUMENTS
     from neuronllm.models import check_arguments, hflm_arguments
 
     parsed = parse_model_args(value)
     check_arguments(parsed, hflm_arguments(), "model argument")
+    if not scoring:
+        ignored = sorted(k for k in parsed if k in RUNTIME_ARGUMENTS and k not in ("device", "backend"))
+        if ignored:
+            raise UserError(f"--model-args {ignored[0]} applies to evaluation only (identification scores every "
+                            f"prompt whole, without lm-eval's request handling)")
     return parsed
+
+
+def check_mode(args) -> None:
+    """evaluate: the options of the other mode (AQUA task vs --lm-eval-task) are refused, not ignored."""
+    aqua_only = {"--task": args.task, "--instances": args.instances, "--eval-instances": args.eval_instances,
+                 "--data-files": args.data_files, "--prefix-cache": args.prefix_cache,
+                 "--seed": args.seed if args.seed != 0 else None,
+                 "--answer-format": args.answer_format if args.answer_format != "text" else None}
+    if args.lm_eval_task:
+        given = [name for name, value in aqua_only.items() if value is not None]
+        if given:
+            raise UserError(f"{given[0]} applies to AQUA tasks (--task), not to --lm-eval-task {args.lm_eval_task}")
+    else:
+        for name, value in (("--limit", args.limit), ("--local-tasks-only", args.local_tasks_only or None)):
+            if value is not None:
+                raise UserError(f"{name} applies to --lm-eval-task only")
 
 
 def parse_model_args(value: str | None) -> dict:
@@ -86,8 +110,16 @@ def check_model(spec: str) -> None:
 
 
 def prepare_outputs(outputs: list[str], inputs: list[str] = ()) -> None:
-    """Before any work: no output is also an input, and every output can be written."""
+    """Before any work: no output is also an input, every input that exists is a regular file (a FIFO
+    or a device is refused, not read), and every output can be written."""
+    from pathlib import Path
+
+    from neuronllm.digests import regular_file
+
     check_distinct(list(outputs), [p for p in inputs if p])
+    for path in inputs:
+        if path and Path(path).exists() and not Path(path).is_dir():
+            regular_file(path)
     for path in outputs:
         check_writable(path)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neuronllm.digests import data_digest, files_digest, regular_file
 from neuronllm.errors import UserError, warn
 
 ADAPTERS = ("span_label", "sentence_label", "multiple_choice")
@@ -50,6 +51,7 @@ class TaskData:
     label_counts: Counter = field(default_factory=Counter)  # label -> frequency in the identify split
     labels: tuple[str, ...] = ()  # the task's label set (display names); empty for tasks with own options
     source: str = ""  # which data: "hub", "shipped" or "local files"
+    digest: str = ""  # the content of the data read (digests.data_digest): what pairing and reuse compare
 
 
 def stable_seed(*parts: object) -> int:
@@ -77,6 +79,8 @@ def _resolve_data_files(data_files: Any, base: Path | None) -> Any:
         p = p.resolve()
         if not p.exists():
             raise UserError(f"data file not found: {p}")
+        if not p.is_dir():
+            regular_file(p, "data")
         return str(p)
 
     if isinstance(data_files, str):
@@ -99,7 +103,8 @@ def _file_format(path: str) -> str:
 
 
 def load_split_rows(spec: Mapping[str, Any], role: str, data_files: Any = None, base: Path | None = None):
-    """The rows of the split playing `role` (identify/evaluate): from local files when given, else the hub."""
+    """The rows of the split playing `role` (identify/evaluate): from local files when given, else the hub.
+    Returns (rows, source name, content digest of the split)."""
     import datasets
 
     split = spec["splits"][role]
@@ -125,7 +130,7 @@ def load_split_rows(spec: Mapping[str, Any], role: str, data_files: Any = None, 
         except Exception as err:  # datasets raises many types for unreadable files
             first_line = (str(err).strip().splitlines() or ["empty or unreadable"])[0][:200]
             raise UserError(f"{paths[0]}: cannot read ({type(err).__name__}: {first_line})") from None
-        return dataset, paths[0]
+        return dataset, paths[0], files_digest(paths)
     hub = spec["hub"]
     try:
         dataset = datasets.load_dataset(hub["path"], hub.get("name"), split=split)
@@ -135,7 +140,7 @@ def load_split_rows(spec: Mapping[str, Any], role: str, data_files: Any = None, 
             f"({type(err).__name__}); offline, pass data_files (the project ships data/{spec['name']}/)",
             offline=_is_connectivity_error(err),
         ) from None
-    return dataset, f"{hub['path']}:{split}"
+    return dataset, f"{hub['path']}:{split}", f"hub:{hub['path']}:{hub.get('name')}:{split}:{dataset._fingerprint}"
 
 
 def _check_utf8(path: str) -> None:
@@ -231,10 +236,34 @@ def _spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _text(value: Any, source: str, row_number: int, key: str) -> str:
+    """A non-empty string field (a number, a null or whitespace is a one-line error naming the row)."""
+    if not isinstance(value, str):
+        raise UserError(f"{source} row {row_number}: {key!r} must be text, got {type(value).__name__} {value!r:.40}")
+    if not value.strip():
+        raise UserError(f"{source} row {row_number}: {key!r} is empty")
+    return value
+
+
+def _list(value: Any, source: str, row_number: int, key: str) -> list:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise UserError(f"{source} row {row_number}: {key!r} must be a list, got {type(value).__name__}")
+    return list(value)
+
+
+# A question whose options collapse to fewer than two distinct texts (one choice, or every distractor
+# equal to the gold text) would be scored right whatever the model does: it is left out, with a count.
+DEGENERATE = object()
+
+
 def _span_instance(spec, row, source, row_number, seed, split) -> Instance | None:
     fields = spec["fields"]
-    tokens = _require(row, fields["tokens"], source, row_number)
-    tag_ids = _require(row, fields["tags"], source, row_number)
+    tokens = _list(_require(row, fields["tokens"], source, row_number), source, row_number, fields["tokens"])
+    tag_ids = _list(_require(row, fields["tags"], source, row_number), source, row_number, fields["tags"])
+    for position, token in enumerate(tokens):
+        if not isinstance(token, str):
+            raise UserError(f"{source} row {row_number}: {fields['tokens']!r} item {position} must be text, "
+                            f"got {type(token).__name__} {token!r:.40}")
     if len(tokens) != len(tag_ids):
         raise UserError(f"{source} row {row_number}: {fields['tokens']!r} and {fields['tags']!r} differ in length")
     names = spec["label_names"]
@@ -243,6 +272,8 @@ def _span_instance(spec, row, source, row_number, seed, split) -> Instance | Non
     if not spans:
         return None
     start, end, kind = random.Random(stable_seed(seed, spec["name"], split, row_number)).choice(spans)
+    if not " ".join(tokens[start:end]).strip():
+        raise UserError(f"{source} row {row_number}: the tagged span at tokens {start}..{end - 1} is empty text")
     display = spec.get("label_display", {})
     return Instance(
         instance_id=str(row.get("id", row_number)),
@@ -255,34 +286,44 @@ def _span_instance(spec, row, source, row_number, seed, split) -> Instance | Non
 
 def _sentence_instance(spec, row, source, row_number, seed, split) -> Instance:
     fields = spec["fields"]
-    text = _require(row, fields["text"], source, row_number)
+    text = _text(_require(row, fields["text"], source, row_number), source, row_number, fields["text"])
     label = _label_name(spec["label_names"], _require(row, fields["label"], source, row_number), source, row_number, fields["label"])
     display = spec.get("label_display", {})
     return Instance(
         instance_id=str(row.get(fields.get("id", "idx"), row_number)),
-        fields={"sentence": str(text).strip()},
+        fields={"sentence": text.strip()},
         answer=display.get(label, label),
         source=f"{source}:{row_number}",
         key=f"{split}:{row_number}",
     )
 
 
-def _choice_instance(spec, row, source, row_number, seed, split) -> Instance:
+def _choice_instance(spec, row, source, row_number, seed, split) -> Instance | object:
     fields = spec["fields"]
-    question = _require(row, fields["question"], source, row_number)
+    question = _text(_require(row, fields["question"], source, row_number), source, row_number, fields["question"])
     choices = _require(row, fields["choices"], source, row_number)
     key = _require(row, fields["answer"], source, row_number)
     if not isinstance(choices, Mapping) or "label" not in choices or "text" not in choices:
         raise UserError(f"{source} row {row_number}: {fields['choices']!r} must have 'label' and 'text' lists")
-    labels, texts = list(choices["label"]), list(choices["text"])
+    labels = _list(choices["label"], source, row_number, f"{fields['choices']}.label")
+    texts = _list(choices["text"], source, row_number, f"{fields['choices']}.text")
+    if len(labels) != len(texts):
+        raise UserError(f"{source} row {row_number}: {fields['choices']!r} has {len(labels)} labels but {len(texts)} texts")
+    for position, text in enumerate(texts):
+        _text(text, source, row_number, f"{fields['choices']}.text[{position}]")
+    if len(set(map(str, labels))) != len(labels):
+        raise UserError(f"{source} row {row_number}: {fields['choices']!r} repeats a label ({labels})")
     if key not in labels:
         raise UserError(f"{source} row {row_number}: unknown label {key!r} in {fields['answer']!r} (choices {labels})")
     gold = texts[labels.index(key)]
+    candidates = tuple(t for t in texts if t != gold)
+    if not candidates:
+        return DEGENERATE
     return Instance(
         instance_id=str(row.get(fields.get("id", "id"), row_number)),
-        fields={"question": str(question).strip()},
+        fields={"question": question.strip()},
         answer=gold,
-        candidates=tuple(t for t in texts if t != gold),
+        candidates=candidates,
         source=f"{source}:{row_number}",
         key=f"{split}:{row_number}",
     )
@@ -299,12 +340,20 @@ def instances_from_rows(
         raise UserError(f"task {spec.get('name')}: unknown adapter {adapter!r} (expected one of {', '.join(ADAPTERS)})")
     build = _BUILDERS[adapter]
     instances: list[Instance] = []
+    degenerate: list[int] = []
     for row_number, row in enumerate(rows, start=1):
         if limit is not None and len(instances) >= limit:
             break
+        if not isinstance(row, Mapping):
+            raise UserError(f"{source} row {row_number}: a row must be an object, got {type(row).__name__}")
         instance = build(spec, row, source, row_number, seed, split)
-        if instance is not None:
+        if instance is DEGENERATE:
+            degenerate.append(row_number)
+        elif instance is not None:
             instances.append(instance)
+    if degenerate:
+        shown = ", ".join(map(str, degenerate[:5])) + (", ..." if len(degenerate) > 5 else "")
+        warn(f"{source}: {len(degenerate)} question(s) with fewer than two distinct options left out (rows {shown})")
     if not instances:
         raise UserError(f"{source}: no usable instances (empty split?)")
     return instances
@@ -342,8 +391,8 @@ def load_task_data(
         data_files, base = spec.get("shipped_files"), shipped_data_dir()
         if data_files is None:
             raise UserError(f"task {spec['name']}: no shipped data for this task")
-    identify_rows, identify_source = load_split_rows(spec, "identify", data_files, base)
-    evaluate_rows, evaluate_source = load_split_rows(spec, "evaluate", data_files, base)
+    identify_rows, identify_source, identify_digest = load_split_rows(spec, "identify", data_files, base)
+    evaluate_rows, evaluate_source, evaluate_digest = load_split_rows(spec, "evaluate", data_files, base)
     examples = instances_from_rows(spec, identify_rows, identify_source, seed, None, "identify")
     identify = examples[:identify_limit]
     seen = {(tuple(sorted(i.fields.items())), i.answer) for i in examples}
@@ -355,7 +404,8 @@ def load_task_data(
     if not evaluate:
         raise UserError(f"{evaluate_source}: no evaluation instances left")
     return TaskData(
-        spec["name"], identify, evaluate, examples, label_frequencies(spec, identify_rows), task_labels(spec), source
+        spec["name"], identify, evaluate, examples, label_frequencies(spec, identify_rows), task_labels(spec), source,
+        data_digest({"identify": identify_digest, "evaluate": evaluate_digest}),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from neuronllm import __version__
 from neuronllm.atomic import write_json
+from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
 from neuronllm.metrics import accuracy, comprehension
 from neuronllm.models import LoadedModel, load_model
@@ -116,12 +117,39 @@ def _model(model_spec: str, conditions: list[Condition], loaded: LoadedModel | N
     from neuronllm.lm_eval_model import NeuronLLM
     from neuronllm.models import config_neuron_counts
 
+    from neuronllm.lm_eval_model import RUNTIME_ARGUMENTS
+
     check_conditions(conditions, None if loaded else config_neuron_counts(model_spec, convert=False, **model_args))
     loaded = loaded or load_model(model_spec, **model_args)
     check_conditions(conditions, loaded.neuron_counts)
-    lm = NeuronLLM(pretrained=loaded, prefix_cache=prefix_cache, batch_size=batch_size)
+    # Arguments that act at scoring time (max_length, truncation, ...) must reach the scoring model too:
+    # given to the loader alone, they would be recorded in the provenance and change nothing.
+    runtime = {k: v for k, v in model_args.items() if k in RUNTIME_ARGUMENTS and k not in ("device", "batch_size")}
+    lm = NeuronLLM(pretrained=loaded, prefix_cache=prefix_cache, batch_size=model_args.get("batch_size", batch_size),
+                   **runtime)
     lm.set_conditions([(c.neurons, c.op, c.part, c.scope) for c in conditions])
     return loaded, lm
+
+
+def neuron_set_record(condition: Condition) -> dict[str, Any] | None:
+    """What the condition's neuron file says about itself (method, budget, task, null index) and the
+    neurons changed per side: what `metrics` checks --info and null sets against."""
+    from neuronllm.neurons import NeuronSet
+
+    if condition.neurons is None:
+        return None
+    neuron_set = NeuronSet.load(condition.neurons)
+    provenance = neuron_set.provenance
+    return {
+        "digest": neuron_set.digest(),
+        "method": provenance.get("method") or ("null" if "index" in provenance else None),
+        "budget": provenance.get("budget"),
+        "task": provenance.get("task"),
+        "null_index": provenance.get("index"),
+        "steps": (provenance.get("config") or {}).get("steps"),
+        "changed": {"good": len(neuron_set.good) if condition.part in ("good", "both") else 0,
+                    "bad": len(neuron_set.bad) if condition.part in ("bad", "both") else 0},
+    }
 
 
 def _provenance(model_spec: str, loaded: LoadedModel, lm: Any, condition: Condition) -> dict[str, Any]:
@@ -133,8 +161,14 @@ def _provenance(model_spec: str, loaded: LoadedModel, lm: Any, condition: Condit
         "condition": asdict(condition) | {"label": condition.label},
         "neuron_set_digest": lm.neuron_set_digest,
         "neurons_changed": lm.neurons_changed,
+        "neuron_set": neuron_set_record(condition),
         "versions": {"neuronllm": __version__, "lm_eval": getattr(lm_eval, "__version__", "?")},
     }
+
+
+def number_settings(settings: EvalSettings) -> dict[str, Any]:
+    """The settings that determine an evaluation's numbers (the prefix cache, a directory, does not)."""
+    return {k: v for k, v in asdict(settings).items() if k != "prefix_cache"}
 
 
 def load_tasks(task_manager: Any, name: str) -> dict[str, Any]:
@@ -200,6 +234,7 @@ def evaluate(
 
         warn(f"--eval-instances {settings.eval_instances}: the evaluation split has {len(data.evaluate)} usable "
              f"instances; using {len(data.evaluate)}")
+    task_digest = task.digest
     loaded, lm = _model(model_spec, conditions, loaded, model_args or {}, settings.prefix_cache, batch_size)
     # Only the AQUA tasks: indexing lm-eval's thousands of built-in task files costs ~7 s a job.
     task_manager = TaskManager(include_path=tasks_dir(), include_defaults=False, metadata=settings.metadata())
@@ -210,7 +245,11 @@ def evaluate(
         out = _run(lm, task.lm_eval_name, loaded_tasks)
         samples = out["samples"][task.lm_eval_name]
         predictions = _predictions(samples)
+        read = sorted({str(s["doc"].get("data_digest", "")) for s in samples})
+        if read != [data.digest]:  # the files changed between the check and lm-eval's read
+            raise UserError(f"task {task.name}: the data files changed while the evaluation ran; run it again")
         result = _provenance(model_spec, loaded, lm, condition) | {
+            "digests": provenance_digests(data.digest, task_digest, loaded.fingerprint, number_settings(settings)),
             "task": task.name,
             "lm_eval_task": task.lm_eval_name,
             "settings": asdict(settings),
@@ -289,6 +328,7 @@ def evaluate_lm_eval_task(
             for s in out["samples"][task_name]
         ]
         result = _provenance(model_spec, loaded, lm, condition) | {
+            "digests": provenance_digests(None, None, loaded.fingerprint, {"task": task_name, "limit": limit}),
             "task": task_name, "lm_eval_task": task_name, "limit": limit, "metrics": metrics,
             "n_documents": len(samples), "samples": samples,
         }

@@ -13,6 +13,7 @@ from typing import Any
 
 from neuronllm import __version__
 from neuronllm.attribution import Attributions, compute_attributions
+from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
 from neuronllm.lm_eval_tasks import find_task, load_proxies
 from neuronllm.methods import attribution_kinds, get_method
@@ -84,12 +85,36 @@ def attribute(
     result.provenance.update({
         "model": model_fingerprint(model_spec), "model_identity": loaded.identity, "task": task.name,
         "data_source": data.source, "settings": asdict(settings), "n_instances": len(data.identify),
+        "digests": provenance_digests(data.digest, task.digest, loaded.fingerprint, matched_settings(settings)),
     })
     return result
 
 
 # What must agree between an attribution file and the identification that reads it.
 MATCHED_SETTINGS = ("answer_format", "seed", "instances", "data_files", "steps", "engine")
+
+
+def matched_settings(settings: IdentifySettings) -> dict[str, Any]:
+    """The settings an attribution's numbers depend on (the digests' "settings")."""
+    return {"task": settings.task} | {k: getattr(settings, k) for k in MATCHED_SETTINGS}
+
+
+def check_attribution_content(attributions: Attributions, task: Any, data_digest: str, model_args: dict[str, Any] | None,
+                              source: str = "attributions") -> None:
+    """Same names are not enough: the data the attributions were computed on (its bytes), the task spec
+    (after include resolution, with its templates) and the loading arguments must be today's."""
+    from neuronllm.fingerprint import load_arguments_identity
+
+    recorded = attributions.provenance.get("digests") or {}
+    if recorded.get("data") and recorded["data"] != data_digest:
+        raise UserError(f"{source} were computed on other data (the data files' content changed since, or other files were given)")
+    if recorded.get("task_spec") and recorded["task_spec"] != task.digest:
+        raise UserError(f"{source} were computed with another version of task {task.name}'s spec or templates ({task.yaml_path})")
+    identity = attributions.provenance.get("model_identity") or {}
+    if model_args is not None and "load_arguments" in identity:
+        wanted = load_arguments_identity(model_args)
+        if identity["load_arguments"] != wanted:
+            raise UserError(f"{source} were computed with model arguments {identity['load_arguments']!r}, not {wanted!r}")
 
 
 def check_attributions_match(attributions: Attributions, model_spec: str, task: str, settings: IdentifySettings,
@@ -135,6 +160,7 @@ def identify(
     progress: bool = True,
     attributions_source: str = "attributions",
     require_bad: bool = False,
+    model_args: dict[str, Any] | None = None,
 ) -> NeuronSet:
     chosen = get_method(method)
     task = find_task(settings.task, settings.answer_format)
@@ -144,6 +170,8 @@ def identify(
         check_instances(method, settings, len(data.identify))
     else:
         check_attributions_match(attributions, model_spec, task.name, settings, attributions_source)
+        data, _ = load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+        check_attribution_content(attributions, task, data.digest, model_args, attributions_source)
         check_instances(method, replace(settings, instances=None), len(attributions.by_instance()))
     if attributions is None and chosen.needs:
         attributions = attribute(model_spec, settings, list(chosen.needs), loaded, progress)
@@ -172,6 +200,8 @@ def identify(
         "config": asdict(settings),
         "package_version": __version__,
         "attribution": attributions.provenance if attributions is not None else None,
+        "digests": (attributions.provenance.get("digests") if attributions is not None else None)
+        or provenance_digests(data.digest if attributions is None else None, task.digest, None, matched_settings(settings)),
     }
     return NeuronSet(
         [Neuron(l, i, s) for l, i, s in good], [Neuron(l, i, s) for l, i, s in bad], counts, provenance

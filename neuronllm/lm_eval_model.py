@@ -195,6 +195,7 @@ class NeuronLLM(HFLM):
         self.active = 0
         self._scores: dict[int, dict[tuple, tuple[float, bool]]] = {}
         self._scope_override: str | None = None
+        self._warned_truncation = False
 
     # -- conditions -----------------------------------------------------------------------------
 
@@ -255,13 +256,27 @@ class NeuronLLM(HFLM):
         return None
 
     def _questions(self, requests: list) -> tuple[list[Question], list[tuple[int, int]]]:
-        """Requests grouped by context: (questions, where[request] = (question, option))."""
+        """Requests grouped by the context they are scored with: (questions, where[request] = (question, option)).
+
+        Truncation is HFLM's, request by request: a context + continuation longer than max_length + 1
+        keeps its last max_length + 1 tokens (the continuation whole), so the kept context depends on
+        the option's length; options whose kept contexts differ become separate questions. A
+        continuation longer than max_length cannot be scored (HFLM asserts): refused in one line."""
         by_context: dict[tuple[int, ...], int] = {}
         questions: list[Question] = []
         where = []
+        truncated = 0
         for (strings, context, continuation) in requests:
             letter = self._letter_of(strings[1]) if strings else None
             alternatives = [[i] for i in self._letter_ids[letter]] if letter and len(continuation) == 1 else [list(continuation)]
+            longest = max(len(a) for a in alternatives)
+            if longest > self.max_length:
+                raise UserError(f"a continuation of {longest} tokens is longer than max_length {self.max_length}: "
+                                f"it cannot be scored (raise max_length)")
+            keep = self.max_length + 1 - longest
+            if len(context) > keep:
+                truncated += 1
+                context = context[-keep:]
             key = tuple(context)
             if key not in by_context:
                 by_context[key] = len(questions)
@@ -269,9 +284,10 @@ class NeuronLLM(HFLM):
             question = questions[by_context[key]]
             question.options.append(alternatives)
             where.append((by_context[key], len(question.options) - 1))
-        for question in questions:  # HFLM's left truncation to max_length
-            longest = max(len(a) for option in question.options for a in option)
-            question.context = question.context[-max(1, self.max_length - longest):]
+        if truncated and not self._warned_truncation:
+            self._warned_truncation = True
+            warn(f"{truncated} of {len(requests)} requests are longer than max_length {self.max_length}: their "
+                 f"contexts were cut from the left, keeping the tokens HFLM keeps")
         return questions, where
 
     def _loglikelihood_tokens(

@@ -73,23 +73,39 @@ def positive_or_none(name: str, value: Any) -> int | None:
     return number
 
 
+def seed_value(value: Any) -> int:
+    """The --metadata seed: an integer >= 0 (a JSON integer or its digits), nothing else."""
+    if value in (None, ""):
+        return 0
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UserError(f"seed must be an integer >= 0, got {value!r}")
+    return value
+
+
 def build_dataset(spec: Mapping[str, Any], answer_format: str, **options: Any):
     """lm-eval `custom_dataset`: a DatasetDict with `identify` and `evaluate` splits of proxy QAs.
 
     options: seed, instances, eval_instances, data_files (checked; lm-eval's own metadata and the model
-    arguments arrive here too and are ignored). Each document records which data it came from.
+    arguments arrive here too and are ignored). Each document records which data it came from: the
+    source label and the content digest of the files read.
     """
     import datasets
 
+    from neuronllm.task_spec import check_spec
+
     check_metadata(options)
-    seed = int(options.get("seed") or 0)
+    check_spec(spec, f"task {spec.get('name', '?') if isinstance(spec, Mapping) else '?'}")
+    seed = seed_value(options.get("seed"))
     task = load_task_data(
         spec, seed, positive_or_none("instances", options.get("instances")),
         positive_or_none("eval_instances", options.get("eval_instances")), parse_data_files(options.get("data_files")),
     )
     splits = {
         role: datasets.Dataset.from_list(
-            [p.as_doc() | {"data_source": task.source} for p in build_split(spec, task, role, seed, answer_format)]
+            [p.as_doc() | {"data_source": task.source, "data_digest": task.digest}
+             for p in build_split(spec, task, role, seed, answer_format)]
         )
         for role in ("identify", "evaluate")
     }
@@ -143,7 +159,22 @@ class AquaTask:
     name: str  # ner, chunking, ...
     lm_eval_name: str  # aqua_ner (letter) / aqua_ner_text (text)
     spec: dict[str, Any]
-    yaml_path: Path
+    yaml_path: Path  # the YAML that holds the spec
+    lm_eval_yaml: Path | None = None  # the YAML of lm_eval_name (the _text variant includes yaml_path)
+
+    @property
+    def files(self) -> list[Path]:
+        """The task's YAML chain and templates: what its numbers depend on besides data (Snakemake inputs)."""
+        from neuronllm.task_spec import task_files
+
+        return task_files(self.lm_eval_yaml or self.yaml_path)
+
+    @property
+    def digest(self) -> str:
+        """Content identity of the task spec after include resolution, with its templates."""
+        from neuronllm.task_spec import spec_digest
+
+        return spec_digest(self.lm_eval_yaml or self.yaml_path)
 
 
 def _plain_yaml(path: Path) -> dict[str, Any]:
@@ -204,9 +235,26 @@ def find_task(name: str, answer_format: str = "letter", include_path: str | Path
         close = difflib.get_close_matches(short, list(paths), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UserError(f"unknown task {name!r} (known: {', '.join(sorted(paths))}){hint}")
-    cfg = load_yaml(paths[short], resolve_func=False, recursive=False)
+    from neuronllm.task_spec import check_spec
+
+    try:
+        cfg = load_yaml(paths[short], resolve_func=False, recursive=False)
+    except Exception as err:  # noqa: BLE001 - yaml and lm-eval raise many types for a broken file
+        raise UserError(f"{paths[short]}: cannot read the task YAML ({type(err).__name__})") from None
+    if not isinstance(cfg.get("task"), str):
+        raise UserError(f"{paths[short]}: 'task' must be the lm-eval task name")
+    check_spec(cfg["dataset_kwargs"]["spec"], str(paths[short]))
     lm_eval_name = cfg["task"] + ("_text" if answer_format == "text" else "")
-    return AquaTask(short, lm_eval_name, dict(cfg["dataset_kwargs"]["spec"]), paths[short])
+    return AquaTask(short, lm_eval_name, dict(cfg["dataset_kwargs"]["spec"]), paths[short],
+                    lm_eval_yaml(paths[short], lm_eval_name))
+
+
+def lm_eval_yaml(spec_yaml: Path, lm_eval_name: str) -> Path | None:
+    """The YAML beside `spec_yaml` that defines the lm-eval task `lm_eval_name`."""
+    for path in sorted(spec_yaml.parent.glob("*.yaml")):
+        if _plain_yaml(path).get("task") == lm_eval_name:
+            return path
+    return None
 
 
 def load_proxies(

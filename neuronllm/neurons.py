@@ -139,7 +139,11 @@ class NeuronSet:
     @classmethod
     def load(cls, path: str | Path, neuron_counts: Sequence[int] | None = None) -> "NeuronSet":
         """Read and validate; with `neuron_counts`, also check the set fits that model."""
+        from neuronllm.digests import regular_file
+
         path = Path(path)
+        if path.exists() and not path.is_dir():
+            regular_file(path, "neuron")
         try:
             obj = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
         except FileNotFoundError:

@@ -58,6 +58,53 @@ class Plan:
         self.ablation = [m for m in config.get("ablation_methods", list(registry.ablation_methods()))]
         self.table7 = dict(config.get("table7") or {})
         self.specificity = dict(config.get("specificity") or {})
+        self._task_inputs: dict[str, list[str]] = {}
+
+    # -- what a task's numbers are computed from (rule inputs) -----------------------------------------
+
+    def task_inputs(self, task: str) -> list[str]:
+        """The task's YAML chain, its prompt templates and its data files: rule inputs of every job that
+        reads them, so editing one reruns exactly the jobs that depend on it (and nothing else)."""
+        if task not in self._task_inputs:
+            from pathlib import Path
+
+            from neuronllm.data import shipped_data_dir
+            from neuronllm.lm_eval_tasks import find_task
+
+            found = find_task(task, self.config.get("answer_format", "text"))
+            files = [str(f) for f in found.files]
+            data = self.config.get("data_files")
+            if data == "shipped":
+                mapping, base = found.spec.get("shipped_files") or {}, shipped_data_dir()
+            elif isinstance(data, dict):
+                mapping, base = data.get(task) or {}, None
+            else:  # the hub: the dataset's revision is not a file
+                mapping, base = {}, None
+            for split in found.spec["splits"].values():
+                paths = mapping.get(split, [])
+                for path in [paths] if isinstance(paths, str) else paths:
+                    files.append(str(base / path) if base is not None and not Path(path).is_absolute() else str(path))
+            self._task_inputs[task] = files
+        return list(self._task_inputs[task])
+
+    def general_task_inputs(self, name: str) -> list[str]:
+        """A general task's YAML and its shipped data file."""
+        from neuronllm._lm_eval_plugin import tasks_dir
+        from neuronllm.data import shipped_data_dir
+        from neuronllm.lm_eval_tasks import _plain_yaml
+
+        from pathlib import Path
+
+        files = []
+        for path in sorted((Path(tasks_dir()) / "general").glob("*.yaml")):
+            cfg = _plain_yaml(path)
+            if cfg.get("task") == name:
+                files.append(str(path))
+                kwargs = cfg.get("dataset_kwargs") or {}
+                data = shipped_data_dir() / "general" / f"{kwargs.get('name', '')}.jsonl"
+                if data.is_file():
+                    files.append(str(data))
+        return files
 
     # -- files --------------------------------------------------------------------------------------
 

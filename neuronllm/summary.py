@@ -22,6 +22,7 @@ from neuronllm.atomic import finite_or_none, write_json
 from neuronllm.errors import UserError
 from neuronllm.metrics import effect
 from neuronllm.evidence import MEASURES, answer_shift, cell_test, draw_record
+from neuronllm.pairing import check_info, check_resamples, check_same_inputs, null_sets_of_the_shape
 from neuronllm.stats import (
     answer_keying,
     answers_from_predictions,
@@ -45,6 +46,10 @@ def _no_constants(name: str) -> Any:
 
 def read_json(path: str | Path, what: str = "evaluation") -> dict[str, Any]:
     """Strict JSON (NaN/Infinity refused), an object, from a readable UTF-8 file; one-line errors."""
+    from neuronllm.digests import regular_file
+
+    if Path(path).exists() and not Path(path).is_dir():
+        regular_file(path, what)
     try:
         obj = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constants)
     except FileNotFoundError:
@@ -103,6 +108,7 @@ def _same_model(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def _check_pair(original: dict[str, Any], evaluation: dict[str, Any], source: str) -> None:
+    check_same_inputs(original, evaluation, source)  # content: digests, model identity, instances
     if not _same_data(evaluation, original):
         raise UserError(f"{source}: condition {evaluation['condition']['label']} was evaluated on other data than the original")
     if not _same_model(evaluation, original):
@@ -213,6 +219,7 @@ def write_metrics(original_path: str, condition_paths: list[str], out: str, info
     for key, kind in INFO_TYPES.items():
         if key in info and (not isinstance(info[key], kind) or isinstance(info[key], bool)):
             raise UserError(f"--info {key!r} must be {kind.__name__ if isinstance(kind, type) else 'a number'}, got {info[key]!r}")
+    check_resamples(resamples)
     original = read_json(original_path)
     check_evaluation(original, original_path, original=True)
     evaluations, nulls = [], []
@@ -226,8 +233,16 @@ def write_metrics(original_path: str, condition_paths: list[str], out: str, info
     for path in matched_paths:
         matched.append(read_json(path))
         check_evaluation(matched[-1], path, original=False)
+    check_info(info, original, evaluations)
+    nulls, no_band = null_sets_of_the_shape(evaluations, nulls, condition_key)
+    matched, no_matched_band = null_sets_of_the_shape(evaluations, matched, condition_key, "matched null")
     metrics = build_metrics(original, evaluations, info, nulls, resamples, matched=matched)
-    write_json(out, metrics)
+    for key, reason in no_band.items():
+        metrics["conditions"][key]["null_unavailable"] = reason
+    for key, reason in no_matched_band.items():
+        metrics["conditions"][key]["null_matched_unavailable"] = reason
+    write_json(out, metrics | {"digests": input_digests(original, [*condition_paths, *null_paths, *matched_paths],
+                                                        original_path)})
 
 
 # ----------------------------------------------------------------------------------------------- any lm-eval task
@@ -305,4 +320,18 @@ def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any
 def write_task_metrics(original_path: str, condition_paths: list[str], out: str, info_json: str = "{}",
                        resamples: int = 2000) -> None:
     info = _parse_info(info_json)
-    write_json(out, build_task_metrics(read_json(original_path), [read_json(p) for p in condition_paths], info, resamples))
+    check_resamples(resamples)
+    original, evaluations = read_json(original_path), [read_json(p) for p in condition_paths]
+    for path, evaluation in zip(condition_paths, evaluations):
+        check_same_inputs(original, evaluation, path)
+    write_json(out, build_task_metrics(original, evaluations, info, resamples)
+               | {"digests": input_digests(original, condition_paths, original_path)})
+
+
+def input_digests(original: dict[str, Any], paths: list[str], original_path: str) -> dict[str, Any]:
+    """A metrics file's provenance: the content digests its evaluations were computed from, and the
+    digest of every evaluation file it read."""
+    from neuronllm.digests import file_digest
+
+    return dict(original.get("digests") or {}) | {
+        "evaluations": {str(p): file_digest(p) for p in [original_path, *paths]}}

@@ -1,8 +1,10 @@
 """Bad inputs a careless user gives the command line, and the one line each must get back.
 
-Each probe: the robustness item of the issue it belongs to, what it is, the arguments (placeholders:
-{m} = tests/fixtures/malformed, {out} = a fresh output path, {tmp} = a scratch directory, {a} = a
-valid attribution file), and the text its one-line error (or warning) must contain. The tests run
+Each probe: the robustness item of the issue it belongs to (a number of the first robustness issue, or a
+class of issue 16: "pairing", "validation"), what it is, the arguments (placeholders: {m} =
+tests/fixtures/malformed, {d} = the shipped data/, {out} = a fresh output path, {tmp} = a scratch
+directory, {a} = a valid attribution file, {fifo} = a named pipe in the scratch directory), and the text
+its one-line error (or warning) must contain. The tests run
 them in-process (tests/robustness/test_cli_probes.py); `python tests/robustness/probes.py` runs them
 as a user would, in subprocesses, and writes the table of docs/robustness.md from what they print.
 """
@@ -13,16 +15,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MALFORMED = Path(__file__).resolve().parents[1] / "fixtures" / "malformed"
+DATA = Path(__file__).resolve().parents[2] / "data"
 SENTIMENT = '{"train": "{m}/%s", "validation": "{m}/%s"}'
+CLASSES = ("pairing", "validation")  # issue 16's classes with a generated table each (docs/robustness.md)
 
 
 def data(train: str, validation: str = "sentiment_unique_ids.jsonl") -> str:
     return SENTIMENT % (train, validation)
 
 
+def commonsense(validation: str) -> str:
+    return '{"train": "{d}/commonsense/train.jsonl", "validation": "{m}/%s"}' % validation
+
+
+def ner(test: str) -> str:
+    return '{"train": "{d}/ner/train.jsonl", "test": "{m}/%s"}' % test
+
+
 @dataclass(frozen=True)
 class Probe:
-    item: int
+    item: int | str
     what: str
     args: tuple[str, ...]
     expect: str
@@ -31,6 +43,7 @@ class Probe:
 
 IDENTIFY = ("identify", "--task", "ner", "--method", "cni", "--data-files", "shipped")
 EVALUATE = ("evaluate", "--task", "ner", "--data-files", "shipped")
+METRICS = ("metrics", "--original", "{m}/eval_original.json", "--conditions")
 
 PROBES = [
     # 8: sizes, checked by the argument parser
@@ -123,26 +136,119 @@ PROBES = [
           "expected 'original' or PATH:OP-PART"),
     Probe(5, "table7 with --budget", ("report", "table7", "--metrics", "{m}/set_valid.json", "--budget", "10",
                                       "--out", "{out}", "--latex", "{tmp}/t.tex"), "--budget does not apply"),
+    # issue 16, pairing: `metrics` pairs evaluations of the same content only
+    Probe("pairing", "condition evaluated on another validation file (both 'local files')",
+          (*METRICS, "{m}/eval_other_data.json", "--out", "{out}"), "was evaluated on other data"),
+    Probe("pairing", "the condition given as its own null",
+          (*METRICS, "{m}/eval_condition.json", "--null", "{m}/eval_condition.json", "--out", "{out}"),
+          "is the condition's own neuron set"),
+    Probe("pairing", "--resamples 5", (*METRICS, "{m}/eval_condition.json", "--resamples", "5", "--out", "{out}"),
+          "too few for a 95% interval"),
+    Probe("pairing", "--info budget the neuron set contradicts",
+          (*METRICS, "{m}/eval_condition.json", "--info", '{"budget": 100}', "--out", "{out}"),
+          "--info budget 100 does not match condition degrade/both's neuron set (5)"),
+    Probe("pairing", "--info task the original contradicts",
+          (*METRICS, "{m}/eval_condition.json", "--info", '{"task": "ner"}', "--out", "{out}"),
+          "--info task 'ner' does not match the evaluations ('sentiment')"),
+    # issue 16, validation: data rows, non-regular files, arguments of another mode
+    Probe("validation", "sentence is a number", ("evaluate", "--task", "sentiment", "--data-files",
+                                                 data("sentiment_unique_ids.jsonl", "sentiment_text_number.jsonl"),
+                                                 "--out", "{out}"), "row 2: 'sentence' must be text, got int"),
+    Probe("validation", "sentence is blank", ("evaluate", "--task", "sentiment", "--data-files",
+                                              data("sentiment_unique_ids.jsonl", "sentiment_text_blank.jsonl"),
+                                              "--out", "{out}"), "row 1: 'sentence' is empty"),
+    Probe("validation", "a row that is not an object", ("evaluate", "--task", "sentiment", "--data-files",
+                                                        data("sentiment_unique_ids.jsonl", "sentiment_row_not_object.jsonl"),
+                                                        "--out", "{out}"), "cannot read"),
+    Probe("validation", "choices: fewer texts than labels", ("evaluate", "--task", "commonsense", "--data-files",
+                                                             commonsense("commonsense_short_choices.jsonl"), "--out", "{out}"),
+          "row 2: 'choices' has 5 labels but 3 texts"),
+    Probe("validation", "choices: a null option text", ("evaluate", "--task", "commonsense", "--data-files",
+                                                        commonsense("commonsense_null_option.jsonl"), "--out", "{out}"),
+          "row 1: 'choices.text[2]' must be text, got NoneType"),
+    Probe("validation", "choices: a number as option text", ("evaluate", "--task", "commonsense", "--data-files",
+                                                             commonsense("commonsense_number_option.jsonl"), "--out", "{out}"),
+          "row 1: 'choices.text[1]' must be text, got int"),
+    Probe("validation", "choices: labels a string, not a list", ("evaluate", "--task", "commonsense", "--data-files",
+                                                                 commonsense("commonsense_labels_not_list.jsonl"),
+                                                                 "--out", "{out}"), "row 3: 'choices.label' must be a list"),
+    Probe("validation", "a token that is a number", ("evaluate", "--task", "ner", "--data-files", ner("ner_token_number.jsonl"),
+                                                     "--out", "{out}"), "row 1: 'tokens' item 2 must be text, got int"),
+    Probe("validation", "tags a string, not a list", ("evaluate", "--task", "ner", "--data-files", ner("ner_tags_not_list.jsonl"),
+                                                      "--out", "{out}"), "row 2: 'ner_tags' must be a list, got str"),
+    Probe("validation", "data file is a named pipe", ("evaluate", "--task", "sentiment", "--data-files",
+                                                      '{"train": "{fifo}", "validation": "{fifo}"}', "--out", "{out}"),
+          "not a regular file"),
+    Probe("validation", "data file is /dev/zero", ("evaluate", "--task", "sentiment", "--data-files",
+                                                   '{"train": "/dev/zero", "validation": "/dev/zero"}', "--out", "{out}"),
+          "not a regular file"),
+    Probe("validation", "neuron set is a named pipe", (*EVALUATE, "--neurons", "{fifo}", "--out", "{out}"), "not a regular file"),
+    Probe("validation", "metrics --original is a named pipe", ("metrics", "--original", "{fifo}", "--conditions",
+                                                               "{m}/eval_condition.json", "--out", "{out}"), "not a regular file"),
+    Probe("validation", "attributions are a named pipe", (*IDENTIFY, "--attributions", "{fifo}", "--out", "{out}"),
+          "not a regular file"),
+    Probe("validation", "--model-args max_length for identification", (*IDENTIFY, "--model-args", "max_length=64",
+                                                                       "--out", "{out}"), "max_length applies to evaluation only"),
+    Probe("validation", "--lm-eval-task with --task", ("evaluate", "--lm-eval-task", "neuronllm_sequences", "--task", "ner",
+                                                       "--out", "{out}"), "--task applies to AQUA tasks"),
+    Probe("validation", "--limit without --lm-eval-task", (*EVALUATE, "--limit", "3", "--out", "{out}"),
+          "--limit applies to --lm-eval-task only"),
+    Probe("validation", "matched null with --budget", ("null", "--matched-to", "{m}/set_valid.json", "--attributions", "{a}",
+                                                       "--budget", "3", "--indices", "0", "--outs", "{out}"),
+          "--budget does not apply to a matched null set"),
 ]
 
 
 def fill(arg: str, out: Path, tmp: Path, attributions: Path) -> str:
-    """A probe argument with its placeholders filled in (str.replace: JSON arguments keep their braces)."""
-    for key, value in (("{m}", MALFORMED), ("{out}", out), ("{tmp}", tmp), ("{a}", attributions)):
+    """A probe argument with its placeholders filled in (str.replace: JSON arguments keep their braces);
+    {fifo} is created in `tmp` on first use."""
+    import os
+
+    if "{fifo}" in arg and not (tmp / "fifo").exists():
+        os.mkfifo(tmp / "fifo")
+    for key, value in (("{m}", MALFORMED), ("{d}", DATA), ("{out}", out), ("{tmp}", tmp), ("{a}", attributions),
+                       ("{fifo}", tmp / "fifo")):
         arg = arg.replace(key, str(value))
     return arg
 
 
+def _table(rows: list[str]) -> str:
+    return "\n".join(["| item | bad input | command | rc | what it prints (one line) |", "|---|---|---|---|---|", *rows])
+
+
+def _replace_section(text: str, marker: str, table: str) -> str:
+    start, end = text.index(f"<!-- {marker} -->"), text.index(f"<!-- /{marker} -->")
+    return text[: start + len(f"<!-- {marker} -->")] + "\n" + table + "\n" + text[end:]
+
+
+def _in_process(args: list[str]) -> tuple[int, str]:
+    """(exit status, stderr) of `neuronllm ARGS` run in this process (what test_cli_probes.py runs)."""
+    import contextlib
+    import io
+
+    from neuronllm.cli import main as cli
+
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        try:
+            rc = cli(args)
+        except SystemExit as exit_:  # argparse
+            rc = exit_.code
+    return rc, stderr.getvalue()
+
+
 def main() -> None:
-    """Run every probe as a user would and write docs/robustness.md's table from what it printed."""
+    """Run every probe as a user would (in a subprocess; `--in-process`: in this process, the same
+    commands through neuronllm.cli.main, for a loaded machine) and write docs/robustness.md's tables."""
     import os
     import shutil
     import subprocess
     import sys
     import tempfile
 
+    in_process = "--in-process" in sys.argv[1:]
     root = Path(__file__).resolve().parents[2]
-    rows = []
+    rows: dict[str, list[str]] = {"probes": [], **{f"probes:{c}": [] for c in CLASSES}}
     work = Path(tempfile.mkdtemp(prefix="probes-"))
     attributions = work / "a.pt"
     attributions.write_bytes(b"placeholder")
@@ -152,19 +258,25 @@ def main() -> None:
         scratch.mkdir()
         out = scratch / "out" / "result.json"
         args = [fill(a, out, scratch, attributions) for a in probe.args]
-        result = subprocess.run([sys.executable, "-m", "neuronllm.cli", *args], capture_output=True, text=True,
-                                env=env, timeout=300, cwd=root)
-        lines = result.stderr.strip().splitlines()
+        if in_process:
+            returncode, stderr = _in_process(args)
+        else:
+            result = subprocess.run([sys.executable, "-m", "neuronllm.cli", *args], capture_output=True, text=True,
+                                    env=env, timeout=300, cwd=root)
+            returncode, stderr = result.returncode, result.stderr
+        lines = stderr.strip().splitlines()
         shown = " ".join(a if len(a) < 60 else "…" + a[-40:] for a in probe.args)
-        rows.append(f"| {probe.item} | {probe.what} | `neuronllm {shown}` | {result.returncode} | "
-                    f"{(lines[-1] if lines else '').replace('|', '/')} |")
+        section = f"probes:{probe.item}" if probe.item in CLASSES else "probes"
+        printed = (lines[-1] if lines else "").replace(str(root) + "/", "").replace(str(work), "{tmp}")
+        rows[section].append(f"| {probe.item} | {probe.what} | `neuronllm {shown}` | {returncode} | "
+                             f"{printed.replace('|', '/')} |")
     shutil.rmtree(work, ignore_errors=True)
-    table = "\n".join(["| item | bad input | command | rc | what it prints (one line) |", "|---|---|---|---|---|", *rows])
     doc = root / "docs" / "robustness.md"
     text = doc.read_text(encoding="utf-8")
-    start, end = text.index("<!-- probes -->"), text.index("<!-- /probes -->")
-    doc.write_text(text[: start + len("<!-- probes -->")] + "\n" + table + "\n" + text[end:], encoding="utf-8")
-    print(f"{len(rows)} probes written to {doc}")
+    for marker, section_rows in rows.items():
+        text = _replace_section(text, marker, _table(section_rows))
+    doc.write_text(text, encoding="utf-8")
+    print(f"{sum(map(len, rows.values()))} probes written to {doc}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ def evaluation_rule(group, job, task_constraint=None):
             f"evaluate_{group}"
         input:
             sets=lambda w: formatted(job.sets, w),
+            task=lambda w: PLAN.task_inputs(w.task),
         output:
             job.outputs,
         wildcard_constraints:

@@ -3,6 +3,8 @@ set; the common ability neurons; the null sets."""
 
 
 rule attribute:
+    input:  # the task's YAML chain, templates and data files: editing one reruns this task's jobs only
+          task=lambda w: PLAN.task_inputs(w.task),
     output:
           PLAN.attributions(),
     params:  # every value the command uses is a param: changing one in the config reruns the job
@@ -24,7 +26,8 @@ rule attribute:
 
 rule identify:
     input:
-          PLAN.attributions(),
+          attributions=PLAN.attributions(),
+          task=lambda w: PLAN.task_inputs(w.task),
     output:
           PLAN.neurons("{method}", "{budget}"),
     wildcard_constraints:
@@ -41,7 +44,7 @@ rule identify:
     conda:
           ENV
     shell:
-          "neuronllm identify {params.options:q} --attributions {input:q} --out {output:q} 2> {log:q}"
+          "neuronllm identify {params.options:q} --attributions {input.attributions:q} --out {output:q} 2> {log:q}"
 
 
 rule common:

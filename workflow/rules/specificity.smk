@@ -18,6 +18,7 @@ def specificity_rule(evaluated, general):
             f"evaluate_specificity_{evaluated}"
         input:
             sets=lambda w: formatted(job.sets, w),
+            task=PLAN.general_task_inputs(evaluated) if general else PLAN.task_inputs(evaluated),
         output:
             job.outputs,
         params:
