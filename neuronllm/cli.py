@@ -1,4 +1,4 @@
-"""`neuronllm identify | attribute | null | evaluate | common | metrics | report | workflow`: the pipeline's steps as commands.
+"""`neuronllm identify | attribute | null | evaluate | common | metrics | plan | report | workflow`: the pipeline's steps as commands.
 
 User mistakes (UserError, bad arguments) print one line and exit with status 2, before any model
 loads or any output is written; outputs are written atomically, never over an input.
@@ -246,6 +246,48 @@ def cmd_workflow(args) -> None:
     print(f"run it with: cd {shlex.quote(args.directory)} && snakemake --cores all   (or --profile profiles/slurm)", file=sys.stderr)
 
 
+def cmd_plan(args) -> None:
+    """Predicted peak memory of each model's identification and evaluation job against the device."""
+    from neuronllm import memory
+    from neuronllm.models import default_device
+
+    config: dict = {}
+    if args.config:
+        import yaml
+
+        try:
+            config = yaml.safe_load(open(args.config)) or {}
+        except (OSError, yaml.YAMLError) as err:
+            raise UserError(f"cannot read config {args.config}: {err}") from None
+    # a flag given beats the config, which beats the defaults
+    settings = {key: getattr(args, key, None) if getattr(args, key, None) is not None else config.get(key, default)
+                for key, default in PLAN_DEFAULTS.items()}
+    models = [(str(m.get("spec", name)) if isinstance(m, dict) else str(name),
+               dict((m.get("model_args") if isinstance(m, dict) else None) or {}))
+              for name, m in (config.get("models") or {}).items()]
+    if args.model or not models:
+        models = [(args.model or "embedded", checks.model_args(args.model_args) if args.model_args else {})]
+    device = args.device or default_device()
+    dtype = args.dtype or ("float32" if device == "cpu" else "bfloat16")
+    device_mib = memory.parse_size(args.device_memory) if args.device_memory else memory.device_memory_mib(device)
+    trie = args.trie_tokens or (1 if settings["answer_format"] == "letter" else 32)
+    questions = args.questions or 3 * int(settings["eval_instances"])  # three proxies per instance
+    fits = True
+    for spec, arguments in models:
+        plan = memory.plan_job(spec, device_mib, dtype, args.prompt_tokens, trie, int(settings["steps"]),
+                               int(settings["layer_batch"]), args.kv_memory_mb, args.batch_tokens, questions, arguments)
+        print(memory.describe(plan))
+        fits &= plan.fits
+    print(f"settings: {dtype}, {settings['answer_format']} answers (trie {trie} tokens), prompt {args.prompt_tokens} "
+          f"tokens, m = {settings['steps']}, layer_batch {settings['layer_batch']}, kv_memory_mb {args.kv_memory_mb:.0f}, "
+          f"batch_tokens {args.batch_tokens}, {questions} questions per evaluation job")
+    if not fits:
+        raise SystemExit(1)
+
+
+PLAN_DEFAULTS = {"steps": 20, "layer_batch": 4, "answer_format": "text", "eval_instances": 50}
+
+
 # ----------------------------------------------------------------------------------------------- parser
 
 class OneLineParser(argparse.ArgumentParser):
@@ -337,6 +379,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--info", default="{}", help="JSON merged into the metrics file (model label, method, budget ...)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("plan", help="predicted peak memory of identification and evaluation: fits / does not fit")
+    p.add_argument("--model", default=None, help="a model spec (default: embedded, or every model of --config)")
+    p.add_argument("--model-args", default=None)
+    p.add_argument("--config", help="a pipeline config: its models, steps, layer_batch, answer_format, eval_instances")
+    p.add_argument("--device", default=None, help="cuda or cpu (default: what exists)")
+    p.add_argument("--device-memory", default=None, help="e.g. 24GB, 80GiB (default: what the device offers)")
+    p.add_argument("--dtype", default=None, help="default: float32 on cpu, bfloat16 on cuda")
+    p.add_argument("--answer-format", choices=["letter", "text"], default=None, help="default: the config's, else text")
+    p.add_argument("--steps", type=positive_int, default=None, help="IG steps m (default: the config's, else 20)")
+    p.add_argument("--layer-batch", type=positive_int, default=None, help="default: the config's, else 4")
+    p.add_argument("--prompt-tokens", type=positive_int, default=512, help="longest proxy prompt (AQUA: 250-400)")
+    p.add_argument("--trie-tokens", type=positive_int, default=None, help="option-trie tokens (letter 1, text 32)")
+    p.add_argument("--questions", type=positive_int, default=None, help="proxy questions per evaluation job")
+    p.add_argument("--kv-memory-mb", type=float, default=8192)
+    p.add_argument("--batch-tokens", type=positive_int, default=4096)
+    p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("report", help="tables (Markdown + LaTeX), the tidy CSV, or figures")
     p.add_argument("kind", choices=REPORT_KINDS)
