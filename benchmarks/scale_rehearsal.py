@@ -36,9 +36,6 @@ import tempfile
 import time
 from pathlib import Path
 
-if "MALLOC_MMAP_THRESHOLD_" not in os.environ:  # big tensors freed back to the OS: RSS peaks mean what they say
-    os.environ["MALLOC_MMAP_THRESHOLD_"] = str(1 << 20)
-    os.execv(sys.executable, [sys.executable, *sys.argv])
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -342,12 +339,12 @@ def predictions(data: dict, step: str) -> list[tuple[float, float, object]]:
     config, weights = memory.config_from_dict(load["config"]), load["weights_mib"]
     if step.startswith("identify/"):
         predicted = memory.identification_peak(config, r["prompt_tokens"], r["trie_tokens"], r["steps"], r["layer_batch"],
-                                               dtype=s["dtype"])
+                                               dtype=s["dtype"], device=s["device"])
         measured = r.get("increment_mib", r["above_weights_mib"])
     else:
         widest = r.get("widest_trie", 1 if step.endswith("letter") else 32)
         predicted = memory.evaluation_peak(config, r["prefix_tree_tokens"], r["longest_context"], r["batch_tokens"],
-                                           r["kv_memory_mb"], s["dtype"], widest)
+                                           r["kv_memory_mb"], s["dtype"], widest, s["device"])
         measured = r["neuronllm"].get("increment_mib", r["neuronllm"]["above_weights_mib"])
     return [(measured + weights, predicted.total_mib(weights), predicted)]
 
@@ -434,6 +431,9 @@ def _prediction(data: dict, step: str) -> list[str]:
 
 
 def main() -> None:
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ:  # big tensors freed back to the OS: RSS peaks mean what they say
+        os.environ["MALLOC_MMAP_THRESHOLD_"] = str(1 << 20)
+        os.execv(sys.executable, [sys.executable, *sys.argv])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", default="llama2-7b")
     parser.add_argument("--model", default=None, help="measure this model spec instead of building a shape")

@@ -275,7 +275,8 @@ def cmd_plan(args) -> None:
     fits = True
     for spec, arguments in models:
         plan = memory.plan_job(spec, device_mib, dtype, args.prompt_tokens, trie, int(settings["steps"]),
-                               int(settings["layer_batch"]), args.kv_memory_mb, args.batch_tokens, questions, arguments)
+                               int(settings["layer_batch"]), args.kv_memory_mb, args.batch_tokens, questions, arguments,
+                               device)
         print(memory.describe(plan))
         fits &= plan.fits
     print(f"settings: {dtype}, {settings['answer_format']} answers (trie {trie} tokens), prompt {args.prompt_tokens} "

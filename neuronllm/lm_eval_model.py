@@ -53,7 +53,6 @@ from neuronllm.scoring import Question, ScoreCondition, SharedContextScorer
 from neuronllm.tokens import letter_variants
 
 SCOPES = ("answer", "all")
-DEFAULT_KV_MEMORY_MB = {"cpu": 1024, "cuda": 8192}
 
 # HFLM arguments that do not load anything: allowed beside an already-loaded model.
 RUNTIME_ARGUMENTS = (
@@ -183,7 +182,12 @@ class NeuronLLM(HFLM):
             with quiet_lm_eval():  # HFLM warns that loading arguments would be ignored: none are given
                 super().__init__(pretrained=self.loaded.model, tokenizer=self.loaded.tokenizer, **kwargs)
         self.spec = self.loaded.spec
-        memory = float(kv_memory_mb) if kv_memory_mb not in (None, "") else DEFAULT_KV_MEMORY_MB.get(self.loaded.device.type, 1024)
+        if kv_memory_mb not in (None, ""):
+            memory = float(kv_memory_mb)
+        else:  # derived from the memory model and what the device has free (neuronllm/memory.py)
+            from neuronllm.memory import default_kv_memory_mb
+
+            memory = default_kv_memory_mb(self.loaded, int(batch_tokens))
         cache = PrefixCache(self.loaded, check_cache_directory(prefix_cache)) if prefix_cache else None
         self.scorer = SharedContextScorer(self.loaded, memory, int(batch_tokens), progress=self.rank == 0, cache=cache)
         self.prefix_cache = cache

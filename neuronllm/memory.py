@@ -33,6 +33,12 @@ from typing import Any
 
 from neuronllm.errors import UserError
 
+# What a CPU process's resident set grows by in any step beyond the tensors counted here (allocator
+# arenas, autograd and kernel scratch): measured ~100 MiB for steps whose tensors are a few MiB (a
+# naive IG of one layer, a 10-MiB model's pass; benchmarks/results/calib_small.md). CUDA peaks
+# (max_memory_allocated) count tensors only; `neuronllm plan` adds the CUDA context separately.
+CPU_RUNTIME_MIB = 100.0
+CUDA_CONTEXT_MIB = 600.0
 _BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2}
 MIB = 2**20
 
@@ -118,7 +124,7 @@ def pass_tokens_of(trie_tokens: int, steps: int, layer_batch: int, pass_tokens: 
 
 
 def identification_peak(config, prompt_tokens: int, trie_tokens: int, steps: int, layer_batch: int,
-                        pass_tokens: int = 512, dtype: Any = "bfloat16") -> Prediction:
+                        pass_tokens: int = 512, dtype: Any = "bfloat16", device: str = "cpu") -> Prediction:
     """Peak above the weights of one proxy's cached IG over every layer (module docstring)."""
     d, b = Dims.of(config), dtype_bytes(dtype)
     n = pass_tokens_of(trie_tokens, steps, layer_batch, pass_tokens)
@@ -132,12 +138,17 @@ def identification_peak(config, prompt_tokens: int, trie_tokens: int, steps: int
         "attention_mask": n * (past + n) * b / MIB,
         "logits": n * d.vocab * (b + 2 * 4) / MIB,
         "transient": 2 * layer_transient / MIB,
+        "runtime": _runtime(device),
     }
     return Prediction(parts, {"pass_tokens": n})
 
 
+def _runtime(device: str) -> float:
+    return CPU_RUNTIME_MIB if str(device).startswith("cpu") else 0.0
+
+
 def evaluation_peak(config, tree_tokens: int, longest_context: int, batch_tokens: int, kv_memory_mb: float = 1e12,
-                    dtype: Any = "bfloat16", widest_new: int = 32) -> Prediction:
+                    dtype: Any = "bfloat16", widest_new: int = 32, device: str = "cpu") -> Prediction:
     """Peak above the weights of a `neuronllm` evaluation job (module docstring). tree_tokens: distinct
     prefix tokens of the questions; longest_context: the longest prompt; widest_new: option-trie tokens."""
     d, b = Dims.of(config), dtype_bytes(dtype)
@@ -150,7 +161,7 @@ def evaluation_peak(config, tree_tokens: int, longest_context: int, batch_tokens
         "batch_past": 2 * past_positions * per_token / MIB,
         "forward": new_tokens * (b * (3 * d.d_ff + 4 * d.hidden)) / MIB,
         "logits": widest_new * max(1, batch_tokens // max(1, longest_context)) * d.vocab * (b + 4) / MIB,
-    }
+    }  # no runtime term: without autograd the measured steps grew by their tensors alone
     return Prediction(parts)
 
 
@@ -163,11 +174,12 @@ def identification_fits(config, device_mib: float, dtype: Any, prompt_tokens: in
 
 
 def largest_kv_memory_mb(config, device_mib: float, weights_mib: float, dtype: Any, batch_tokens: int,
-                         longest_context: int, headroom: float = 0.1) -> float:
-    """The largest kv_memory_mb whose evaluation peak leaves `headroom` of the device free (0: none fits)."""
-    base = evaluation_peak(config, 0, longest_context, batch_tokens, dtype=dtype)
-    room = device_mib * (1 - headroom) - weights_mib - base.above_weights_mib
-    return max(0.0, room)
+                         longest_context: int, headroom: float = 0.1, device: str = "cuda") -> float:
+    """The largest kv_memory_mb whose evaluation peak leaves `headroom` of the device free (0: none fits):
+    everything but the prefix tree at a full batch, subtracted from what the device offers."""
+    base = evaluation_peak(config, batch_tokens, longest_context, batch_tokens, dtype=dtype, device=device)
+    rest = base.above_weights_mib - base.parts["prefix_tree"] + (CUDA_CONTEXT_MIB if device.startswith("cuda") else 0)
+    return max(0.0, device_mib * (1 - headroom) - weights_mib - rest)
 
 
 # -- `neuronllm plan`: fits / does not fit ----------------------------------------------------------------
@@ -222,13 +234,15 @@ def model_config(spec: str, arguments: dict[str, Any] | None = None):
 
 def plan_job(spec: str, device_mib: float, dtype: Any, prompt_tokens: int, trie_tokens: int, steps: int,
              layer_batch: int, kv_memory_mb: float, batch_tokens: int, questions: int,
-             arguments: dict[str, Any] | None = None) -> JobPlan:
+             arguments: dict[str, Any] | None = None, device: str = "cuda") -> JobPlan:
     config, source = model_config(spec, arguments)
     weights = weight_bytes(config, dtype) / MIB
-    identification = identification_peak(config, prompt_tokens, trie_tokens, steps, layer_batch, dtype=dtype)
+    identification = identification_peak(config, prompt_tokens, trie_tokens, steps, layer_batch, dtype=dtype, device=device)
     tree_tokens = questions * prompt_tokens  # an upper bound: prompts share their role and rule
-    evaluation = evaluation_peak(config, tree_tokens, prompt_tokens, batch_tokens, kv_memory_mb, dtype, trie_tokens)
-    suggested = largest_kv_memory_mb(config, device_mib, weights, dtype, batch_tokens, prompt_tokens)
+    evaluation = evaluation_peak(config, tree_tokens, prompt_tokens, batch_tokens, kv_memory_mb, dtype, trie_tokens, device)
+    if device.startswith("cuda"):
+        identification.parts["cuda_context"] = evaluation.parts["cuda_context"] = CUDA_CONTEXT_MIB
+    suggested = largest_kv_memory_mb(config, device_mib, weights, dtype, batch_tokens, prompt_tokens, device=device)
     return JobPlan(spec, weights, identification, evaluation, device_mib, suggested, source)
 
 
@@ -254,3 +268,19 @@ def describe(plan: JobPlan) -> str:
             f"  identification peak {gib(plan.identification_mib)} ({id_parts})\n"
             f"  evaluation peak     {gib(plan.evaluation_mib)} ({ev_parts})\n"
             f"  device {gib(plan.device_mib)}: {verdict}; kv_memory_mb up to {plan.suggested_kv_memory_mb:.0f} leaves 10% free")
+
+
+def default_kv_memory_mb(loaded, batch_tokens: int, longest_context: int = 512) -> float:
+    """kv_memory_mb when the user names none: on CUDA, half of what the GPU has free after the weights
+    and everything else an evaluation batch holds (at least 256, at most 65536); on the CPU 1024, the
+    measured-good default (its RAM is shared with the rest of the machine)."""
+    import torch
+
+    device = loaded.device
+    if device.type != "cuda" or not torch.cuda.is_available():
+        return 1024.0
+    free, _ = torch.cuda.mem_get_info(device)
+    base = evaluation_peak(loaded.model.config, batch_tokens, longest_context, batch_tokens, dtype=loaded.dtype,
+                           device="cuda")
+    rest = base.above_weights_mib - base.parts["prefix_tree"]
+    return float(min(65536.0, max(256.0, (free / MIB - rest) / 2)))

@@ -99,3 +99,20 @@ def test_plan_reads_the_paper_config(capsys):
     out = capsys.readouterr().out
     assert out.count("fits") == 3 and "letter answers" in out and "m = 20, layer_batch 4" in out
     assert "llama2-13b" in out
+
+
+def test_kv_memory_default_on_cpu_and_cuda_context():
+    """CPU keeps the measured 1024 MiB; plans for a GPU count its CUDA context."""
+    loaded = LoadedModel.wrap(tiny_model("llama"))
+    assert memory.default_kv_memory_mb(loaded, 4096) == 1024.0
+    config = shape_config("llama2-7b")
+    cpu = memory.identification_peak(config, 300, 1, 20, 4, device="cpu")
+    gpu = memory.identification_peak(config, 300, 1, 20, 4, device="cuda")
+    assert cpu.above_weights_mib - gpu.above_weights_mib == memory.CPU_RUNTIME_MIB
+    plan = memory.plan_job("llama2-7b", 24 * 1024, "bfloat16", 300, 1, 20, 4, 8192, 4096, 150, device="cuda")
+    assert plan.identification.parts["cuda_context"] == memory.CUDA_CONTEXT_MIB
+    # 12.6 GiB of weights + an 8 GiB tree + a 4 GiB batch: a 24 GB GPU is too small; the suggestion fits
+    assert not plan.fits and 0 < plan.suggested_kv_memory_mb < 8192
+    smaller = memory.plan_job("llama2-7b", 24 * 1024, "bfloat16", 300, 1, 20, 4, plan.suggested_kv_memory_mb, 4096, 150,
+                              device="cuda")
+    assert smaller.fits
