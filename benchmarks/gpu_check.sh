@@ -34,7 +34,7 @@ if [ "$gpus" -gt 0 ]; then
   fi
 else
   shape="${SHAPE:-tiny}"
-  "$python" "$here/scale_rehearsal.py" --shape "$shape" --device cpu --dtype bfloat16 --steps 4 --layer-batch 4 \
+  "$python" "$here/scale_rehearsal.py" --shape "$shape" --device cpu --dtype bfloat16 --steps 8 --layer-batch 4 \
     --eval-questions 8 --text-eval-questions 4 --naive-layers 2 --naive-steps 4 --exactness-layers 2 \
     --work "$work/weights" --name "main"
   runs+=(main)

@@ -14,6 +14,8 @@ Identification (ig/cached.py), the peak is the first chunk's packed pass, whose 
   logits            the pass's logits and their float32 log-softmax (N·V·(b + 2·4))
   transient         one layer's forward intermediates beyond what is saved, and the backward's
                     gradient of the widest activation (both ≈ a layer's saved tensors again)
+  head_copy         one tensor the size of the LM head (vocab·hidden·b): measured at every shape, a
+                    copy made for the backward through the head
 N = min(layer_batch·(m+1), ⌊PASS_TOKENS / trie⌋) · trie tokens per pass, P = prompt − 1.
 
 Evaluation (scoring.py), the peak is an option pass or a prefix-tree level:
@@ -33,11 +35,7 @@ from typing import Any
 
 from neuronllm.errors import UserError
 
-# What a CPU process's resident set grows by in any step beyond the tensors counted here (allocator
-# arenas, autograd and kernel scratch): measured ~100 MiB for steps whose tensors are a few MiB (a
-# naive IG of one layer, a 10-MiB model's pass; benchmarks/results/calib_small.md). CUDA peaks
-# (max_memory_allocated) count tensors only; `neuronllm plan` adds the CUDA context separately.
-CPU_RUNTIME_MIB = 100.0
+# CUDA peaks (max_memory_allocated) count tensors only; `neuronllm plan` adds the CUDA context.
 CUDA_CONTEXT_MIB = 600.0
 _BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2}
 MIB = 2**20
@@ -138,13 +136,12 @@ def identification_peak(config, prompt_tokens: int, trie_tokens: int, steps: int
         "attention_mask": n * (past + n) * b / MIB,
         "logits": n * d.vocab * (b + 2 * 4) / MIB,
         "transient": 2 * layer_transient / MIB,
-        "runtime": _runtime(device),
+        # measured, not derived: every IG peak on the CPU held one more tensor the size of the LM head
+        # (vocab x hidden; tiny, small, 135M, 7B and 13B shapes: benchmarks/results/scale_*.md), a copy
+        # made for the backward through the head; evaluation (no autograd) shows none
+        "head_copy": d.vocab * d.hidden * b / MIB,
     }
     return Prediction(parts, {"pass_tokens": n})
-
-
-def _runtime(device: str) -> float:
-    return CPU_RUNTIME_MIB if str(device).startswith("cpu") else 0.0
 
 
 def evaluation_peak(config, tree_tokens: int, longest_context: int, batch_tokens: int, kv_memory_mb: float = 1e12,

@@ -92,7 +92,8 @@ def default_device() -> str:
 
 
 def default_dtype(device: str) -> "torch.dtype":
-    """fp32 on CPU (bf16 matmuls are slow and inexact there), bf16 on GPUs."""
+    """fp32 on CPU, bf16 on GPUs. On CPUs with AVX-512 BF16 bf16 is 2.5-3x faster, but inexact (log-likelihoods
+    move by up to ~5e-2): fp32 stays the CPU default, and dtype=bfloat16 is the choice for 7B shapes there."""
     import torch
 
     return torch.float32 if device == "cpu" else torch.bfloat16
