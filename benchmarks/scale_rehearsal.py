@@ -246,7 +246,7 @@ def save(path: Path, data: dict) -> None:
     """Merge this process's steps into the file (several processes may fill one rehearsal) and replace it."""
     import fcntl
 
-    with open(path.with_suffix(".lock"), "w") as lock:
+    with open(Path(tempfile.gettempdir()) / f"{path.name}.lock", "w") as lock:  # not beside the results
         fcntl.flock(lock, fcntl.LOCK_EX)
         if path.is_file():
             on_disk = json.loads(path.read_text())
