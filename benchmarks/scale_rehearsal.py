@@ -383,7 +383,10 @@ def render(name: str) -> str:
         lines += ["## Identification: one proxy prompt, every layer (IG, contrastive + gold_prob sharing each forward)", "",
                   tabulate(rows, headers=["format", "task", "prompt tok", "trie tok", "s / prompt", "peak above start MiB",
                                           "predicted MiB", "error", "peak total MiB", "predicted total", "error (total)",
-                                          "completeness (max rel)", "threads / load"], tablefmt="github"), ""]
+                                          "completeness (max rel)", "threads / load"], tablefmt="github"), "",
+                  "Peak above start: the step's VmHWM minus its starting RSS (total: resident after load + that). "
+                  "Completeness is the worst layer's |ΣIG − ΔF| / |ΔF|: on random weights a layer's ΔF can be ~0, so "
+                  "large values there say nothing; benchmarks/gpu_check.py judges Σ_l |ΣIG_l − ΔF_l| / Σ_l |ΔF_l|.", ""]
     for step, r in steps.items():
         if step.startswith("naive/"):
             lines += [f"## Naive vs cached engine ({step.split('/')[1]}, {r['task']}, layers {r['layers']}, m = {r.get('steps', s['steps'])})", "",
