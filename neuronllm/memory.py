@@ -11,7 +11,8 @@ Identification (ig/cached.py), the peak is the first chunk's packed pass, whose 
                     query and output (2·h·b), each RMSNorm's float32 input (2·4·h); per layer the
                     keys/values of past + pass tokens (attention's concatenated cache, 2·(P+N)·kv·hd·b)
   attention_mask    the packed pass's 4D mask [N, P+N], in the model dtype
-  logits            the pass's logits and their float32 log-softmax (N·V·(b + 2·4))
+  logits            the pass's logits, their float32 copy and log-softmax, and the backward's float32
+                    gradient of them (N·V·(b + 3·4))
   transient         one layer's forward intermediates beyond what is saved, and the backward's
                     gradient of the widest activation (both ≈ a layer's saved tensors again)
   head_copy         one tensor the size of the LM head (vocab·hidden·b): measured at every shape, a
@@ -134,7 +135,7 @@ def identification_peak(config, prompt_tokens: int, trie_tokens: int, steps: int
         "prefix_kv": kv_bytes_per_token(config, dtype) * past / MIB,
         "pass_activations": d.layers * saved / MIB,
         "attention_mask": n * (past + n) * b / MIB,
-        "logits": n * d.vocab * (b + 2 * 4) / MIB,
+        "logits": n * d.vocab * (b + 3 * 4) / MIB,  # logits, their float32 copy and log-softmax, its gradient
         "transient": 2 * layer_transient / MIB,
         # measured, not derived: every IG peak on the CPU held one more tensor the size of the LM head
         # (vocab x hidden; tiny, small, 135M, 7B and 13B shapes: benchmarks/results/scale_*.md), a copy
