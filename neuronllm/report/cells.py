@@ -148,10 +148,11 @@ def mark_best(table: Table) -> None:
 
     Rows are compared within their rank_group (the ablation compares Deg rows with Deg rows); a group of one row
     gets no marks, nor does a column with fewer than two cells, and a 0.0/0.0 cell (no effect at all) is never marked. A cell tested against the null
-    (table.rank_measure) is ranked only with its †; an answer shift never.
+    (table.rank_measure) is ranked only with its † (in a table with null tests, an untested cell is not ranked); an answer shift never.
     """
     if not table.rank:
         return
+    tested_table = any((c.tests.get(table.rank_measure) or {}).get("p") is not None for row in table.rows for c in row.cells)
     groups: dict[str, list[Row]] = {}
     for row in table.rows:
         groups.setdefault(row.rank_group, []).append(row)
@@ -163,7 +164,7 @@ def mark_best(table: Table) -> None:
             if sum(c.text != MISSING for c in cells) < 2:
                 continue  # nothing to compare with
             eligible = [c for c in cells if c.rank_key is not None and c.rank_key != (0.0, 0.0) and c.significant
-                        and _evidenced(c, table.rank_measure)]
+                        and _evidenced(c, table.rank_measure, tested_table)]
             keys = sorted({c.rank_key for c in eligible}, reverse=True)
             for cell in eligible:
                 if keys and cell.rank_key == keys[0]:
@@ -172,9 +173,10 @@ def mark_best(table: Table) -> None:
                     cell.mark = "second"
 
 
-def _evidenced(cell: Cell, measure: str) -> bool:
-    """Not an answer shift, and marked † on the measure where it was tested against the null."""
+def _evidenced(cell: Cell, measure: str, tested_table: bool) -> bool:
+    """Not an answer shift, and marked † on the measure; in a table without any null test (no null sets),
+    the interval alone decides. A cell without a test in a table that has them (its null sets were of
+    another shape, pairing.py) cannot be ranked."""
     if any(t.get("answer_shift") for t in cell.tests.values()):
         return False
-    tested = (cell.tests.get(measure) or {}).get("p") is not None
-    return measure in cell.marked if tested else True
+    return measure in cell.marked if tested_table else True

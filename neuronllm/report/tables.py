@@ -191,6 +191,11 @@ def _reading_notes(spec: Kind, ms: list[dict], tasks: list, has_null: bool) -> s
     if any(c.get("null_matched") for m in ms for c in m["conditions"].values()):
         notes.append(f" {OUTSIDE_MATCHED}: also beyond the null of random neurons matched to the set's activation "
                      "magnitudes (decile by decile).")
+    untested = sorted({f"{m['method']} {TASKS.get(m['task'], m['task'])} {key}" for m in ms
+                       for key, c in m["conditions"].items() if c.get("null_unavailable")})
+    if untested:
+        notes.append(f" No null test (and so no {OUTSIDE_NULL} and no bold) for {len(untested)} conditions whose null sets "
+                     "have another number of neurons per side (the method found fewer than K): " + ", ".join(untested) + ".")
     if spec.name in ("table1", "table7"):
         notes.append(" Equal footing: NeuronLLM's Deg/Enh change K good + K bad neurons, each baseline K; the row "
                      "'NeuronLLM, K good (equal budget)' changes NeuronLLM's K good neurons only (the ablation's Good "
