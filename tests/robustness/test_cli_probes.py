@@ -18,6 +18,11 @@ def no_model_loads(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a model was loaded before the bad input was refused")
 
+    # import the modules first: one first imported while models.load_model is patched would bind the
+    # refusing stand-in at import, and monkeypatch would then "restore" it for every later test
+    import neuronllm.evaluate  # noqa: F401
+    import neuronllm.identify  # noqa: F401
+
     for target in ("neuronllm.models.load_model", "neuronllm.evaluate.load_model", "neuronllm.identify.load_model"):
         monkeypatch.setattr(target, refuse)
 
