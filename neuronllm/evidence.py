@@ -113,7 +113,8 @@ def benjamini_hochberg(pvalues: Sequence[float | None], q: float = LEVEL) -> lis
     return rejected
 
 
-DRAW_KEYS = tuple(k for m in MEASURES for k in (m, f"{m}_se", f"{m}_p0")) + ("balanced_signed", "balanced_gold_prob_signed")  # _se: for readers
+DRAW_KEYS = tuple(k for m in MEASURES for k in (m, f"{m}_se", f"{m}_p0")) + ("balanced_signed", "balanced_gold_prob_signed")
+# (_se is not used by the test; it is kept so a reader of metrics.json sees each draw's own sampling noise)
 
 
 def draw_record(entry: dict[str, Any]) -> dict[str, Any]:

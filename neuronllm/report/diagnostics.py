@@ -8,7 +8,7 @@ from typing import Any
 from neuronllm.report.calibration import calibration_note
 from neuronllm.report.cells import MISSING, OUTSIDE_NULL, Cell, Row, Table, compose_detail, mark_best, mark_evidence
 from neuronllm.report.kinds import KINDS, TASKS, condition_of
-from neuronllm.report.values import effect_of, model_label, null_band_of, number, ordered
+from neuronllm.report.values import effect_of, model_label, null_band_of, number, ordered, tests_of
 
 PROBABILITY_MEASURES = ("gold_prob_signed",)
 
@@ -18,8 +18,6 @@ def _signed_cell(value: dict | None, m: dict | None, condition: str) -> Cell:
     direction positive, with its interval; † after the table's BH step (evidence.py)."""
     if value is None or value.get("gold_prob_signed") is None:
         return Cell(MISSING)
-    from neuronllm.report.values import tests_of
-
     text = number(value["gold_prob_signed"], 1, signed=True)
     low, high = value.get("gold_prob_signed_low"), value.get("gold_prob_signed_high")
     interval = f"[{number(low, 1)}, {number(high, 1)}]" if low is not None and high is not None else ""
