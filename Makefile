@@ -34,7 +34,7 @@ all-tables: setup
 	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --cores all all_tables
 
 ci-regression: setup
-	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m neuronllm.regression run
+	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python .ci/regression.py run
 
 # The CI regression through profiles/slurm on a single-node SLURM cluster of this machine (root: it
 # installs slurm-wlm and munge if missing). The test starts the cluster itself unless $$SLURM_CONF answers.
@@ -52,7 +52,7 @@ test-wheel: setup
 	$(OFFLINE) $(BIN)/python -m pytest -q -m slow tests/e2e/test_wheel.py
 
 update-reference: setup
-	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m neuronllm.regression update
+	$(OFFLINE) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python .ci/regression.py update
 
 benchmark: setup
 	$(OFFLINE) $(BIN)/python benchmarks/ig_speed.py

@@ -14,7 +14,7 @@ conda environment (workflow/envs/, used with --sdm conda) and mem_mb/runtime/gpu
 from snakemake.utils import validate
 
 from neuronllm.errors import UserError
-from neuronllm.plan import check_config
+from neuronllm.pipeline.plan import check_config
 
 
 if not workflow.overwrite_configfiles:  # an explicit --configfile replaces the default (no merging)

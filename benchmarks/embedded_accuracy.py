@@ -25,8 +25,8 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 from tabulate import tabulate  # noqa: E402
 
-from neuronllm.evaluate import Condition, EvalSettings, evaluate  # noqa: E402
-from neuronllm.models import load_model  # noqa: E402
+from neuronllm.evaluation.evaluate import Condition, EvalSettings, evaluate  # noqa: E402
+from neuronllm.model.loading import load_model  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 TASKS = ["ner", "chunking", "sentiment", "commonsense"]

@@ -26,15 +26,15 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 import torch  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
-from neuronllm.ig import (  # noqa: E402
+from neuronllm.attribution.ig import (  # noqa: E402
     activation_times_gradient,
     answer_activations,
     integrated_gradients_many,
     proxy_tokens,
 )
-from neuronllm.attribution import compute_attributions  # noqa: E402
-from neuronllm.lm_eval_tasks import find_task, load_proxies  # noqa: E402
-from neuronllm.models import load_model  # noqa: E402
+from neuronllm.attribution.kinds import compute_attributions  # noqa: E402
+from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies  # noqa: E402
+from neuronllm.model.loading import load_model  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 TASKS = ["ner", "chunking", "sentiment", "commonsense"]

@@ -22,7 +22,7 @@ WORKER = r"""
 import json, resource, time
 start = time.perf_counter()
 import torch, transformers
-from neuronllm.models import load_model, neuron_counts
+from neuronllm.model.loading import load_model, neuron_counts
 imported = time.perf_counter()
 model, tokenizer = load_model("embedded")
 seconds = time.perf_counter() - imported

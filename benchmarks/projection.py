@@ -24,8 +24,8 @@ from pathlib import Path
 import yaml
 from tabulate import tabulate
 
-from neuronllm.memory import Dims, pass_tokens_of
-from neuronllm.shapes import shape_config
+from neuronllm.model.memory import Dims, pass_tokens_of
+from neuronllm.model.shapes import shape_config
 
 HERE = Path(__file__).resolve().parent
 GPUS = {  # dense bf16 peak FLOP/s, memory bandwidth B/s (vendor figures)
@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--text-trie", type=int, default=24, help="option-trie tokens of a text proxy")
     parser.add_argument("--shared", type=float, default=0.57, help="distinct share of prefix tokens (measured)")
     args = parser.parse_args()
-    from neuronllm.plan import Plan
+    from neuronllm.pipeline.plan import Plan
 
     config = yaml.safe_load(open(args.config))
     plan = Plan(config)

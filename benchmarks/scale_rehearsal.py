@@ -5,7 +5,7 @@
         [--eval-questions 24] [--naive-layers 1] [--exactness-layers 0] [--name NAME] [--work DIR]
     python benchmarks/scale_rehearsal.py --render NAME      # rewrite the Markdown from the JSON only
 
-Builds the shape (neuronllm/shapes.py) into a work directory, loads it through `load_model` like a user
+Builds the shape (neuronllm/model/shapes.py) into a work directory, loads it through `load_model` like a user
 model, and measures on real AQUA proxies (shipped data, seed 0), each step saved to
 benchmarks/results/{NAME}.json as it completes (a rerun skips the steps already there):
   identify/{format}/{task}  the attribute job's IG (contrastive + gold_prob sharing every forward) of ONE
@@ -21,7 +21,7 @@ benchmarks/results/{NAME}.json as it completes (a rerun skips the steps already 
                             good/bad sets (overlap) and the scores (Spearman), per task.
 Peaks are the kernel's VmHWM, reset before each step (/proc/self/clear_refs), so they are exact, not
 sampled; on CUDA the allocator's max_memory_allocated. Every timing records the thread count and the
-load average of the (shared) machine. The memory model (neuronllm/memory.py) is compared with every
+load average of the (shared) machine. The memory model (neuronllm/model/memory.py) is compared with every
 measured peak in the Markdown. The work directory's weights are deleted at the end unless --keep.
 """
 
@@ -42,8 +42,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import torch  # noqa: E402
 
-from neuronllm import memory  # noqa: E402
-from neuronllm.shapes import build_shape  # noqa: E402
+from neuronllm.model import memory  # noqa: E402
+from neuronllm.model.shapes import build_shape  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = Path(os.environ.get("SCALE_RESULTS", HERE / "results"))
@@ -115,7 +115,7 @@ def current_mib(device: str) -> float:
 # -- the steps --------------------------------------------------------------------------------------------
 
 def proxies_of(task: str, answer_format: str, role: str, n: int):
-    from neuronllm.lm_eval_tasks import find_task, load_proxies
+    from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
     instances = (n, None) if role == "identify" else (None, n)
     _, proxies = load_proxies(find_task(task, answer_format), role, answer_format, 0, *instances, "shipped")
@@ -123,13 +123,13 @@ def proxies_of(task: str, answer_format: str, role: str, n: int):
 
 
 def tokens_of(loaded, proxy):
-    from neuronllm.ig import proxy_tokens
+    from neuronllm.attribution.ig import proxy_tokens
 
     return proxy_tokens(loaded.tokenizer, proxy.prompt, list(proxy.options), proxy.gold, proxy.answer_format)
 
 
 def identify_step(loaded, args, task: str, answer_format: str, weights_mib: float) -> dict:
-    from neuronllm.ig import integrated_gradients_many
+    from neuronllm.attribution.ig import integrated_gradients_many
 
     proxy = proxies_of(task, answer_format, "identify", 1)[0]
     tokens = tokens_of(loaded, proxy)
@@ -147,7 +147,7 @@ def identify_step(loaded, args, task: str, answer_format: str, weights_mib: floa
 
 
 def naive_step(loaded, args, answer_format: str, weights_mib: float) -> dict:
-    from neuronllm.ig import integrated_gradients
+    from neuronllm.attribution.ig import integrated_gradients
 
     task = args.tasks[-1]
     tokens = tokens_of(loaded, proxies_of(task, answer_format, "identify", 1)[0])
@@ -173,9 +173,9 @@ def evaluate_step(loaded, args, answer_format: str, weights_mib: float) -> dict:
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
 
-    from neuronllm.lm_eval_model import NeuronLLM
-    from neuronllm.prefix_tree import PrefixTree
-    from neuronllm.scoring import Question
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
+    from neuronllm.scoring.prefix_tree import PrefixTree
+    from neuronllm.scoring.engine import Question
 
     n = args.eval_questions if answer_format == "letter" else args.text_eval_questions
     per_task = max(1, n // len(args.tasks))
@@ -216,8 +216,8 @@ def exactness_step(args, answer_format: str, work: Path) -> dict:
     """fp32 against `--dtype` on the same K-layer weights: overlap of top-100 good/bad and Spearman, per task."""
     from scipy.stats import spearmanr
 
-    from neuronllm.ig import integrated_gradients
-    from neuronllm.models import load_model
+    from neuronllm.attribution.ig import integrated_gradients
+    from neuronllm.model.loading import load_model
 
     directory = work / f"{args.shape}-{args.exactness_layers}L-float32"
     build = build_shape(args.shape, directory, "float32", args.exactness_layers, args.seed)
@@ -259,7 +259,7 @@ def save(path: Path, data: dict) -> None:
 
 
 def run(args) -> Path:
-    from neuronllm.models import load_model, resolve_model_path
+    from neuronllm.model.loading import load_model, resolve_model_path
 
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{args.name}.json"

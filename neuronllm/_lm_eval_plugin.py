@@ -21,7 +21,7 @@ import sys
 from typing import Any, Callable
 
 MODEL_NAME = "neuronllm"
-MODEL_TARGET = "neuronllm.lm_eval_model:NeuronLLM"
+MODEL_TARGET = "neuronllm.evaluation.lm_eval_model:NeuronLLM"
 
 
 def tasks_dir() -> str:

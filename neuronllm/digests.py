@@ -75,7 +75,7 @@ def task_spec_digest(resolved_config: Mapping[str, Any], templates: Iterable[str
 def code_identity() -> dict[str, Any]:
     """The versions of the code that computes the numbers (the scorer's is what changes them)."""
     from neuronllm import __version__
-    from neuronllm.prefix_kv import SCORER_VERSION
+    from neuronllm.scoring.prefix_kv import SCORER_VERSION
 
     return {"neuronllm": __version__, "scorer": SCORER_VERSION}
 

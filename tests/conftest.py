@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(items):
 def embedded_converted():
     """Convert the embedded model before any test runs a command: the one-time conversion prints a
     line that a test of one-line error messages would otherwise see on a fresh machine."""
-    from neuronllm.embedded import embedded_model_dir
+    from neuronllm.model.embedded import embedded_model_dir
 
     return embedded_model_dir()
 
@@ -34,7 +34,7 @@ def embedded_converted():
 @pytest.fixture(scope="session")
 def embedded():
     """The embedded SmolLM2-135M (converted once into the user cache, then ~0.4 s per load)."""
-    from neuronllm.models import load_model
+    from neuronllm.model.loading import load_model
 
     return load_model("embedded")
 

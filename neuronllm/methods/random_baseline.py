@@ -1,7 +1,7 @@
 """RANDOM: K neurons drawn uniformly over all layers, reproducible from the seed.
 
 The good set is the first K draws; a bad set of K more (disjoint) follows from the same generator, so
-Table 1's RANDOM (good set only) is unchanged by it and the null sets (null.py) reuse this draw.
+Table 1's RANDOM (good set only) is unchanged by it and the null sets (neuronllm/analysis/null.py) reuse this draw.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import bisect
 import random
 from itertools import accumulate
 
-from neuronllm.attribution import Attributions
-from neuronllm.data import stable_seed
+from neuronllm.attribution.kinds import Attributions
+from neuronllm.tasks.data import stable_seed
 from neuronllm.methods.ranking import Ranked
 
 

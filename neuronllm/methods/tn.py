@@ -8,7 +8,7 @@ a · ∂ log P(gold)/∂a (neurons whose activation pulls the gold answer down),
 
 from __future__ import annotations
 
-from neuronllm.attribution import Attributions
+from neuronllm.attribution.kinds import Attributions
 from neuronllm.methods.ranking import Ranked, top_k
 
 

@@ -1,6 +1,6 @@
 """Tables (Markdown + LaTeX) and figures from metrics files and neuron sets.
 
-    inputs.py   metrics files (checked against metrics.py) and the paper's numbers
+    inputs.py   metrics files (checked against neuronllm/analysis/metrics.py) and the paper's numbers
     cells.py    the table model and how an effect becomes a cell
     kinds.py    the kinds of table (table1, table5, ablation, table7): methods, rows, leaves, paper cells
     values.py   what a cell reads from a metrics file: effects, averages, the null band, the caption

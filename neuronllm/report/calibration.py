@@ -1,4 +1,4 @@
-"""The measured calibration of a table's † marks, printed under the table (evidence.py defines the test).
+"""The measured calibration of a table's † marks, printed under the table (neuronllm/analysis/evidence.py defines the test).
 
 Two checks on the run itself, for each marked measure:
   leave-one-null-out  every null draw of every (column, condition) tested as if it were a cell, against the
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neuronllm.evidence import LEVEL, leave_one_out, rate_text
+from neuronllm.analysis.evidence import LEVEL, leave_one_out, rate_text
 from neuronllm.report.cells import Table
 
 MEASURE_LABELS = {"rac_signed": "accuracy", "rcc_signed": "comprehension", "gold_prob_signed": "P(gold)"}

@@ -4,7 +4,7 @@ A cell is "RAC/RCC" (%, one decimal), "Fail" (the intervention moved accuracy or
 wrong way) or "–" (no metrics, or a condition that changed no neuron). Its second line is the 95%
 paired-bootstrap interval of the signed relative changes in the intended direction (the quantities
 RAC and RCC are the size of), "[lo, hi]/[lo, hi]", each followed by † when that measure's effect is
-beyond random neuron sets of the same size after the table's Benjamini–Hochberg step (evidence.py),
+beyond random neuron sets of the same size after the table's Benjamini–Hochberg step (neuronllm/analysis/evidence.py),
 and "answer shift" when accuracy moved the intended way while balanced accuracy did not. Best (bold)
 and second best (underlined) are judged per column on the displayed (RAC, RCC), only among non-Fail
 cells that are not answer shifts and whose accuracy carries † (where the table has a null; else whose
@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from neuronllm.evidence import LEVEL, benjamini_hochberg
+from neuronllm.analysis.evidence import LEVEL, benjamini_hochberg
 
 MISSING = "–"
 OUTSIDE_NULL = "†"
@@ -176,7 +176,7 @@ def mark_best(table: Table) -> None:
 def _evidenced(cell: Cell, measure: str, tested_table: bool) -> bool:
     """Not an answer shift, and marked † on the measure; in a table without any null test (no null sets),
     the interval alone decides. A cell without a test in a table that has them (its null sets were of
-    another shape, pairing.py) cannot be ranked."""
+    another shape, neuronllm/analysis/pairing.py) cannot be ranked."""
     if any(t.get("answer_shift") for t in cell.tests.values()):
         return False
     return measure in cell.marked if tested_table else True

@@ -15,7 +15,7 @@ PROBABILITY_MEASURES = ("gold_prob_signed",)
 
 def _signed_cell(value: dict | None, m: dict | None, condition: str) -> Cell:
     """"+3.2 [1.0, 5.5]": the change of the mean gold-option probability, percentage points, intended
-    direction positive, with its interval; † after the table's BH step (evidence.py)."""
+    direction positive, with its interval; † after the table's BH step (neuronllm/analysis/evidence.py)."""
     if value is None or value.get("gold_prob_signed") is None:
         return Cell(MISSING)
     text = number(value["gold_prob_signed"], 1, signed=True)

@@ -1,11 +1,11 @@
-"""Reading the inputs of every table: metrics files (checked against metrics.py) and the paper's numbers.
+"""Reading the inputs of every table: metrics files (checked against neuronllm/analysis/metrics.py) and the paper's numbers.
 
 Metrics file (one per model, task, method, budget; results/{model}/{task}/{method}/k{budget}/metrics.json):
     {"model", "model_label", "task", "method", "budget", "answer_format", "seed", "eval_instances", "steps",
      "data", "original": {"acc", "comprehension"},
      "conditions": {"deg/both": {"acc", "comprehension", "rac", "rcc", "fail", ...}, "enh/good": {...}, ...}}
 Every cell is recomputed from "original" and the per-condition "acc"/"comprehension" with
-`neuronllm.metrics.effect`, so a table always follows the definitions; stored rac/rcc/fail must agree
+`neuronllm.analysis.metrics.effect`, so a table always follows the definitions; stored rac/rcc/fail must agree
 with that (else the file is reported as malformed).
 """
 
@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from neuronllm.errors import UserError
-from neuronllm.metrics import DIRECTIONS, effect
+from neuronllm.analysis.metrics import DIRECTIONS, effect
 
-PAPER_FILE = Path(__file__).resolve().parent.parent / "paper_numbers.json"
+PAPER_FILE = Path(__file__).resolve().parent / "paper_numbers.json"
 
 
 def load_metrics(paths: Iterable[str | Path]) -> list[dict]:
@@ -51,7 +51,7 @@ def _is_number(value: Any) -> bool:
 
 
 def validate_metrics(obj: Any, source: str = "metrics") -> None:
-    """Raise UserError (naming `source`) unless `obj` has the fields the tables read, consistent with metrics.py."""
+    """Raise UserError (naming `source`) unless `obj` has the fields the tables read, consistent with neuronllm/analysis/metrics.py."""
     if not isinstance(obj, dict):
         raise UserError(f"{source}: malformed metrics file (expected a JSON object)")
     for key in ("model", "task", "method"):

@@ -51,7 +51,7 @@ def _is_aqua(path: str | Path) -> bool:
 
 
 def _read_task_metrics(path: Path) -> dict:
-    from neuronllm.summary import read_json
+    from neuronllm.analysis.metrics_files import read_json
 
     obj = read_json(path, "metrics")
     for key in ("task", "metric", "conditions", "original", "neurons_from"):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from neuronllm.errors import UserError
-from neuronllm.evidence import LEVEL, MIN_NULL_SETS
+from neuronllm.analysis.evidence import LEVEL, MIN_NULL_SETS
 from neuronllm.report.calibration import calibration_note
 from neuronllm.report.cells import (
     ANSWER_SHIFT,

@@ -12,7 +12,7 @@ the paper prints them: sizes without sign, "fail" says the direction), the signe
 direction positive) with intervals, bootstrap SE (_se) and one-sided p of no effect (_p0), the
 answer-distribution shift (answer_tv, top_answer_share_delta), answer_shift_* flags, mcnemar_p,
 flips, neurons_changed, and per tested measure its null band (null_* = mean [95% prediction
-interval]), p_null_* / p_* (evidence.py) and passes_* (the per-cell test at evidence.LEVEL, before a
+interval]), p_null_* / p_* (neuronllm/analysis/evidence.py) and passes_* (the per-cell test at evidence.LEVEL, before a
 table's Benjamini-Hochberg step, which depends on the table's other cells). docs/metrics.md defines
 every metric.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from neuronllm.evidence import MEASURES
+from neuronllm.analysis.evidence import MEASURES
 from neuronllm.report.inputs import load_metrics
 
 EFFECTS = ("acc_delta", "com_delta", "gold_prob_delta", "rac_signed", "rcc_signed", "gold_prob_signed",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from neuronllm.errors import UserError
-from neuronllm.metrics import average_effect, effect
+from neuronllm.analysis.metrics import average_effect, effect
 from neuronllm.report.kinds import DEFAULT_BUDGET, TASKS
 
 def ordered(values, order) -> list:
@@ -24,7 +24,7 @@ TABLE1_MEASURES = ("rac_signed", "rcc_signed")
 
 
 def tests_of(stored: dict, measures: tuple[str, ...]) -> dict[str, dict]:
-    """Per measure: the p-value against the null (evidence.py; None without null sets) and the
+    """Per measure: the p-value against the null (neuronllm/analysis/evidence.py; None without null sets) and the
     answer-shift flag, as the table's BH step reads them."""
     null = stored.get("null") or {}
     shift = stored.get("answer_shift") or {}

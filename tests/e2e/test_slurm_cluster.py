@@ -1,7 +1,7 @@
 """The CI config through profiles/slurm on a real single-node SLURM cluster (tests/e2e/slurm/up.sh):
 every cluster job goes through sbatch and shows in squeue, on the partition the profile gives its rule;
 one job cancelled with scancel mid-run makes the run fail, and the same command then submits only what
-had not completed; the numbers equal the CI reference (neuronllm.regression's collect/compare).
+had not completed; the numbers equal the CI reference (.ci/regression.py's collect/compare).
 
 Slow (about 8 minutes on 2 cores): `make ci-slurm` (what .ci/run runs) or
 `python -m pytest -m slow tests/e2e/test_slurm_cluster.py`. It uses the cluster of $SLURM_CONF when one
@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from neuronllm import regression
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / ".ci"))  # CI code lives beside .ci/run, not in the library
+import regression  # noqa: E402  (after the path to .ci/)
+
 SCRIPTS = ROOT / "tests" / "e2e" / "slurm"
 RESULTS = "results/ci-slurm"
 TARGETS = [f"{RESULTS}/{target}.md" for target in regression.TARGETS]

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from neuronllm.errors import UserError
-from neuronllm.identify import IdentifySettings, attribute, identify, required_kinds
+from neuronllm.methods.identify import IdentifySettings, attribute, identify, required_kinds
 from neuronllm.methods import METHOD_NAMES
 
 SETTINGS = dict(answer_format="text", seed=0, instances=4, steps=2, layer_batch=3, z=20, data_files="shipped")
@@ -54,7 +54,7 @@ def test_task_without_identification_data_fails_before_loading(tmp_path, monkeyp
     empty.write_text("")
     test = tmp_path / "test.jsonl"
     test.write_text(json.dumps({"id": "0", "tokens": ["Ann", "."], "ner_tags": [7, 0]}) + "\n")
-    monkeypatch.setattr("neuronllm.identify.load_model", lambda *a, **k: pytest.fail("model loaded"))
+    monkeypatch.setattr("neuronllm.methods.identify.load_model", lambda *a, **k: pytest.fail("model loaded"))
     settings = IdentifySettings(task="ner", **(SETTINGS | {"data_files": {"train": str(empty), "test": str(test)}}))
     with pytest.raises(UserError, match="train.jsonl"):
         identify("embedded", "cni", 10, settings)

@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from neuronllm.errors import UserError
-from neuronllm.intervene import intervention, last_token_positions, neuron_factors, scaled_neurons
-from neuronllm.models import ffn_output_projections
+from neuronllm.model.intervene import intervention, last_token_positions, neuron_factors, scaled_neurons
+from neuronllm.model.loading import ffn_output_projections
 from neuronllm.neurons import Neuron, NeuronSet
 from tiny_models import ARCHITECTURES, D_FF, tiny_model
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from neuronllm.errors import UserError
-from neuronllm.models import decoder_layers, ffn_output_projections, load_model, neuron_counts
+from neuronllm.model.loading import decoder_layers, ffn_output_projections, load_model, neuron_counts
 from tiny_models import ARCHITECTURES, D_FF, tiny_model
 
 EXPECTED_PROJECTION = {

@@ -1,4 +1,4 @@
-"""Interventions on every lm-eval request type (neuronllm/lm_eval_model.py): generate_until acts at the
+"""Interventions on every lm-eval request type (neuronllm/evaluation/lm_eval_model.py): generate_until acts at the
 last prompt token and every generated token, loglikelihood_rolling at every position; an unmodified
 NeuronLLM equals HFLM; models load through HFLM's arguments (dtype, trust_remote_code)."""
 
@@ -11,7 +11,7 @@ import torch
 from lm_eval.api.instance import Instance
 
 from neuronllm.errors import UserError
-from neuronllm.models import load_model
+from neuronllm.model.loading import load_model
 from neuronllm.neurons import Neuron, NeuronSet
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -42,7 +42,7 @@ def strong_set(tmp_path_factory, tiny_local_model):
 
 def scale_from(model, start: int, factor: float = 0.0):
     """Reference hooks: every FFN neuron of the set at positions >= start (of a full-sequence forward)."""
-    from neuronllm.models import ffn_output_projections
+    from neuronllm.model.loading import ffn_output_projections
 
     indices = torch.arange(48)
 
@@ -68,7 +68,7 @@ def greedy(model, ids: list[int], steps: int, start: int | None) -> list[int]:
 
 
 def test_generation_intervenes_at_the_answer_position_and_every_generated_token(tiny_local_model, strong_set):
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     lm = NeuronLLM(pretrained=tiny_local_model, neurons=strong_set, op="silence", part="good")
     prompt = lm.tok_encode("Continue the list with the next item: Monday, Tuesday, Wednesday,")
@@ -84,7 +84,7 @@ def test_generation_intervenes_at_the_answer_position_and_every_generated_token(
 def test_rolling_loglikelihood_intervenes_at_every_position(tiny_local_model, strong_set):
     from lm_eval.models.huggingface import HFLM
 
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     text = "The bakery on the corner opens before sunrise, and people wait outside."
     request = [Instance("loglikelihood_rolling", doc={}, arguments=(text,), idx=0)]
@@ -104,7 +104,7 @@ def test_rolling_loglikelihood_intervenes_at_every_position(tiny_local_model, st
 
 
 def test_op_without_neurons_is_refused(tiny_local_model):
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     with pytest.raises(UserError, match="without neurons"):
         NeuronLLM(pretrained=tiny_local_model, op="degrade")
@@ -147,7 +147,7 @@ def test_custom_code_model_loads_with_trust_remote_code(custom_code_model):
     loaded = load_model(custom_code_model, trust_remote_code=True)
     assert type(loaded.model).__name__ == "TinyCustomForCausalLM" and loaded.neuron_counts == [48, 48]
     assert loaded.identity["load_arguments"] == {"trust_remote_code": True}
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     lm = NeuronLLM(pretrained=custom_code_model, trust_remote_code=True)
     request = [Instance("loglikelihood", doc={}, arguments=("Correct answer:", " yes"), idx=0)]

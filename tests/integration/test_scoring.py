@@ -1,4 +1,4 @@
-"""Batched shared-context scoring (neuronllm/scoring.py) equals full-row scoring, HFLM's way, on every
+"""Batched shared-context scoring (neuronllm/scoring/engine.py) equals full-row scoring, HFLM's way, on every
 supported architecture: letter-like and text-like options, with and without interventions, across
 chunk and batch boundaries, and on the fallback path."""
 
@@ -8,10 +8,10 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM
 
-from neuronllm.intervene import scaled_neurons
-from neuronllm.models import LoadedModel
-from neuronllm.prefix_tree import PrefixTree
-from neuronllm.scoring import Question, ScoreCondition, SharedContextScorer
+from neuronllm.model.intervene import scaled_neurons
+from neuronllm.model.loading import LoadedModel
+from neuronllm.scoring.prefix_tree import PrefixTree
+from neuronllm.scoring.engine import Question, ScoreCondition, SharedContextScorer
 from tiny_models import ARCHITECTURES, VOCAB, tiny_config, tiny_model
 
 
@@ -143,7 +143,7 @@ def test_the_model_is_left_without_hooks():
 def test_option_tries_are_batched_by_width_so_few_positions_are_padding():
     # Long and short tries with interleaved pasts: batching by past first would pair a 1-token trie
     # with a 6-token one (5 padded forward positions); by width, every batch is uniform.
-    from neuronllm.scoring import _Row
+    from neuronllm.scoring.engine import _Row
 
     scorer = SharedContextScorer.__new__(SharedContextScorer)
     scorer.batch_tokens = 3 * (35 + 6)  # three rows a batch

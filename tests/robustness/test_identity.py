@@ -38,7 +38,7 @@ def flip_labels(path: str) -> None:
 
 @pytest.fixture(scope="module")
 def sentiment_attributions(tmp_path_factory, tiny_local_model):
-    from neuronllm.identify import IdentifySettings, attribute
+    from neuronllm.methods.identify import IdentifySettings, attribute
 
     work = tmp_path_factory.mktemp("identity")
     files = sentiment_files(work / "data")
@@ -51,8 +51,8 @@ def sentiment_attributions(tmp_path_factory, tiny_local_model):
 
 def test_attributions_of_edited_data_are_refused(sentiment_attributions, tiny_local_model):
     """Same `data_files` string, other labels: the data digest differs, the attributions are refused."""
-    from neuronllm.attribution import Attributions
-    from neuronllm.identify import identify
+    from neuronllm.attribution.kinds import Attributions
+    from neuronllm.methods.identify import identify
 
     path, settings, files = sentiment_attributions
     attributions = Attributions.load(path)
@@ -69,8 +69,8 @@ def test_attributions_of_edited_data_are_refused(sentiment_attributions, tiny_lo
 
 def test_attributions_of_an_edited_task_spec_or_template_are_refused(sentiment_attributions, tiny_local_model,
                                                                      tmp_path, monkeypatch):
-    from neuronllm.attribution import Attributions
-    from neuronllm.identify import identify
+    from neuronllm.attribution.kinds import Attributions
+    from neuronllm.methods.identify import identify
 
     path, settings, _ = sentiment_attributions
     tasks = tmp_path / "tasks"
@@ -89,10 +89,10 @@ def test_attributions_of_an_edited_task_spec_or_template_are_refused(sentiment_a
 
 
 def test_every_output_names_the_digests_it_was_computed_from(sentiment_attributions, tiny_local_model, tmp_path):
-    from neuronllm.attribution import Attributions
-    from neuronllm.evaluate import Condition, EvalSettings, evaluate
-    from neuronllm.identify import identify
-    from neuronllm.summary import write_metrics
+    from neuronllm.attribution.kinds import Attributions
+    from neuronllm.evaluation.evaluate import Condition, EvalSettings, evaluate
+    from neuronllm.methods.identify import identify
+    from neuronllm.analysis.metrics_files import write_metrics
 
     path, settings, files = sentiment_attributions
     attributions = Attributions.load(path)
@@ -114,7 +114,7 @@ def test_every_output_names_the_digests_it_was_computed_from(sentiment_attributi
 
 def test_max_length_reaches_evaluate(tiny_local_model):
     """`--model-args max_length=64` used to be recorded and ignored (the scoring model never saw it)."""
-    from neuronllm.evaluate import Condition, EvalSettings, evaluate
+    from neuronllm.evaluation.evaluate import Condition, EvalSettings, evaluate
 
     settings = EvalSettings(task="sentiment", instances=4, eval_instances=1, data_files="shipped")
     whole = evaluate(tiny_local_model, settings, [Condition()])[0]
@@ -125,7 +125,7 @@ def test_max_length_reaches_evaluate(tiny_local_model):
 
 
 def test_max_length_is_refused_where_it_would_be_ignored():
-    from neuronllm.cli_checks import model_args
+    from neuronllm.cli.checks import model_args
 
     with pytest.raises(UserError, match="max_length applies to evaluation only"):
         model_args("max_length=64", scoring=False)
@@ -135,7 +135,7 @@ def test_neuronllm_truncates_exactly_as_hflm_and_warns_once(tiny_local_model, ca
     """Contexts longer than max_length: the kept tokens (hence the numbers) are HFLM's, request by request."""
     from lm_eval.models.huggingface import HFLM
 
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     context = "The quick brown fox jumps over the lazy dog near the river bank while the sun sets. " * 3 + "Answer:"
     options = [" person", " a rather long location name", " event"]
@@ -152,7 +152,7 @@ def test_neuronllm_truncates_exactly_as_hflm_and_warns_once(tiny_local_model, ca
 
 
 def test_a_continuation_longer_than_max_length_is_refused(tiny_local_model):
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     model = NeuronLLM(pretrained=tiny_local_model, max_length=4, letter_merge=False, device="cpu")
     request = Instance("loglikelihood", doc={}, arguments=("Answer:", " one two three four five six"), idx=0)

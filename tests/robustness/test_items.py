@@ -37,7 +37,7 @@ def save_random_llama(directory: Path, tokenizer, seed: int) -> None:
 # 1 ---------------------------------------------------------------------------------------------
 
 def test_1_prefix_cache_misses_after_the_weights_change_and_for_another_dtype(tmp_path, embedded):
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     model_dir, cache = tmp_path / "model", tmp_path / "cache"
     save_random_llama(model_dir, embedded.tokenizer, seed=0)
@@ -58,7 +58,7 @@ def test_1_prefix_cache_misses_after_the_weights_change_and_for_another_dtype(tm
 def test_2_request_cache_identity_includes_the_dtype(tmp_path, tiny_local_model):
     from lm_eval.api.model import CachingLM
 
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     fp32 = NeuronLLM(pretrained=tiny_local_model)
     bf16 = NeuronLLM(pretrained=tiny_local_model, dtype="bfloat16")
@@ -72,9 +72,9 @@ def test_2_request_cache_identity_includes_the_dtype(tmp_path, tiny_local_model)
 # 3 ---------------------------------------------------------------------------------------------
 
 def test_3_duplicate_ids_do_not_merge_instances(tmp_path):
-    from neuronllm.aqua import build_split
-    from neuronllm.data import load_task_data
-    from neuronllm.lm_eval_tasks import comprehension, find_task, process_results
+    from neuronllm.tasks.aqua import build_split
+    from neuronllm.tasks.data import load_task_data
+    from neuronllm.tasks.lm_eval_tasks import comprehension, find_task, process_results
 
     spec = find_task("sentiment").spec
     rows = [json.loads(line) for line in (MALFORMED / "sentiment_duplicate_ids.jsonl").read_text().splitlines()]
@@ -96,7 +96,7 @@ def test_3_duplicate_ids_do_not_merge_instances(tmp_path):
 
 @pytest.fixture(scope="module")
 def ner_attributions(tmp_path_factory, tiny_local_model):
-    from neuronllm.identify import IdentifySettings, attribute
+    from neuronllm.methods.identify import IdentifySettings, attribute
 
     settings = IdentifySettings(task="ner", answer_format="text", seed=0, instances=4, steps=2, layer_batch=3, z=20,
                                 data_files="shipped")
@@ -115,8 +115,8 @@ def ner_attributions(tmp_path_factory, tiny_local_model):
 def test_4_attributions_of_another_request_are_refused(ner_attributions, tiny_local_model, change, message):
     from dataclasses import replace
 
-    from neuronllm.attribution import Attributions
-    from neuronllm.identify import identify
+    from neuronllm.attribution.kinds import Attributions
+    from neuronllm.methods.identify import identify
 
     path, settings = ner_attributions
     with pytest.raises(UserError, match=message):
@@ -124,8 +124,8 @@ def test_4_attributions_of_another_request_are_refused(ner_attributions, tiny_lo
 
 
 def test_4_attributions_of_another_model_are_refused(ner_attributions, tmp_path, embedded):
-    from neuronllm.attribution import Attributions
-    from neuronllm.identify import identify
+    from neuronllm.attribution.kinds import Attributions
+    from neuronllm.methods.identify import identify
 
     path, settings = ner_attributions
     with pytest.raises(UserError, match="computed for model"):
@@ -142,8 +142,8 @@ def test_4_attributions_of_another_model_are_refused(ner_attributions, tmp_path,
 # 5 ---------------------------------------------------------------------------------------------
 
 def test_5_typos_in_model_arguments_and_metadata_are_errors(tiny_local_model):
-    from neuronllm.lm_eval_model import NeuronLLM
-    from neuronllm.lm_eval_tasks import build_text_dataset, find_task
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
+    from neuronllm.tasks.lm_eval_tasks import build_text_dataset, find_task
 
     with pytest.raises(UserError, match="unknown model argument 'neuron' \\(did you mean 'neurons'\\?\\); valid: "):
         NeuronLLM(pretrained=tiny_local_model, neuron="x.json")
@@ -159,8 +159,8 @@ def test_5_typos_in_model_arguments_and_metadata_are_errors(tiny_local_model):
 # 6 ---------------------------------------------------------------------------------------------
 
 def test_6_an_empty_side_is_refused_at_identification(monkeypatch):
-    from neuronllm.attribution import Attributions
-    from neuronllm.identify import IdentifySettings, identify
+    from neuronllm.attribution.kinds import Attributions
+    from neuronllm.methods.identify import IdentifySettings, identify
 
     # Two instances that disagree on every neuron: every candidate is ambiguous, CNI has nothing.
     scores = torch.ones(6, 2, 4)
@@ -169,22 +169,22 @@ def test_6_an_empty_side_is_refused_at_identification(monkeypatch):
                                 {"model": "embedded:SmolLM2-135M-Instruct.Q4_1.gguf", "task": "ner",
                                  "settings": {"answer_format": "text", "seed": 0, "instances": 2, "data_files": "shipped",
                                               "steps": 8, "engine": "cached"}})
-    monkeypatch.setattr("neuronllm.identify.checkpoint_weights", lambda *a, **k: None)
+    monkeypatch.setattr("neuronllm.methods.identify.checkpoint_weights", lambda *a, **k: None)
     settings = IdentifySettings(task="ner", instances=2, steps=8, data_files="shipped", z=8)
     with pytest.raises(UserError, match="cni found no good neurons for task ner from 2 identification instance"):
         identify("embedded", "cni", 2, settings, attributions)
 
 
 def test_6_an_empty_bad_side_is_refused_when_the_ablation_needs_it(monkeypatch):
-    from neuronllm.attribution import Attributions
-    from neuronllm.identify import IdentifySettings, identify
+    from neuronllm.attribution.kinds import Attributions
+    from neuronllm.methods.identify import IdentifySettings, identify
 
     # Every gradient x activation positive: TN has good neurons and no (negative) bad ones.
     attributions = Attributions(["a", "a", "a"], {"grad_x_act": torch.rand(3, 2, 4) + 0.1},
                                 {"model": "embedded:SmolLM2-135M-Instruct.Q4_1.gguf", "task": "ner",
                                  "settings": {"answer_format": "text", "seed": 0, "instances": 1, "data_files": "shipped",
                                               "steps": 8, "engine": "cached"}})
-    monkeypatch.setattr("neuronllm.identify.checkpoint_weights", lambda *a, **k: None)
+    monkeypatch.setattr("neuronllm.methods.identify.checkpoint_weights", lambda *a, **k: None)
     settings = IdentifySettings(task="ner", instances=1, steps=8, data_files="shipped", z=8)
     assert len(identify("embedded", "tn", 2, settings, attributions).good) == 2  # Table 1 needs the good side only
     with pytest.raises(UserError, match="tn found no bad neurons for task ner"):

@@ -24,7 +24,7 @@ def neuron_set(path: Path, good: int, bad: int, start: int = 0, **provenance) ->
 @pytest.fixture(scope="module")
 def evaluations(tmp_path_factory, tiny_local_model):
     """original, a 5+5 condition, a 1+1 null, and the original on another validation file (same label)."""
-    from neuronllm.evaluate import Condition, EvalSettings, evaluate
+    from neuronllm.evaluation.evaluate import Condition, EvalSettings, evaluate
 
     work = tmp_path_factory.mktemp("pairing")
     data = work / "data"
@@ -50,7 +50,7 @@ def evaluations(tmp_path_factory, tiny_local_model):
 
 
 def metrics(paths, conditions, nulls=(), info="{}", resamples=100, out=None):
-    from neuronllm.summary import write_metrics
+    from neuronllm.analysis.metrics_files import write_metrics
 
     out = out or str(Path(paths["original"]).parent / "m.json")
     write_metrics(paths["original"], [paths[c] for c in conditions], out, info, [paths[n] for n in nulls], resamples)

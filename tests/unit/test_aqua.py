@@ -4,9 +4,9 @@ import string
 from pathlib import Path
 
 
-from neuronllm.aqua import build_proxies, build_split, rotation
-from neuronllm.data import load_task_data
-from neuronllm.lm_eval_tasks import find_task
+from neuronllm.tasks.aqua import build_proxies, build_split, rotation
+from neuronllm.tasks.data import load_task_data
+from neuronllm.tasks.lm_eval_tasks import find_task
 
 HUB = Path(__file__).parents[1] / "fixtures" / "hub"
 FILES = {

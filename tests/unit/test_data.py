@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from neuronllm.data import _spans, load_task_data
+from neuronllm.tasks.data import _spans, load_task_data
 from neuronllm.errors import UserError
-from neuronllm.lm_eval_tasks import find_task
+from neuronllm.tasks.lm_eval_tasks import find_task
 
 
 def write_jsonl(path, rows):
@@ -109,8 +109,8 @@ def test_unknown_task_suggests_a_name():
 def test_instance_keys_name_split_and_row_for_every_adapter():
     """Keys seed the proxies and exclude an instance from its own one-shot pool, so they must be
     unique across splits (commonsense once used its answer letter here instead of the split)."""
-    from neuronllm.data import load_task_data
-    from neuronllm.lm_eval_tasks import find_task
+    from neuronllm.tasks.data import load_task_data
+    from neuronllm.tasks.lm_eval_tasks import find_task
 
     for task in ("ner", "sentiment", "commonsense"):
         data = load_task_data(find_task(task, "text").spec, 0, 5, 5, "shipped")

@@ -1,11 +1,11 @@
-"""The evidence behind a † (neuronllm/evidence.py): the null band's coverage on synthetic nulls of known
+"""The evidence behind a † (neuronllm/analysis/evidence.py): the null band's coverage on synthetic nulls of known
 distribution, the answer-shift gate on a constructed bias shift, Benjamini-Hochberg against a
 hand-computed example, and the leave-one-null-out calibration."""
 
 import numpy as np
 import pytest
 
-from neuronllm.evidence import (
+from neuronllm.analysis.evidence import (
     LEVEL,
     answer_shift,
     benjamini_hochberg,
@@ -14,7 +14,7 @@ from neuronllm.evidence import (
     p_beyond_null,
     prediction_band,
 )
-from neuronllm.stats import answers_from_predictions, effect_statistics, paired
+from neuronllm.analysis.stats import answers_from_predictions, effect_statistics, paired
 
 
 @pytest.mark.parametrize("n", [3, 5, 10])
@@ -111,7 +111,7 @@ def test_balanced_accuracy_over_gold_positions_where_texts_are_unique():
                      "scores": [0.0, -1.0], "gold_text": f"answer {i}", "predicted_text": f"answer {i}" if gold == 0 else "x"})
     answers = answers_from_predictions(rows)
     assert answers.keys == ("0", "1")
-    from neuronllm.stats import interval_of_scores
+    from neuronllm.analysis.stats import interval_of_scores
 
     scores = interval_of_scores(answers, resamples=200)
     assert scores["acc"] == pytest.approx(20 / 30) and scores["balanced_acc"] == pytest.approx(0.5)

@@ -1,15 +1,15 @@
-"""The memory model (neuronllm/memory.py): its counts against what the code really holds, and `neuronllm plan`."""
+"""The memory model (neuronllm/model/memory.py): its counts against what the code really holds, and `neuronllm plan`."""
 
 import pytest
 import torch
 
-from neuronllm import memory
+from neuronllm.model import memory
 from neuronllm.errors import UserError
-from neuronllm.ig import ProxyTokens, integrated_gradients_many
-from neuronllm.ig import layouts
-from neuronllm.models import LoadedModel
-from neuronllm.prefix_kv import prefix_key_values
-from neuronllm.shapes import shape_config
+from neuronllm.attribution.ig import ProxyTokens, integrated_gradients_many
+from neuronllm.attribution.ig import layouts
+from neuronllm.model.loading import LoadedModel
+from neuronllm.scoring.prefix_kv import prefix_key_values
+from neuronllm.model.shapes import shape_config
 from tiny_models import tiny_config, tiny_model
 
 
@@ -78,7 +78,7 @@ def test_evaluation_is_bounded_by_its_budgets():
 
 def test_plan_command(tmp_path, capsys):
     from neuronllm.cli import main
-    from neuronllm.shapes import build_shape
+    from neuronllm.model.shapes import build_shape
 
     build_shape("tiny", tmp_path / "m", "float32", layers=2)
     assert main(["plan", "--model", str(tmp_path / "m"), "--device", "cpu", "--device-memory", "4GB"]) == 0

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from neuronllm.errors import UserError
-from neuronllm.metrics import accuracy, average_effect, comprehension, effect, relative_change
+from neuronllm.analysis.metrics import accuracy, average_effect, comprehension, effect, relative_change
 
 
 def test_accuracy_is_share_of_proxies_right():

@@ -46,7 +46,7 @@ def test_rules_read_the_registry():
 
 
 def test_plan_follows_the_registry():
-    from neuronllm.plan import Plan
+    from neuronllm.pipeline.plan import Plan
 
     plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": list(registry.METHOD_NAMES), "budget": 5,
                  "null_sets": 0})
@@ -57,7 +57,7 @@ def test_plan_follows_the_registry():
 
 
 def test_attribution_kinds_cover_every_method():
-    from neuronllm.attribution import KINDS
+    from neuronllm.attribution.kinds import KINDS
 
     assert set(registry.attribution_kinds(list(registry.METHOD_NAMES))) <= set(KINDS)
     for method in registry.METHODS.values():
@@ -67,7 +67,7 @@ def test_attribution_kinds_cover_every_method():
 def test_main_job_evaluates_the_equal_budget_conditions_once():
     """Table 1's equal-budget row (a method with a bad side, on its K good neurons alone) is evaluated by
     the main job; the ablation job no longer writes it, so no file has two writers."""
-    from neuronllm.plan import Plan
+    from neuronllm.pipeline.plan import Plan
 
     plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": list(registry.METHOD_NAMES), "budget": 5,
                  "null_sets": 2, "ablation_methods": ["cni", "tn"]})
@@ -83,7 +83,7 @@ def test_main_job_evaluates_the_equal_budget_conditions_once():
 
 
 def test_derived_sets_get_no_equal_budget_conditions():
-    from neuronllm.plan import Plan
+    from neuronllm.pipeline.plan import Plan
 
     plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": ["cni"], "budget": 5, "null_sets": 0})
     assert plan.main_conditions("common") == [("degrade", "both"), ("enhance", "both")]
@@ -92,7 +92,7 @@ def test_derived_sets_get_no_equal_budget_conditions():
 def test_every_metrics_input_is_written_by_some_job():
     """The metrics files of Table 1 (with the equal-budget conditions), Table 5, the ablation and Table 7 only
     read evaluations that some evaluation job writes."""
-    from neuronllm.plan import Plan
+    from neuronllm.pipeline.plan import Plan
 
     plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": ["cni", "tn"], "budget": 5,
                  "null_sets": 2, "ablation_methods": ["cni", "tn"], "matched_null": ["cni"],

@@ -1,8 +1,11 @@
 """The CI regression check's comparison: readable differences beyond the tolerance."""
 
 import json
+import sys
+from pathlib import Path
 
-from neuronllm.regression import compare
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / ".ci"))  # CI code lives beside .ci/run, not in the library
+from regression import collect, compare  # noqa: E402  (after the path to .ci/)
 
 
 def test_regression_compare_reports_moves_beyond_tolerance():
@@ -21,7 +24,6 @@ def test_regression_compare_reports_moves_beyond_tolerance():
 
 def test_collect_reads_only_the_plans_layout(tmp_path):
     # A v0.1 file (no s{seed} level) left in the results directory once overrode the run's numbers.
-    from neuronllm.regression import collect
 
     def metrics(acc):
         return {"task": "sentiment", "method": "tn", "budget": 50, "seed": 0,

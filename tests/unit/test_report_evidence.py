@@ -1,4 +1,4 @@
-"""Marks that mean what they say, end to end from evaluations to Table 1 (neuronllm/summary.py ->
+"""Marks that mean what they say, end to end from evaluations to Table 1 (neuronllm/analysis/metrics_files.py ->
 neuronllm/report/): a real effect is marked †, an answer-bias shift is flagged and never marked or bold,
 Benjamini-Hochberg runs over the table's cells, the equal-budget row reads the K-good conditions, and the
 caption prints the measured calibration."""
@@ -8,7 +8,7 @@ import pytest
 
 from neuronllm import report
 from neuronllm.report.cells import ANSWER_SHIFT, OUTSIDE_NULL
-from neuronllm.summary import build_metrics
+from neuronllm.analysis.metrics_files import build_metrics
 
 LABELS = ["noun phrase", "verb phrase"]
 N = 40

@@ -1,11 +1,11 @@
-"""Paper-scale shapes built offline (neuronllm/shapes.py): the numbers, the files, the refusals."""
+"""Paper-scale shapes built offline (neuronllm/model/shapes.py): the numbers, the files, the refusals."""
 
 import json
 
 import pytest
 
 from neuronllm.errors import UserError
-from neuronllm.shapes import SHAPES, build_shape, shape_config, shape_parameters
+from neuronllm.model.shapes import SHAPES, build_shape, shape_config, shape_parameters
 
 
 def test_published_shapes():
@@ -27,7 +27,7 @@ def test_depth_and_unknown_shape():
 
 
 def test_built_shape_loads_like_a_user_model(tmp_path):
-    from neuronllm.models import load_model
+    from neuronllm.model.loading import load_model
 
     report = build_shape("tiny", tmp_path / "m", "bfloat16", layers=2, seed=3)
     loaded = load_model(str(tmp_path / "m"), dtype="bfloat16", device="cpu")

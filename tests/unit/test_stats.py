@@ -1,11 +1,11 @@
-"""Uncertainty (neuronllm/stats.py) against hand-computed examples and scipy."""
+"""Uncertainty (neuronllm/analysis/stats.py) against hand-computed examples and scipy."""
 
 import math
 
 import numpy as np
 import pytest
 
-from neuronllm.stats import (
+from neuronllm.analysis.stats import (
     Answers,
     answers_from_predictions,
     bias_diagnostics,

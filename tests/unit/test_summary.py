@@ -1,11 +1,11 @@
-"""Metrics files (neuronllm/summary.py) from hand-made evaluations: effects, intervals, the null band."""
+"""Metrics files (neuronllm/analysis/metrics_files.py) from hand-made evaluations: effects, intervals, the null band."""
 
 import json
 
 import pytest
 
 from neuronllm.errors import UserError
-from neuronllm.summary import build_metrics, write_metrics
+from neuronllm.analysis.metrics_files import build_metrics, write_metrics
 
 SETTINGS = {"task": "ner", "answer_format": "text", "seed": 0, "instances": 4, "eval_instances": 4,
             "data_files": "shipped", "prefix_cache": None}

@@ -1,4 +1,4 @@
-"""Helpers shared by the rules: the plan (neuronllm/plan.py) and the config as command-line tokens.
+"""Helpers shared by the rules: the plan (neuronllm/pipeline/plan.py) and the config as command-line tokens.
 
 Every value that reaches a shell command is a param, quoted where it is used ({params.x:q}): paths
 with spaces or semicolons stay one argument, and changing a config value reruns what depends on it.
@@ -7,7 +7,7 @@ with spaces or semicolons stay one argument, and changing a config value reruns 
 import json
 
 from neuronllm import methods as registry
-from neuronllm.plan import Plan
+from neuronllm.pipeline.plan import Plan
 
 PLAN = Plan(config)
 R = PLAN.R
