@@ -45,7 +45,7 @@ def main() -> None:
                     w = torch.randn(out, 4096, dtype=dtype)
                     x, g = torch.randn(m, 4096, dtype=dtype), torch.randn(m, out, dtype=dtype)
                     flops = 2 * m * 4096 * out
-                    measured[str(dtype)] = (rate(lambda: F.linear(x, w), flops), rate(lambda: g @ w, flops))
+                    measured[str(dtype)] = (rate(lambda x=x, w=w: F.linear(x, w), flops), rate(lambda g=g, w=w: g @ w, flops))
                 (f32, f32b), (b16, b16b) = measured["torch.float32"], measured["torch.bfloat16"]
                 load = os.getloadavg()[0]
                 records.append({"threads": threads, "rows": m, "out": out, "fp32_gflops": f32, "bf16_gflops": b16,

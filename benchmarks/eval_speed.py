@@ -32,9 +32,9 @@ from lm_eval.models.huggingface import HFLM  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from neuronllm.evaluation.lm_eval_model import NeuronLLM  # noqa: E402
-from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies  # noqa: E402
 from neuronllm.model.loading import load_model  # noqa: E402
 from neuronllm.neurons import Neuron, NeuronSet  # noqa: E402
+from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 

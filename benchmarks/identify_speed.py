@@ -33,8 +33,8 @@ from neuronllm.attribution.ig import (  # noqa: E402
     proxy_tokens,
 )
 from neuronllm.attribution.kinds import compute_attributions  # noqa: E402
-from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies  # noqa: E402
 from neuronllm.model.loading import load_model  # noqa: E402
+from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 TASKS = ["ner", "chunking", "sentiment", "commonsense"]

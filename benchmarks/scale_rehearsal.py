@@ -174,8 +174,8 @@ def evaluate_step(loaded, args, answer_format: str, weights_mib: float) -> dict:
     from lm_eval.models.huggingface import HFLM
 
     from neuronllm.evaluation.lm_eval_model import NeuronLLM
-    from neuronllm.scoring.prefix_tree import PrefixTree
     from neuronllm.scoring.engine import Question
+    from neuronllm.scoring.prefix_tree import PrefixTree
 
     n = args.eval_questions if answer_format == "letter" else args.text_eval_questions
     per_task = max(1, n // len(args.tasks))

@@ -18,7 +18,8 @@ import importlib.abc
 import importlib.machinery
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 MODEL_NAME = "neuronllm"
 MODEL_TARGET = "neuronllm.evaluation.lm_eval_model:NeuronLLM"

@@ -32,7 +32,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _neuron(entry: Any, source: str, side: str, position: int) -> "Neuron":
+def _neuron(entry: Any, source: str, side: str, position: int) -> Neuron:
     where = f"{source}: {side} entry {position}"
     if not isinstance(entry, list) or len(entry) != 3:
         raise UserError(f"{where} must be [layer, index, score], got {entry!r}")
@@ -116,7 +116,7 @@ class NeuronSet:
         write_json(path, self.to_json())
 
     @classmethod
-    def from_json(cls, obj: Any, source: str = "neuron set") -> "NeuronSet":
+    def from_json(cls, obj: Any, source: str = "neuron set") -> NeuronSet:
         """Parse strictly: layer and index must be JSON integers (173.7 is not silently 173, true is not
         1), scores finite numbers, counts positive integers."""
         if not isinstance(obj, dict) or obj.get("format") != FORMAT:
@@ -137,7 +137,7 @@ class NeuronSet:
         return neuron_set
 
     @classmethod
-    def load(cls, path: str | Path, neuron_counts: Sequence[int] | None = None) -> "NeuronSet":
+    def load(cls, path: str | Path, neuron_counts: Sequence[int] | None = None) -> NeuronSet:
         """Read and validate; with `neuron_counts`, also check the set fits that model."""
         from neuronllm.digests import regular_file
 

@@ -23,9 +23,12 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def embedded_converted():
+def embedded_converted(request):
     """Convert the embedded model before any test runs a command: the one-time conversion prints a
-    line that a test of one-line error messages would otherwise see on a fresh machine."""
+    line that a test of one-line error messages would otherwise see on a fresh machine. A session of
+    unit tests only (`make test-fast`) runs no command and loads no model, so it skips the conversion."""
+    if all(item.get_closest_marker("unit") for item in request.session.items):
+        return None
     from neuronllm.model.embedded import embedded_model_dir
 
     return embedded_model_dir()

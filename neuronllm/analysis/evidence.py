@@ -108,7 +108,7 @@ def benjamini_hochberg(pvalues: Sequence[float | None], q: float = LEVEL) -> lis
     for rank, (p, _) in enumerate(ranked, start=1):
         if p <= q * rank / m:
             cutoff = rank
-    for p, i in ranked[:cutoff]:
+    for _, i in ranked[:cutoff]:
         rejected[i] = True
     return rejected
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from neuronllm.atomic import finite_or_none, write_json
-from neuronllm.errors import UserError
-from neuronllm.analysis.metrics import effect
+if TYPE_CHECKING:  # numpy is imported where it is used: the metrics command starts without it
+    import numpy as np
+
 from neuronllm.analysis.evidence import MEASURES, answer_shift, cell_test, draw_record
+from neuronllm.analysis.metrics import effect
 from neuronllm.analysis.pairing import check_info, check_resamples, check_same_inputs, null_sets_of_the_shape
 from neuronllm.analysis.stats import (
     answer_keying,
@@ -31,6 +32,8 @@ from neuronllm.analysis.stats import (
     interval_of_scores,
     paired,
 )
+from neuronllm.atomic import finite_or_none, write_json
+from neuronllm.errors import UserError
 
 DIRECTION_OF_OP = {"degrade": "deg", "silence": "deg", "enhance": "enh", "excite": "enh"}
 # The settings that determine an evaluation's numbers (prefix_cache, a directory, does not).
@@ -247,7 +250,7 @@ def write_metrics(original_path: str, condition_paths: list[str], out: str, info
 
 # ----------------------------------------------------------------------------------------------- any lm-eval task
 
-def _aggregate(values: "np.ndarray", paired_values: bool, name: str) -> "np.ndarray":
+def _aggregate(values: np.ndarray, paired_values: bool, name: str) -> np.ndarray:
     """A task metric over documents, per bootstrap row: values [R, n] (mean) or [R, n, 2] (loglik, units)."""
     import numpy as np
 
@@ -259,7 +262,7 @@ def _aggregate(values: "np.ndarray", paired_values: bool, name: str) -> "np.ndar
     return np.exp(-total)  # word_perplexity, byte_perplexity
 
 
-def _document_values(evaluation: dict[str, Any], name: str) -> "np.ndarray":
+def _document_values(evaluation: dict[str, Any], name: str) -> np.ndarray:
     import numpy as np
 
     samples = sorted(evaluation.get("samples") or [], key=lambda s: s.get("doc_id", 0))

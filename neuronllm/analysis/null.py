@@ -18,10 +18,10 @@ import random
 import torch
 
 from neuronllm import __version__
-from neuronllm.tasks.data import stable_seed
 from neuronllm.errors import UserError
 from neuronllm.methods.random_baseline import draw
 from neuronllm.neurons import Neuron, NeuronSet
+from neuronllm.tasks.data import stable_seed
 
 DECILES = 10
 

@@ -56,11 +56,10 @@ def cmd_identify(args) -> None:
 
 
 def cmd_attribute(args) -> None:
-    from neuronllm.methods.identify import attribute, required_kinds
-    from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
-    from neuronllm.model.loading import load_model
-
     from neuronllm.attribution.kinds import check_kinds
+    from neuronllm.methods.identify import attribute, required_kinds
+    from neuronllm.model.loading import load_model
+    from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
     prepare_outputs([args.out], checks.data_paths(args))
     check_model(args.model)
@@ -77,9 +76,9 @@ def cmd_attribute(args) -> None:
 
 
 def cmd_null(args) -> None:
+    from neuronllm.analysis.null import matched_null, uniform_null
     from neuronllm.model.loading import config_neuron_counts, load_model, model_fingerprint
     from neuronllm.neurons import NeuronSet
-    from neuronllm.analysis.null import matched_null, uniform_null
 
     if len(args.indices) != len(args.outs):
         raise UserError(f"{len(args.indices)} indices but {len(args.outs)} output paths")
@@ -146,7 +145,6 @@ def _conditions(args):
 
 def cmd_evaluate(args) -> None:
     from neuronllm.evaluation.evaluate import evaluate, evaluate_lm_eval_task
-
     from neuronllm.evaluation.lm_eval_model import check_cache_directory
 
     conditions, outputs = _conditions(args)
@@ -173,9 +171,8 @@ def cmd_evaluate(args) -> None:
 
 def cmd_common(args) -> None:
     from neuronllm.analysis.common_neurons import common_neurons
-    from neuronllm.neurons import NeuronSet
-
     from neuronllm.digests import object_digest, provenance_digests
+    from neuronllm.neurons import NeuronSet
 
     prepare_outputs([args.out], args.sets)
     sources = [NeuronSet.load(p) for p in args.sets]

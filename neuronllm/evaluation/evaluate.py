@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from neuronllm import __version__
+from neuronllm.analysis.metrics import accuracy, comprehension
 from neuronllm.atomic import write_json
 from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
-from neuronllm.analysis.metrics import accuracy, comprehension
 from neuronllm.model.loading import LoadedModel, load_model
 
 
@@ -36,7 +36,7 @@ class Condition:
         return "original" if self.neurons is None else f"{self.op}/{self.part}"
 
     @classmethod
-    def parse(cls, text: str, scope: str = "answer") -> "Condition":
+    def parse(cls, text: str, scope: str = "answer") -> Condition:
         """`original`, or `PATH:OP-PART` / `PATH:OP` (part both), e.g. `sets/ner.json:degrade-good`."""
         from neuronllm.model.intervene import OPERATORS, PARTS
 
@@ -94,8 +94,8 @@ def _predictions(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def check_conditions(conditions: list[Condition], neuron_counts: list[int] | None = None) -> None:
     """Every neuron set readable, of the model's shape, and changing at least one neuron: checked for all
     conditions before the model is loaded (shape: right after), so a bad one costs no evaluation."""
-    from neuronllm.model.intervene import PARTS, neuron_factors, operator_factors
     from neuronllm.evaluation.lm_eval_model import SCOPES, check_condition
+    from neuronllm.model.intervene import PARTS, neuron_factors, operator_factors
     from neuronllm.neurons import NeuronSet
 
     for condition in conditions:
@@ -114,10 +114,8 @@ def check_conditions(conditions: list[Condition], neuron_counts: list[int] | Non
 def _model(model_spec: str, conditions: list[Condition], loaded: LoadedModel | None, model_args: dict[str, Any],
            prefix_cache: str | None, batch_size: int):
     """One NeuronLLM holding every condition (checked before and right after the model loads)."""
-    from neuronllm.evaluation.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import RUNTIME_ARGUMENTS, NeuronLLM
     from neuronllm.model.loading import config_neuron_counts
-
-    from neuronllm.evaluation.lm_eval_model import RUNTIME_ARGUMENTS
 
     check_conditions(conditions, None if loaded else config_neuron_counts(model_spec, convert=False, **model_args))
     loaded = loaded or load_model(model_spec, **model_args)

@@ -47,9 +47,9 @@ from neuronllm.model.loading import (
     model_fingerprint,
 )
 from neuronllm.neurons import NeuronSet
-from neuronllm.scoring.prefix_cache import PrefixCache
 from neuronllm.quiet import quiet_lm_eval
 from neuronllm.scoring.engine import Question, ScoreCondition, SharedContextScorer
+from neuronllm.scoring.prefix_cache import PrefixCache
 from neuronllm.scoring.tokens import letter_variants
 
 SCOPES = ("answer", "all")
@@ -110,7 +110,7 @@ class Intervention:
     factors: tuple[tuple[tuple[int, int], float], ...] = ()
 
     @classmethod
-    def build(cls, loaded: LoadedModel, neurons: str | None, op: str, part: str, scope: str) -> "Intervention":
+    def build(cls, loaded: LoadedModel, neurons: str | None, op: str, part: str, scope: str) -> Intervention:
         operator_factors(op)  # validates the name
         if part not in PARTS:
             raise UserError(f"unknown part {part!r}: expected good, bad or both")
@@ -137,14 +137,14 @@ class Intervention:
 class NeuronLLM(HFLM):
     def __init__(
         self,
-        pretrained: "str | LoadedModel | torch.nn.Module" = "embedded",
+        pretrained: str | LoadedModel | torch.nn.Module = "embedded",
         neurons: str | None = None,
         op: str | None = None,
         part: str | None = None,
         scope: str | None = None,
         letter_merge: bool | str = True,
         dtype: str | None = None,
-        prefix_cache: "str | None" = None,
+        prefix_cache: str | None = None,
         spec: str | None = None,
         tokenizer: Any = None,
         kv_memory_mb: float | str | None = None,

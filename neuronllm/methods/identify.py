@@ -15,10 +15,10 @@ from neuronllm import __version__
 from neuronllm.attribution.kinds import Attributions, compute_attributions
 from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
-from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 from neuronllm.methods import attribution_kinds, get_method
 from neuronllm.model.loading import LoadedModel, checkpoint_weights, config_neuron_counts, load_model, model_fingerprint
 from neuronllm.neurons import Neuron, NeuronSet
+from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
 
 @dataclass(frozen=True)

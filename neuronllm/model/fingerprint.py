@@ -85,7 +85,7 @@ def directory_fingerprint(directory: str | Path) -> str:
     return digest(hashes, 32)
 
 
-def state_dict_fingerprint(model: "nn.Module") -> str:
+def state_dict_fingerprint(model: nn.Module) -> str:
     """Hash of every parameter and buffer: for models that exist only in memory (or were changed there)."""
     import torch
 

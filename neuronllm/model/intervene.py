@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from neuronllm.model import hooks
 from neuronllm.errors import UserError
+from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
 from neuronllm.neurons import Neuron, NeuronSet
 
@@ -101,7 +101,7 @@ def _make_pre_hook(scale: _LayerScale, selector: PositionSelector):
 
 @contextmanager
 def scaled_neurons(
-    model: "nn.Module | LoadedModel",
+    model: nn.Module | LoadedModel,
     factors: Mapping[tuple[int, int], float],
     positions: torch.Tensor | None = None,
 ) -> Iterator[PositionSelector]:
@@ -130,7 +130,7 @@ def scaled_neurons(
 
 @contextmanager
 def intervention(
-    model: "nn.Module | LoadedModel",
+    model: nn.Module | LoadedModel,
     neuron_set: NeuronSet,
     op: str,
     part: str = "both",

@@ -23,8 +23,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from neuronllm.model.embedded import EMBEDDED, EMBEDDED_GGUF, cache_dir, embedded_model_dir
 from neuronllm.errors import UserError
+from neuronllm.model.embedded import EMBEDDED, EMBEDDED_GGUF, cache_dir, embedded_model_dir
 from neuronllm.quiet import quiet_lm_eval
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def default_dtype(device: str) -> "torch.dtype":
+def default_dtype(device: str) -> torch.dtype:
     """fp32 on CPU, bf16 on GPUs. On CPUs with AVX-512 BF16 bf16 is 2.5-3x faster, but inexact (log-likelihoods
     move by up to ~5e-2): fp32 stays the CPU default, and dtype=bfloat16 is the choice for 7B shapes there."""
     import torch
@@ -107,11 +107,11 @@ def _get_path(obj: object, dotted: str) -> object | None:
     return obj
 
 
-def _ffn_projection(layer: "nn.Module") -> "nn.Module | None":
+def _ffn_projection(layer: nn.Module) -> nn.Module | None:
     return next((m for p in _FFN_OUTPUT_PATHS if (m := _get_path(layer, p)) is not None), None)
 
 
-def decoder_layers(model: "nn.Module") -> "list[nn.Module]":
+def decoder_layers(model: nn.Module) -> list[nn.Module]:
     """The decoder blocks, bottom to top: a known attribute path, else (wrapped models such as a peft
     PeftModel) the first ModuleList whose every element holds an FFN output projection."""
     from torch import nn
@@ -126,7 +126,7 @@ def decoder_layers(model: "nn.Module") -> "list[nn.Module]":
     raise UserError(f"unsupported architecture {type(model).__name__}: no list of decoder layers found")
 
 
-def ffn_output_projections(model: "nn.Module") -> "list[nn.Module]":
+def ffn_output_projections(model: nn.Module) -> list[nn.Module]:
     """For each decoder layer, the module whose *input* coordinates are the FFN neurons."""
     projections = []
     for index, layer in enumerate(decoder_layers(model)):
@@ -140,7 +140,7 @@ def ffn_output_projections(model: "nn.Module") -> "list[nn.Module]":
     return projections
 
 
-def projection_width(module: "nn.Module") -> int:
+def projection_width(module: nn.Module) -> int:
     """Number of input coordinates (neurons): nn.Linear.in_features, or GPT-2's Conv1D weight rows."""
     if hasattr(module, "in_features"):
         return int(module.in_features)
@@ -150,7 +150,7 @@ def projection_width(module: "nn.Module") -> int:
     raise UserError(f"cannot read the neuron count of {type(module).__name__}")
 
 
-def neuron_counts(model: "nn.Module") -> list[int]:
+def neuron_counts(model: nn.Module) -> list[int]:
     """Neurons per layer, read from the modules themselves (LLaMA's 11008 is not 4·hidden)."""
     return [projection_width(m) for m in ffn_output_projections(model)]
 
@@ -165,8 +165,8 @@ class LoadedModel:
     """
 
     spec: str
-    model: "nn.Module"
-    tokenizer: "PreTrainedTokenizerBase | None" = None
+    model: nn.Module
+    tokenizer: PreTrainedTokenizerBase | None = None
     checkpoint: Path | None = None
     load_arguments: dict[str, Any] = field(default_factory=dict)
     revision: str | None = None
@@ -187,18 +187,18 @@ class LoadedModel:
         yield self.tokenizer
 
     @classmethod
-    def wrap(cls, model: "nn.Module | LoadedModel", tokenizer: Any = None, spec: str | None = None) -> "LoadedModel":
+    def wrap(cls, model: nn.Module | LoadedModel, tokenizer: Any = None, spec: str | None = None) -> LoadedModel:
         """A LoadedModel for a module built in memory (tests, notebooks); a LoadedModel passes through."""
         if isinstance(model, LoadedModel):
             return model
         return cls(spec or type(model).__name__, model, tokenizer)
 
     @property
-    def device(self) -> "torch.device":
+    def device(self) -> torch.device:
         return self.model.get_input_embeddings().weight.device
 
     @property
-    def dtype(self) -> "torch.dtype":
+    def dtype(self) -> torch.dtype:
         return next(self.model.parameters()).dtype
 
     @cached_property
@@ -230,7 +230,7 @@ class LoadedModel:
         return digest(self.identity)
 
 
-def _dtype_name(dtype: "torch.dtype | str | None", device: str) -> "torch.dtype | str":
+def _dtype_name(dtype: torch.dtype | str | None, device: str) -> torch.dtype | str:
     import torch
 
     if dtype in (None, ""):
@@ -243,7 +243,7 @@ def _dtype_name(dtype: "torch.dtype | str | None", device: str) -> "torch.dtype 
 
 
 def hflm_loading_kwargs(
-    spec: str, dtype: "torch.dtype | str | None" = None, device: str | None = None, **arguments: Any
+    spec: str, dtype: torch.dtype | str | None = None, device: str | None = None, **arguments: Any
 ) -> dict[str, Any]:
     """The HFLM keywords that load `spec`: resolved path, our dtype/device defaults, the user's arguments."""
     import torch
@@ -311,7 +311,7 @@ def loaded_from_hflm(spec: str, hflm: Any, arguments: dict[str, Any]) -> LoadedM
 
 
 def load_model(
-    spec: str, dtype: "torch.dtype | str | None" = None, device: str | None = None, **arguments: Any
+    spec: str, dtype: torch.dtype | str | None = None, device: str | None = None, **arguments: Any
 ) -> LoadedModel:
     """Load `embedded`, a hub id or a local directory through HFLM, in eval mode.
 
@@ -324,7 +324,7 @@ def load_model(
     try:
         with quiet_lm_eval():
             hflm = HFLM(**kwargs)
-    except (OSError, ValueError, EnvironmentError) as err:
+    except (OSError, ValueError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise UserError(f"cannot load model {spec!r}: {first_line}") from err
     return loaded_from_hflm(spec, hflm, arguments)

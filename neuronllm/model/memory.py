@@ -76,7 +76,7 @@ class Dims:
     vocab: int
 
     @classmethod
-    def of(cls, config) -> "Dims":
+    def of(cls, config) -> Dims:
         get = lambda *names: next((getattr(config, n) for n in names if getattr(config, n, None) is not None), None)  # noqa: E731
         hidden = get("hidden_size", "n_embd")
         heads = get("num_attention_heads", "n_head")

@@ -89,11 +89,11 @@ class Plan:
 
     def general_task_inputs(self, name: str) -> list[str]:
         """A general task's YAML and its shipped data file."""
+        from pathlib import Path
+
         from neuronllm._lm_eval_plugin import tasks_dir
         from neuronllm.tasks.data import shipped_data_dir
         from neuronllm.tasks.lm_eval_tasks import _plain_yaml
-
-        from pathlib import Path
 
         files = []
         for path in sorted((Path(tasks_dir()) / "general").glob("*.yaml")):

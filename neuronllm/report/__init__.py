@@ -23,8 +23,8 @@ from neuronllm.report.cells import MISSING, Cell, Row, Table, effect_cell, mark_
 from neuronllm.report.figure import layer_counts, layer_figure
 from neuronllm.report.inputs import load_metrics, load_paper_numbers, validate_metrics
 from neuronllm.report.render import to_latex, to_markdown
-from neuronllm.report.tables import KINDS, TASKS, build_tables, caption
 from neuronllm.report.specificity import write_specificity
+from neuronllm.report.tables import KINDS, TASKS, build_tables, caption
 from neuronllm.report.tidy import write_csv
 
 __all__ = [

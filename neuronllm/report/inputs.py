@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.metrics import DIRECTIONS, effect
+from neuronllm.errors import UserError
 
 PAPER_FILE = Path(__file__).resolve().parent / "paper_numbers.json"
 

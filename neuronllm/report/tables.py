@@ -16,8 +16,8 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.evidence import LEVEL, MIN_NULL_SETS
+from neuronllm.errors import UserError
 from neuronllm.report.calibration import calibration_note
 from neuronllm.report.cells import (
     ANSWER_SHIFT,

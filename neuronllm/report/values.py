@@ -7,9 +7,10 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.metrics import average_effect, effect
+from neuronllm.errors import UserError
 from neuronllm.report.kinds import DEFAULT_BUDGET, TASKS
+
 
 def ordered(values, order) -> list:
     """Known names in the given order, then any others sorted."""

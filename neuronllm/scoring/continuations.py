@@ -31,7 +31,7 @@ class Continuations:
     n_options: int
 
     @classmethod
-    def build(cls, last_prompt_token: int, options: Sequence[Sequence[Sequence[int]]]) -> "Continuations":
+    def build(cls, last_prompt_token: int, options: Sequence[Sequence[Sequence[int]]]) -> Continuations:
         """options[o][a]: the token ids of alternative a of option o."""
         alternatives = [(o, list(a)) for o, alts in enumerate(options) for a in alts]
         node_of: dict[tuple[int, ...], int] = {(): 0}

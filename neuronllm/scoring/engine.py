@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from neuronllm.scoring.continuations import Continuations
 from neuronllm.model.intervene import scaled_neurons
 from neuronllm.model.loading import LoadedModel
+from neuronllm.scoring.continuations import Continuations
 from neuronllm.scoring.prefix_kv import last_logits_only, prefix_key_values
 from neuronllm.scoring.prefix_tree import FixedPastLayer, PrefixTree, left_padded
 
@@ -65,7 +65,7 @@ class ScoreCondition:
     scope: str = "answer"
 
     @classmethod
-    def of(cls, factors: dict[tuple[int, int], float] | None = None, scope: str = "answer") -> "ScoreCondition":
+    def of(cls, factors: dict[tuple[int, int], float] | None = None, scope: str = "answer") -> ScoreCondition:
         return cls(tuple(sorted((factors or {}).items())), scope)
 
 
@@ -104,7 +104,7 @@ class SharedContextScorer:
     """Scores Questions under several conditions at once (module docstring)."""
 
     def __init__(self, loaded: LoadedModel, kv_memory_mb: float = 1024, batch_tokens: int = 4096, progress: bool = False,
-                 cache: "PrefixCache | None" = None):
+                 cache: PrefixCache | None = None):
         self.loaded = loaded
         self.cache = cache
         self.kv_memory_mb = kv_memory_mb
@@ -252,7 +252,7 @@ class SharedContextScorer:
                     out[c][r] = _option_results(tries[r], logits[b : b + 1, : len(rows[r].tokens)], tries[r].node)
         return out  # type: ignore[return-value]
 
-    def _prepare(self, rows: list[_Row], tree: PrefixTree) -> "_Batch":
+    def _prepare(self, rows: list[_Row], tree: PrefixTree) -> _Batch:
         """Row b = its past (left-padded to the batch's widest) + its new tokens, attending as `attend` says."""
         dtype = self.loaded.dtype
         pasts = [len(row.past) for row in rows]
@@ -274,7 +274,7 @@ class SharedContextScorer:
         return _Batch(input_ids.to(device), position_ids.to(device), mask.to(device), past, widest_past,
                       [len(row.tokens) for row in rows], [row.store_at for row in rows])
 
-    def _run(self, batch: "_Batch", condition: ScoreCondition | None, want_logits: bool, tree: PrefixTree | None = None):
+    def _run(self, batch: _Batch, condition: ScoreCondition | None, want_logits: bool, tree: PrefixTree | None = None):
         """Logits [B, width, vocab] float32 (want_logits), else the new tokens' keys/values written into
         the tree's flat store at each row's `store_at`. The batch's cache is laid out once (past + room for
         the new tokens) and every forward over it writes into that room: nothing is copied per condition."""

@@ -78,7 +78,7 @@ def prefix_key_values(model: nn.Module, prefix_ids: Sequence[int], suffix_length
     return key_values or None
 
 
-def fresh_cache(model: nn.Module, key_values: KeyValues, rows: int = 1) -> "DynamicCache":
+def fresh_cache(model: nn.Module, key_values: KeyValues, rows: int = 1) -> DynamicCache:
     """A new DynamicCache over `key_values` (expanded to `rows` identical rows, as views): a forward
     appends to its cache in place, so every pass needs its own, and `expand` copies nothing."""
     from transformers import DynamicCache

@@ -19,14 +19,14 @@ import random
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from neuronllm.tasks.data import Instance, TaskData, stable_seed
 from neuronllm.errors import UserError
+from neuronllm.tasks.data import Instance, TaskData, stable_seed
 
 N_PROXIES = 3
 N_OPTIONS = 4
@@ -72,7 +72,7 @@ def templates_dir() -> Path:
     return Path(tasks_dir()) / "aqua" / "templates"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment(directory: str) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(directory), undefined=jinja2.StrictUndefined, keep_trailing_newline=False

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from neuronllm.analysis.metrics import comprehension as comprehension_share
+from neuronllm.errors import UserError
 from neuronllm.tasks.aqua import ANSWER_FORMATS, ProxyQA, build_split
 from neuronllm.tasks.data import TaskData, load_task_data
-from neuronllm.errors import UserError
-from neuronllm.analysis.metrics import comprehension as comprehension_share
-
 
 DATASET_OPTIONS = ("seed", "instances", "eval_instances", "data_files")
 # What lm-eval itself adds to a task's metadata (its YAML `metadata:` block and the task factory).

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+
 def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "neuronllm.cli", *args], capture_output=True, text=True, timeout=120)
 

@@ -3,12 +3,12 @@ supported architecture, IG is complete, TN's a·∂F/∂a equals autograd, and t
 
 import pytest
 import torch
+from tiny_models import ARCHITECTURES, D_FF, VOCAB, tiny_config, tiny_model
 from transformers import AutoModelForCausalLM
 
 import neuronllm.attribution.ig as ig
 import neuronllm.attribution.ig.cached as ig_cached
 import neuronllm.attribution.ig.layouts as ig_layouts
-from neuronllm.errors import UserError
 from neuronllm.attribution.ig import (
     OBJECTIVES,
     ProxyTokens,
@@ -17,10 +17,10 @@ from neuronllm.attribution.ig import (
     integrated_gradients,
     proxy_tokens,
 )
+from neuronllm.errors import UserError
 from neuronllm.model.loading import LoadedModel, ffn_output_projections
 from neuronllm.scoring.prefix_kv import prefix_key_values
 from neuronllm.scoring.tokens import encode_pair, letter_variants
-from tiny_models import ARCHITECTURES, D_FF, VOCAB, tiny_config, tiny_model
 
 STEPS = 4
 

@@ -6,13 +6,13 @@ import random
 
 import pytest
 import torch
+from tiny_models import ARCHITECTURES, VOCAB, tiny_config, tiny_model
 from transformers import AutoModelForCausalLM
 
 from neuronllm.model.intervene import scaled_neurons
 from neuronllm.model.loading import LoadedModel
-from neuronllm.scoring.prefix_tree import PrefixTree
 from neuronllm.scoring.engine import Question, ScoreCondition, SharedContextScorer
-from tiny_models import ARCHITECTURES, VOCAB, tiny_config, tiny_model
+from neuronllm.scoring.prefix_tree import PrefixTree
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -25,11 +25,11 @@ def data(train: str, validation: str = "sentiment_unique_ids.jsonl") -> str:
 
 
 def commonsense(validation: str) -> str:
-    return '{"train": "{d}/commonsense/train.jsonl", "validation": "{m}/%s"}' % validation
+    return '{"train": "{d}/commonsense/train.jsonl", "validation": "{m}/' + validation + '"}'
 
 
 def ner(test: str) -> str:
-    return '{"train": "{d}/ner/train.jsonl", "test": "{m}/%s"}' % test
+    return '{"train": "{d}/ner/train.jsonl", "test": "{m}/' + test + '"}'
 
 
 @dataclass(frozen=True)

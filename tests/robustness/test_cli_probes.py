@@ -4,7 +4,6 @@ loaded, no output written, no input changed (items 5-9 of the robustness issue).
 import hashlib
 
 import pytest
-
 from probes import MALFORMED, PROBES, fill
 
 

@@ -10,11 +10,9 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import torch
 from lm_eval.api.instance import Instance
 
 from neuronllm.errors import UserError
@@ -89,10 +87,10 @@ def test_attributions_of_an_edited_task_spec_or_template_are_refused(sentiment_a
 
 
 def test_every_output_names_the_digests_it_was_computed_from(sentiment_attributions, tiny_local_model, tmp_path):
+    from neuronllm.analysis.metrics_files import write_metrics
     from neuronllm.attribution.kinds import Attributions
     from neuronllm.evaluation.evaluate import Condition, EvalSettings, evaluate
     from neuronllm.methods.identify import identify
-    from neuronllm.analysis.metrics_files import write_metrics
 
     path, settings, files = sentiment_attributions
     attributions = Attributions.load(path)

@@ -3,7 +3,6 @@
 import string
 from pathlib import Path
 
-
 from neuronllm.tasks.aqua import build_proxies, build_split, rotation
 from neuronllm.tasks.data import load_task_data
 from neuronllm.tasks.lm_eval_tasks import find_task

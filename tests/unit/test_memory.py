@@ -2,15 +2,14 @@
 
 import pytest
 import torch
+from tiny_models import tiny_model
 
-from neuronllm.model import memory
+from neuronllm.attribution.ig import ProxyTokens, integrated_gradients_many, layouts
 from neuronllm.errors import UserError
-from neuronllm.attribution.ig import ProxyTokens, integrated_gradients_many
-from neuronllm.attribution.ig import layouts
+from neuronllm.model import memory
 from neuronllm.model.loading import LoadedModel
-from neuronllm.scoring.prefix_kv import prefix_key_values
 from neuronllm.model.shapes import shape_config
-from tiny_models import tiny_config, tiny_model
+from neuronllm.scoring.prefix_kv import prefix_key_values
 
 
 def test_parse_size():

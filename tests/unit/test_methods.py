@@ -4,8 +4,8 @@
 import pytest
 import torch
 
-from neuronllm.attribution.kinds import Attributions
 from neuronllm.analysis.common_neurons import common_neurons
+from neuronllm.attribution.kinds import Attributions
 from neuronllm.errors import UserError
 from neuronllm.methods import METHOD_NAMES, get_method
 from neuronllm.methods.cni import ace_scores

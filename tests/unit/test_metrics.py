@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.metrics import accuracy, average_effect, comprehension, effect, relative_change
+from neuronllm.errors import UserError
 
 
 def test_accuracy_is_share_of_proxies_right():

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from neuronllm.pipeline import workflow_files
-
-from neuronllm.tasks import data
 from neuronllm.errors import UserError
+from neuronllm.pipeline import workflow_files
+from neuronllm.tasks import data
 
 ROOT = Path(__file__).resolve().parents[2]
 

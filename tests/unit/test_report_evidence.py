@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from neuronllm import report
-from neuronllm.report.cells import ANSWER_SHIFT, OUTSIDE_NULL
 from neuronllm.analysis.metrics_files import build_metrics
+from neuronllm.report.cells import ANSWER_SHIFT, OUTSIDE_NULL
 
 LABELS = ["noun phrase", "verb phrase"]
 N = 40
@@ -62,9 +62,15 @@ def tables():
         for op in ("degrade", "enhance"):
             for part in ("both", "good"):
                 nulls.append(evaluation(flipped(original_answer, flips), op, part, neurons=f"null{index}.json"))
-    wrong = lambda i, k, gold: LABELS[1 - LABELS.index(gold)]        # a real degrader: every answer wrong
-    noun = lambda i, k, gold: LABELS[0]                                # an answer shift: always "noun phrase"
-    right = lambda i, k, gold: gold if (i + k) % 5 else original_answer(i, k, gold)
+    def wrong(i, k, gold):  # a real degrader: every answer wrong
+        return LABELS[1 - LABELS.index(gold)]
+
+    def noun(i, k, gold):  # an answer shift: always "noun phrase"
+        return LABELS[0]
+
+    def right(i, k, gold):
+        return gold if (i + k) % 5 else original_answer(i, k, gold)
+
     cni = [evaluation(wrong, "degrade"), evaluation(noun, "enhance"),
            evaluation(wrong, "degrade", "good"), evaluation(right, "enhance", "good")]
     metrics = [build_metrics(original, cni, {"method": "cni", "budget": 100}, nulls, resamples=400)]

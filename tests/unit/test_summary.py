@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.metrics_files import build_metrics, write_metrics
+from neuronllm.errors import UserError
 
 SETTINGS = {"task": "ner", "answer_format": "text", "seed": 0, "instances": 4, "eval_instances": 4,
             "data_files": "shipped", "prefix_cache": None}

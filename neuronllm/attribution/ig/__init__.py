@@ -32,12 +32,20 @@ from typing import Literal
 
 from torch import nn
 
-from neuronllm.errors import UserError
 from neuronllm.attribution.ig.cached import PASS_TOKENS, cached_ig
-from neuronllm.attribution.ig.shared import answer_activations, check_layers, frozen
 from neuronllm.attribution.ig.gradient import activation_times_gradient
 from neuronllm.attribution.ig.naive import naive_ig
-from neuronllm.attribution.ig.proxy import ANSWER_FORMATS, LETTERS, OBJECTIVES, IGResult, ProxyTokens, objective_from_scores, proxy_tokens
+from neuronllm.attribution.ig.proxy import (
+    ANSWER_FORMATS,
+    LETTERS,
+    OBJECTIVES,
+    IGResult,
+    ProxyTokens,
+    objective_from_scores,
+    proxy_tokens,
+)
+from neuronllm.attribution.ig.shared import answer_activations, check_layers, frozen
+from neuronllm.errors import UserError
 from neuronllm.model.loading import LoadedModel
 
 ENGINES = ("cached", "naive")
@@ -50,7 +58,7 @@ __all__ = [
 
 
 def integrated_gradients(
-    model: "nn.Module | LoadedModel",
+    model: nn.Module | LoadedModel,
     proxy: ProxyTokens,
     objective: str,
     steps: int = 20,
@@ -74,7 +82,7 @@ def integrated_gradients(
 
 
 def integrated_gradients_many(
-    model: "nn.Module | LoadedModel",
+    model: nn.Module | LoadedModel,
     proxy: ProxyTokens,
     objectives: Sequence[str],
     steps: int = 20,

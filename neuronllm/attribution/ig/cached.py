@@ -30,10 +30,10 @@ from contextlib import nullcontext
 import torch
 from torch import nn
 
-from neuronllm.model import hooks
-from neuronllm.attribution.ig.shared import answer_activations, progress, projection_device
 from neuronllm.attribution.ig.layouts import DecoderStack, FullRowLayout, PackedLayout, exact_entries
 from neuronllm.attribution.ig.proxy import ProxyTokens, objective_from_scores
+from neuronllm.attribution.ig.shared import answer_activations, progress, projection_device
+from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
 from neuronllm.scoring.prefix_kv import prefix_key_values
 

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from neuronllm.model import hooks
-from neuronllm.scoring.continuations import Continuations
-from neuronllm.attribution.ig.shared import pad_rows
 from neuronllm.attribution.ig.proxy import ProxyTokens
+from neuronllm.attribution.ig.shared import pad_rows
+from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
+from neuronllm.scoring.continuations import Continuations
 from neuronllm.scoring.prefix_kv import KeyValues, fresh_cache
 
 

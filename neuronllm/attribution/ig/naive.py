@@ -10,9 +10,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from neuronllm.model import hooks
-from neuronllm.attribution.ig.shared import answer_activations, pad_rows, progress, projection_device
 from neuronllm.attribution.ig.proxy import ProxyTokens, objective_from_scores
+from neuronllm.attribution.ig.shared import answer_activations, pad_rows, progress, projection_device
+from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
 
 

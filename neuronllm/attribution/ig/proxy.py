@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 import torch
 
-from neuronllm.scoring.continuations import Continuations
 from neuronllm.errors import UserError
+from neuronllm.scoring.continuations import Continuations
 from neuronllm.scoring.tokens import encode_pair, letter_variants
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class ProxyTokens:
 
 
 def proxy_tokens(
-    tokenizer: "PreTrainedTokenizerBase",
+    tokenizer: PreTrainedTokenizerBase,
     prompt: str,
     option_texts: Sequence[str],
     gold: int,
