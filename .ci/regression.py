@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from neuronllm.analysis.metrics_files import TASK_FORMAT
 from neuronllm.atomic import write_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def collect(results_dir: str = RESULTS) -> dict[str, dict[str, float]]:
         source = metrics.get("neurons_from", metrics["task"])
         where = f"specificity/{source}->{metrics['task']}" if source != metrics["task"] else metrics["task"]
         prefix = f"s{metrics.get('seed', 0)}/{where}/{metrics['method']}/k{metrics['budget']}"
-        if metrics.get("format") == "neuronllm.task-metrics/1":
+        if metrics.get("format") == TASK_FORMAT:
             numbers[f"{prefix}/original"] = {"value": metrics["original"]["value"]}
             for name, entry in metrics["conditions"].items():
                 numbers[f"{prefix}/{name}"] = {"value": entry["value"]}

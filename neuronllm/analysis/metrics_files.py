@@ -40,6 +40,7 @@ DIRECTION_OF_OP = {"degrade": "deg", "silence": "deg", "enhance": "enh", "excite
 NUMBER_SETTINGS = ("task", "answer_format", "seed", "instances", "eval_instances")
 NULL_STATISTICS = MEASURES
 FORMAT = "neuronllm.metrics/3"
+TASK_FORMAT = "neuronllm.task-metrics/1"  # the metrics file of a general (non-AQUA) lm-eval task
 INFO_TYPES = {"budget": int, "method": str, "model_label": str, "steps": int, "instances": int}
 
 
@@ -312,7 +313,7 @@ def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any
             "neurons_changed": evaluation.get("neurons_changed"),
         }
     return {
-        "format": "neuronllm.task-metrics/1", "model": original["model"], "task": original["task"], "metric": name,
+        "format": TASK_FORMAT, "model": original["model"], "task": original["task"], "metric": name,
         "higher_is_better": name not in ("word_perplexity", "byte_perplexity", "bits_per_byte"),
         "original": {"value": float(base[0]), "documents": int(before.shape[0])},
         "bootstrap": {"resamples": resamples, "seed": seed, "unit": "document"},

@@ -292,6 +292,26 @@ class Plan:
                 for evaluated in [*self.tasks, *self.general_tasks] for source, _ in self.source_sets()]
 
 
+def _check_methods(config: dict[str, Any]) -> None:
+    """Every method the config names is in the registry (the schema says only "a string": the registry is
+    the one list of methods), and the ablation's have an ablation label."""
+    from neuronllm.errors import UserError
+
+    lists = {"methods": config.get("methods", []), "matched_null": config.get("matched_null", []),
+             "table7.methods": (config.get("table7") or {}).get("methods", [])}
+    for where, names in lists.items():
+        for name in names:
+            try:
+                registry.get_method(name)
+            except UserError as err:
+                raise UserError(f"config: {where}: {err}") from None
+    ablation = registry.ablation_methods()
+    for name in config.get("ablation_methods", []):
+        if name not in ablation:
+            raise UserError(f"config: ablation_methods: {name!r} is not a method of the ablation "
+                            f"(known: {', '.join(ablation)})")
+
+
 def check_config(config: dict[str, Any]) -> None:
     """What a JSON schema cannot say about a config, as one-line errors before any job runs: the tasks
     exist (tasks/aqua/), a data_files mapping covers every configured task with {split: path},
@@ -301,6 +321,7 @@ def check_config(config: dict[str, Any]) -> None:
     from neuronllm.errors import UserError
     from neuronllm.tasks.lm_eval_tasks import aqua_task_names, general_task_names
 
+    _check_methods(config)
     known = aqua_task_names()
     for task in config["tasks"]:
         if task not in known:

@@ -24,11 +24,11 @@ from neuronllm.report.figure import layer_counts, layer_figure
 from neuronllm.report.inputs import load_metrics, load_paper_numbers, validate_metrics
 from neuronllm.report.render import to_latex, to_markdown
 from neuronllm.report.specificity import write_specificity
-from neuronllm.report.tables import KINDS, TASKS, build_tables, caption
+from neuronllm.report.tables import KINDS, build_tables, task_labels, caption
 from neuronllm.report.tidy import write_csv
 
 __all__ = [
-    "KINDS", "MISSING", "TASKS", "Cell", "Row", "Table", "ablation", "build_tables", "caption", "effect_cell",
+    "KINDS", "MISSING", "task_labels", "Cell", "Row", "Table", "ablation", "build_tables", "caption", "effect_cell",
     "layer_counts", "layer_figure", "load_metrics", "load_paper_numbers", "mark_best", "table1", "table5",
     "table7", "to_latex", "to_markdown", "validate_metrics", "write_csv", "write_report", "write_specificity",
 ]

@@ -3,12 +3,32 @@ the paper's own numbers for a cell are (tables.py builds every kind with one bui
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from neuronllm.methods import METHOD_NAMES, ablation_methods, budget_table_methods, label, table1_part
 
-TASKS = {"ner": "NER", "chunking": "Chunking", "sentiment": "Sentiment", "commonsense": "Commonsense"}
+PAPER_ORDER = ("ner", "chunking", "sentiment", "commonsense")  # the paper's column order; other tasks follow by name
+
+
+@functools.cache
+def task_labels() -> dict[str, str]:
+    """{AQUA task: header} in the paper's column order, from each task's spec (`label:`): one place per task."""
+    from neuronllm.tasks.lm_eval_tasks import aqua_task_names, task_labels as labels_of_tasks
+
+    labels = labels_of_tasks()
+    names = aqua_task_names()
+    return {name: labels[name] for name in [*(n for n in PAPER_ORDER if n in names), *(n for n in names if n not in PAPER_ORDER)]}
+
+
+@functools.cache
+def general_labels() -> dict[str, str]:
+    """{general task: header} from each general task's YAML (`metadata: {label:}`)."""
+    from neuronllm.tasks.lm_eval_tasks import general_task_names, task_labels as labels_of_tasks
+
+    labels = labels_of_tasks()
+    return {name: labels[name] for name in general_task_names()}
 PAPER_TASKS = {"table5": {"commonsense": "ComSense"}}  # the paper's Table 5 abbreviates one header
 DIRECTIONS = {"deg": "Deg", "enh": "Enh"}
 PARTS = ("good", "bad", "both")

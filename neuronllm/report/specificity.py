@@ -20,15 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
+from neuronllm.analysis.metrics_files import TASK_FORMAT
 from neuronllm.errors import UserError
 from neuronllm.report.cells import ANSWER_SHIFT, MISSING, Cell, Row, Table, effect_cell
 from neuronllm.report.inputs import _load_one
-from neuronllm.report.kinds import TASKS
+from neuronllm.report.kinds import general_labels, task_labels
 from neuronllm.report.values import effect_of, model_label, number, ordered
 
 DIRECTION_LABEL = {"deg": "Deg", "enh": "Enh"}
 SIGN = {"deg": -1.0, "enh": 1.0}
-GENERAL_LABELS = {"neuronllm_text_ppl": "Prose perplexity", "neuronllm_sequences": "Sequence generation"}
 
 
 def _load(paths: Iterable[str | Path]) -> list[dict]:
@@ -45,7 +45,7 @@ def _is_aqua(path: str | Path) -> bool:
     import json
 
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8")).get("format") != "neuronllm.task-metrics/1"
+        return json.loads(Path(path).read_text(encoding="utf-8")).get("format") != TASK_FORMAT
     except (OSError, ValueError):
         return True  # let the AQUA loader report the problem
 
@@ -75,14 +75,14 @@ def _signed_general(entry: dict, higher_is_better: bool, direction: str) -> tupl
 def matrix(metrics: list[dict]) -> tuple[list[tuple[str, str]], list[str], dict]:
     """(rows [(source, direction)], columns [task], cells {(source, direction, task): dict})."""
 
-    sources = ordered({m["neurons_from"] for m in metrics}, [*TASKS, "common"])
-    aqua = ordered({m["task"] for m in metrics if m.get("format") != "neuronllm.task-metrics/1"}, TASKS)
-    general = ordered({m["task"] for m in metrics if m.get("format") == "neuronllm.task-metrics/1"}, GENERAL_LABELS)
+    sources = ordered({m["neurons_from"] for m in metrics}, [*task_labels(), "common"])
+    aqua = ordered({m["task"] for m in metrics if m.get("format") != TASK_FORMAT}, task_labels())
+    general = ordered({m["task"] for m in metrics if m.get("format") == TASK_FORMAT}, general_labels())
     cells: dict[tuple[str, str, str], dict] = {}
     for m in metrics:
         for key in m["conditions"]:
             direction, part = key.split("/")
-            if m.get("format") == "neuronllm.task-metrics/1":
+            if m.get("format") == TASK_FORMAT:
                 value, low, high = _signed_general(m["conditions"][key], m.get("higher_is_better", True), direction)
                 cells[(m["neurons_from"], direction, m["task"])] = {
                     "signed": value, "low": low, "high": high, "metric": m["metric"],
@@ -101,15 +101,16 @@ def matrix(metrics: list[dict]) -> tuple[list[tuple[str, str]], list[str], dict]
 
 
 def _label(source: str) -> str:
-    return "Common" if source == "common" else TASKS.get(source, source)
+    return "Common" if source == "common" else task_labels().get(source, source)
 
 
 def specificity_table(metrics: list[dict], config: str | Path | None = None) -> Table:
     rows, columns, cells = matrix(metrics)
-    aqua = [c for c in columns if c in TASKS or c not in GENERAL_LABELS]
-    general = [c for c in columns if c in GENERAL_LABELS]
-    headers = [TASKS.get(c, GENERAL_LABELS.get(c, c)) for c in columns]
-    aqua_metrics = [m for m in metrics if m.get("format") != "neuronllm.task-metrics/1"]
+    general_tasks = {m["task"] for m in metrics if m.get("format") == TASK_FORMAT}  # the file says its kind
+    aqua = [c for c in columns if c not in general_tasks]
+    general = [c for c in columns if c in general_tasks]
+    headers = [task_labels().get(c, general_labels().get(c, c)) for c in columns]
+    aqua_metrics = [m for m in metrics if m.get("format") != TASK_FORMAT]
     table = Table(
         title=f"Specificity: whose neurons x evaluated task, change in the intended direction (%) of "
               f"{model_label(aqua_metrics or metrics)}",
@@ -186,7 +187,7 @@ def heatmap(metrics: list[dict], out_png: str | Path, out_pdf: str | Path) -> No
     figure = Figure(figsize=(1.4 + 1.2 * len(columns), 0.9 + 0.45 * len(rows)), layout="constrained")
     axis = figure.subplots()
     image = axis.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
-    axis.set_xticks(range(len(columns)), [TASKS.get(c, GENERAL_LABELS.get(c, c)) for c in columns], rotation=30, ha="right")
+    axis.set_xticks(range(len(columns)), [task_labels().get(c, general_labels().get(c, c)) for c in columns], rotation=30, ha="right")
     axis.set_yticks(range(len(rows)), [f"{_label(s)} {DIRECTION_LABEL[d]}" for s, d in rows])
     for i in range(len(rows)):
         for j in range(len(columns)):

@@ -33,7 +33,7 @@ from neuronllm.report.cells import (
 )
 from neuronllm.report.diagnostics import bias_table, probability_table
 from neuronllm.report.inputs import load_paper_numbers
-from neuronllm.report.kinds import KINDS, PAPER_CAPTION, PAPER_REFERENCE_MODEL, PAPER_TASKS, TASKS, Kind, condition_of
+from neuronllm.report.kinds import KINDS, PAPER_CAPTION, PAPER_REFERENCE_MODEL, PAPER_TASKS, Kind, condition_of, task_labels
 from neuronllm.report.seeds import combine_seeds
 from neuronllm.report.values import (
     TABLE1_MEASURES,
@@ -50,7 +50,7 @@ from neuronllm.report.values import (
     pick_task,
 )
 
-__all__ = ["KINDS", "TASKS", "build_tables", "caption", "check_consistent", "model_label", "ordered", "paper_table"]
+__all__ = ["KINDS", "task_labels", "build_tables", "caption", "check_consistent", "model_label", "ordered", "paper_table"]
 
 
 # ----------------------------------------------------------------------------------------------- building
@@ -81,7 +81,7 @@ def build_tables(kind: str, metrics: list[dict], *, budget: int | None = None, t
         check_consistent(ms)
         ms = combine_seeds(ms)
         paper_name = paper_model(model, paper)
-        if spec.per_budget and not (paper_name == paper["table7"]["model"] and TASKS.get(fixed) == paper["table7"]["task"]):
+        if spec.per_budget and not (paper_name == paper["table7"]["model"] and task_labels().get(fixed) == paper["table7"]["task"]):
             paper_name = None
         needs_reference |= paper_name is None
         tables.append(_model_table(spec, ms, paper, paper_name, fixed, config))
@@ -117,14 +117,14 @@ def _model_table(spec: Kind, ms: list[dict], paper: dict, paper_name: str | None
         index = {(m["budget"], m["method"]): m for m in ms}
         tasks = [fixed]
     else:
-        columns = ordered((m["task"] for m in ms), TASKS)
-        headers = [TASKS.get(t, t) for t in columns]
+        columns = ordered((m["task"] for m in ms), task_labels())
+        headers = [task_labels().get(t, t) for t in columns]
         index = {(m["task"], m["method"]): m for m in ms}
         tasks = columns
     leaves = [leaf.label for leaf in spec.leaves]
     groups = [(h, leaves) for h in headers] + ([(spec.average, leaves)] if spec.average else [])
     table = Table(
-        title=spec.title.format(model=model_label(ms), k=fixed, task=TASKS.get(str(fixed), fixed)),
+        title=spec.title.format(model=model_label(ms), k=fixed, task=task_labels().get(str(fixed), fixed)),
         caption=caption(ms, tasks, config) + (f" Cells: ours | paper ({paper_name}, as printed)." if paper_name else ""),
         row_header=list(spec.row_header), groups=groups, side_by_side=paper_name is not None, rank=spec.rank,
     )
@@ -191,7 +191,7 @@ def _reading_notes(spec: Kind, ms: list[dict], tasks: list, has_null: bool) -> s
     if any(c.get("null_matched") for m in ms for c in m["conditions"].values()):
         notes.append(f" {OUTSIDE_MATCHED}: also beyond the null of random neurons matched to the set's activation "
                      "magnitudes (decile by decile).")
-    untested = sorted({f"{m['method']} {TASKS.get(m['task'], m['task'])} {key}" for m in ms
+    untested = sorted({f"{m['method']} {task_labels().get(m['task'], m['task'])} {key}" for m in ms
                        for key, c in m["conditions"].items() if c.get("null_unavailable")})
     if untested:
         notes.append(f" No null test (and so no {OUTSIDE_NULL} and no bold) for {len(untested)} conditions whose null sets "
@@ -206,7 +206,7 @@ def _reading_notes(spec: Kind, ms: list[dict], tasks: list, has_null: bool) -> s
         if bias and bias.get("at_chance"):
             majority = (f", majority answer {100 * bias['majority_rate']:.1f}%" if bias.get("majority_rate") is not None else "")
             balanced = (f", balanced acc {100 * bias['balanced_acc']:.1f}%" if bias.get("balanced_acc") is not None else "")
-            flagged.append(f"{TASKS.get(task, task)} (acc {100 * bias['acc']:.1f}% vs chance {100 * bias['chance']:.1f}%"
+            flagged.append(f"{task_labels().get(task, task)} (acc {100 * bias['acc']:.1f}% vs chance {100 * bias['chance']:.1f}%"
                            f"{majority}{balanced}, '{bias['top_answer']}' {100 * bias['top_answer_share']:.0f}% of answers)")
     if flagged:
         notes.append(" Not above chance (the accuracy's 95% interval reaches chance or the majority-answer rate, or the "

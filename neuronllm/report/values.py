@@ -9,7 +9,7 @@ from typing import Any
 
 from neuronllm.analysis.metrics import average_effect, effect
 from neuronllm.errors import UserError
-from neuronllm.report.kinds import DEFAULT_BUDGET, TASKS
+from neuronllm.report.kinds import DEFAULT_BUDGET, task_labels
 
 
 def ordered(values, order) -> list:
@@ -123,7 +123,7 @@ def _sizes(metrics: list[dict], tasks: list[str]) -> str:
     per_task = {t: v for t, v in per_task.items() if v != "n/a"}
     if len(set(per_task.values())) <= 1:
         return _values(metrics, "eval_instances")
-    return ", ".join(f"{TASKS.get(t, t)} {v}" for t, v in per_task.items())
+    return ", ".join(f"{task_labels().get(t, t)} {v}" for t, v in per_task.items())
 
 
 def caption(metrics: list[dict], tasks: list[str], config: str | Path | None = None) -> str:
@@ -145,7 +145,7 @@ def caption(metrics: list[dict], tasks: list[str], config: str | Path | None = N
         pairs = sorted({f"{100 * m['original']['acc']:.1f}/{100 * m['original']['comprehension']:.1f}"
                         for m in metrics if m["task"] == task})
         if pairs:
-            originals.append(f"{TASKS.get(task, task)} {' or '.join(pairs)}")
+            originals.append(f"{task_labels().get(task, task)} {' or '.join(pairs)}")
     parts.append("original (unintervened) Acc/Com %: " + ", ".join(originals))
     return "; ".join(parts) + "."
 

@@ -111,9 +111,6 @@ def build_dataset(spec: Mapping[str, Any], answer_format: str, **options: Any):
     return datasets.DatasetDict(splits)
 
 
-GENERAL_DATA = ("text", "sequences")
-
-
 def general_dataset(name: str, **_lm_eval_options: Any):
     """lm-eval `custom_dataset` of the general tasks (tasks/general/): the project's data/general/NAME.jsonl
     as a `test` split. They take no options (lm-eval also passes the model arguments; ignored)."""
@@ -121,8 +118,9 @@ def general_dataset(name: str, **_lm_eval_options: Any):
 
     from neuronllm.tasks.data import shipped_data_dir
 
-    if name not in GENERAL_DATA:
-        raise UserError(f"unknown general dataset {name!r}: expected one of {', '.join(GENERAL_DATA)}")
+    known = sorted(p.stem for p in (shipped_data_dir() / "general").glob("*.jsonl"))  # a new file is a new dataset
+    if name not in known:
+        raise UserError(f"unknown general dataset {name!r}: expected one of {', '.join(known)} (data/general/NAME.jsonl)")
     path = shipped_data_dir() / "general" / f"{name}.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})
@@ -197,12 +195,37 @@ def aqua_task_names(include_path: str | Path | None = None) -> list[str]:
     return sorted(task_yaml_paths(include_path))
 
 
-def general_task_names() -> list[str]:
-    """lm-eval names of the general tasks shipped in tasks/general (the specificity matrix's columns)."""
+GENERAL_KIND = "general"  # `metadata: {kind: general}`: a task of the specificity matrix, not an AQUA task
+
+
+def _general_task_configs() -> dict[str, dict[str, Any]]:
+    """{lm-eval name: plain YAML} of every task in tasks/ whose metadata says `kind: general`."""
     from neuronllm._lm_eval_plugin import tasks_dir
 
-    return [cfg["task"] for path in sorted((Path(tasks_dir()) / "general").glob("*.yaml"))
-            if isinstance(cfg := _plain_yaml(path), dict) and "task" in cfg]
+    found = {}
+    for path in sorted(Path(tasks_dir()).rglob("*.yaml")):
+        cfg = _plain_yaml(path)
+        if isinstance(cfg, dict) and isinstance(cfg.get("task"), str) and \
+                (cfg.get("metadata") or {}).get("kind") == GENERAL_KIND:
+            found[cfg["task"]] = cfg
+    return found
+
+
+def general_task_names() -> list[str]:
+    """lm-eval names of the general tasks (`metadata: {kind: general}` in tasks/): the specificity matrix's columns."""
+    return sorted(_general_task_configs())
+
+
+def task_labels(include_path: str | Path | None = None) -> dict[str, str]:
+    """{task: display label}: an AQUA task's `spec.label`, a general task's `metadata.label`, else its name.
+    The report reads its headers here, so a new task's YAML is the one place its label is written."""
+    labels = {}
+    for name, path in task_yaml_paths(include_path).items():
+        spec = (_plain_yaml(path).get("dataset_kwargs") or {}).get("spec") or {}
+        labels[name] = str(spec.get("label") or name)
+    for name, cfg in _general_task_configs().items():
+        labels[name] = str(cfg["metadata"].get("label") or name)
+    return labels
 
 
 def task_yaml_paths(include_path: str | Path | None = None) -> dict[str, Path]:

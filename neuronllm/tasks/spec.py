@@ -36,6 +36,7 @@ SCHEMA: dict[str, Any] = {
     "required": ["name", "adapter", "splits", "fields", "role", "stem"],
     "properties": {
         "name": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
+        "label": _TEXT,  # the report's display name (default: the name)
         "adapter": {"enum": list(_FIELDS_OF_ADAPTER)},
         "hub": {"type": "object", "required": ["path"],
                 "properties": {"path": _TEXT, "name": {"type": ["string", "null"]}}},

@@ -10,13 +10,34 @@ from neuronllm import methods as registry
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_schema_enums_are_the_registry():
+def test_schema_names_no_method_and_the_config_check_reads_the_registry():
+    """The schema says only "a string" for a method: the registry is the one list, read by check_config."""
+    import pytest
+
+    from neuronllm.errors import UserError
+    from neuronllm.pipeline.plan import _check_methods
+
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
-    properties = schema["properties"]
-    assert properties["methods"]["items"]["enum"] == list(registry.METHOD_NAMES)
-    assert properties["matched_null"]["items"]["enum"] == list(registry.METHOD_NAMES)
-    assert properties["table7"]["properties"]["methods"]["items"]["enum"] == list(registry.METHOD_NAMES)
-    assert properties["ablation_methods"]["items"]["enum"] == list(registry.ablation_methods())
+    assert schema["$defs"]["method"] == {"type": "string", "description": schema["$defs"]["method"]["description"]}
+
+    def enums(node):
+        if isinstance(node, dict):
+            yield from ([node["enum"]] if "enum" in node else [])
+            for value in node.values():
+                yield from enums(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from enums(value)
+
+    # the one enum that names a method: specificity sources, "a task's NeuronLLM set" or the common set
+    assert [e for e in enums(schema) if set(e) & set(registry.METHOD_NAMES)] == [["cni", "common"]]
+    _check_methods({"methods": list(registry.METHOD_NAMES), "ablation_methods": list(registry.ablation_methods())})
+    with pytest.raises(UserError, match=r"config: methods: unknown method 'cnni'.*did you mean 'cni'"):
+        _check_methods({"methods": ["cnni"]})
+    with pytest.raises(UserError, match=r"config: table7.methods: unknown method 'qrnka'"):
+        _check_methods({"methods": ["cni"], "table7": {"methods": ["qrnka"]}})
+    with pytest.raises(UserError, match="config: ablation_methods: 'kn' is not a method of the ablation"):
+        _check_methods({"methods": ["cni"], "ablation_methods": ["kn"]})
 
 
 def test_cli_offers_the_registry():
