@@ -21,7 +21,7 @@ from neuronllm import __version__
 from neuronllm.errors import UserError
 from neuronllm.methods.random_baseline import draw
 from neuronllm.neurons import Neuron, NeuronSet
-from neuronllm.tasks.data import stable_seed
+from neuronllm.tasks.adapters import stable_seed
 
 DECILES = 10
 

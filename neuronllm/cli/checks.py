@@ -11,18 +11,10 @@ from neuronllm.errors import UserError
 
 
 def data_files(value: str | None):
-    """`shipped`, `hub`, a JSON mapping {split: path}, or nothing (the hub, else the shipped data)."""
-    if value in (None, ""):
-        return None
-    if value in ("shipped", "hub"):
-        return value
-    try:
-        mapping = json.loads(value)
-    except json.JSONDecodeError:
-        raise UserError(f"--data-files must be 'shipped', 'hub' or a JSON object {{split: path}}, got {value!r}") from None
-    if not isinstance(mapping, dict):
-        raise UserError("--data-files JSON must be an object {split: path}")
-    return mapping
+    """--data-files: `shipped`, `hub`, a JSON mapping {split: path}, or nothing (tasks.data.parse_data_files)."""
+    from neuronllm.tasks.data import parse_data_files
+
+    return parse_data_files(value, "--data-files")
 
 
 def model_args(value: str | None, scoring: bool = True) -> dict:

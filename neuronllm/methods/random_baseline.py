@@ -12,7 +12,7 @@ from itertools import accumulate
 
 from neuronllm.attribution.kinds import Attributions
 from neuronllm.methods.ranking import Ranked
-from neuronllm.tasks.data import stable_seed
+from neuronllm.tasks.adapters import stable_seed
 
 
 def draw(counts: list[int], budget: int, seed_parts: tuple) -> tuple[Ranked, Ranked]:

@@ -24,7 +24,7 @@ from neuronllm.report.figure import layer_counts, layer_figure
 from neuronllm.report.inputs import load_metrics, load_paper_numbers, validate_metrics
 from neuronllm.report.render import to_latex, to_markdown
 from neuronllm.report.specificity import write_specificity
-from neuronllm.report.tables import KINDS, build_tables, task_labels, caption
+from neuronllm.report.tables import KINDS, build_tables, caption, task_labels
 from neuronllm.report.tidy import write_csv
 
 __all__ = [

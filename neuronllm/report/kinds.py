@@ -15,7 +15,8 @@ PAPER_ORDER = ("ner", "chunking", "sentiment", "commonsense")  # the paper's col
 @functools.cache
 def task_labels() -> dict[str, str]:
     """{AQUA task: header} in the paper's column order, from each task's spec (`label:`): one place per task."""
-    from neuronllm.tasks.lm_eval_tasks import aqua_task_names, task_labels as labels_of_tasks
+    from neuronllm.tasks.lm_eval_tasks import aqua_task_names
+    from neuronllm.tasks.lm_eval_tasks import task_labels as labels_of_tasks
 
     labels = labels_of_tasks()
     names = aqua_task_names()
@@ -25,7 +26,8 @@ def task_labels() -> dict[str, str]:
 @functools.cache
 def general_labels() -> dict[str, str]:
     """{general task: header} from each general task's YAML (`metadata: {label:}`)."""
-    from neuronllm.tasks.lm_eval_tasks import general_task_names, task_labels as labels_of_tasks
+    from neuronllm.tasks.lm_eval_tasks import general_task_names
+    from neuronllm.tasks.lm_eval_tasks import task_labels as labels_of_tasks
 
     labels = labels_of_tasks()
     return {name: labels[name] for name in general_task_names()}

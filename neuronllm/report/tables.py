@@ -33,7 +33,15 @@ from neuronllm.report.cells import (
 )
 from neuronllm.report.diagnostics import bias_table, probability_table
 from neuronllm.report.inputs import load_paper_numbers
-from neuronllm.report.kinds import KINDS, PAPER_CAPTION, PAPER_REFERENCE_MODEL, PAPER_TASKS, Kind, condition_of, task_labels
+from neuronllm.report.kinds import (
+    KINDS,
+    PAPER_CAPTION,
+    PAPER_REFERENCE_MODEL,
+    PAPER_TASKS,
+    Kind,
+    condition_of,
+    task_labels,
+)
 from neuronllm.report.seeds import combine_seeds
 from neuronllm.report.values import (
     TABLE1_MEASURES,

@@ -26,7 +26,8 @@ from typing import Any
 import jinja2
 
 from neuronllm.errors import UserError
-from neuronllm.tasks.data import Instance, TaskData, stable_seed
+from neuronllm.tasks.adapters import Instance, stable_seed
+from neuronllm.tasks.data import TaskData
 
 N_PROXIES = 3
 N_OPTIONS = 4

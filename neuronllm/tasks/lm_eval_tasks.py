@@ -15,7 +15,7 @@ from typing import Any
 from neuronllm.analysis.metrics import comprehension as comprehension_share
 from neuronllm.errors import UserError
 from neuronllm.tasks.aqua import ANSWER_FORMATS, ProxyQA, build_split
-from neuronllm.tasks.data import TaskData, load_task_data
+from neuronllm.tasks.data import TaskData, load_task_data, parse_data_files
 
 DATASET_OPTIONS = ("seed", "instances", "eval_instances", "data_files")
 # What lm-eval itself adds to a task's metadata (its YAML `metadata:` block and the task factory).
@@ -41,22 +41,6 @@ def check_metadata(options: Mapping[str, Any]) -> None:
             raise UserError(f"unknown --metadata key {key!r} (did you mean {close[0]!r}?); "
                             f"valid: {', '.join(DATASET_OPTIONS)}")
         warn(f"--metadata key {key!r} is not an AQUA option and is ignored (AQUA options: {', '.join(DATASET_OPTIONS)})")
-
-
-def parse_data_files(value: Any) -> Any:
-    """`shipped`, `hub`, a {split: path} mapping (or its JSON text), or None (hub, else shipped)."""
-    if value in (None, "", "null", "none"):
-        return None
-    if isinstance(value, str) and value.strip().startswith("{"):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise UserError(f"data_files must be 'shipped', 'hub' or a JSON object {{split: path}}, got {value!r}") from None
-    if isinstance(value, str) and value not in ("shipped", "hub"):
-        raise UserError(f"data_files must be 'shipped', 'hub' or a {{split: path}} mapping, got {value!r}")
-    if not isinstance(value, (str, Mapping)):
-        raise UserError(f"data_files must be 'shipped', 'hub' or a {{split: path}} mapping, got {type(value).__name__}")
-    return value
 
 
 def positive_or_none(name: str, value: Any) -> int | None:

@@ -83,7 +83,7 @@ def check_spec(spec: Any, source: str) -> None:
 def _check_labels(spec: Mapping[str, Any], source: str) -> None:
     """Every label shown under its own name, and at least two to choose from (else every proxy would
     be a one-option question, scored right whatever the model does)."""
-    from neuronllm.tasks.data import task_labels
+    from neuronllm.tasks.adapters import task_labels
 
     display = spec.get("label_display") or {}
     shown: dict[str, str] = {}

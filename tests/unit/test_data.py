@@ -5,7 +5,8 @@ import json
 import pytest
 
 from neuronllm.errors import UserError
-from neuronllm.tasks.data import _spans, load_task_data
+from neuronllm.tasks.adapters import _spans
+from neuronllm.tasks.data import load_task_data
 from neuronllm.tasks.lm_eval_tasks import find_task
 
 
