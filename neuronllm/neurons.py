@@ -18,14 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuronllm.atomic import write_json
+from neuronllm.atomic import read_json, write_json
 from neuronllm.errors import UserError
 
 FORMAT = "neuronllm.neurons/1"
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+def check_budget(budget: int, total: int | None, both_sides: bool = False, model: str = "the model") -> None:
+    """The one budget rule (identify, common neurons, the config check): K >= 1, and the set's neurons
+    fit in the model: K, or K good + K bad for a set with a bad side. total None: not known yet."""
+    if budget <= 0:
+        raise UserError(f"budget must be positive, got {budget}")
+    needed = 2 * budget if both_sides else budget
+    if total is not None and needed > total:
+        what = f"budget {budget} ({budget} good + {budget} bad neurons)" if both_sides else f"budget {budget}"
+        raise UserError(f"{what} is larger than {model}'s {total} neurons")
 
 
 def _is_int(value: Any) -> bool:
@@ -139,21 +146,8 @@ class NeuronSet:
     @classmethod
     def load(cls, path: str | Path, neuron_counts: Sequence[int] | None = None) -> NeuronSet:
         """Read and validate; with `neuron_counts`, also check the set fits that model."""
-        from neuronllm.digests import regular_file
-
         path = Path(path)
-        if path.exists() and not path.is_dir():
-            regular_file(path, "neuron")
-        try:
-            obj = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
-        except FileNotFoundError:
-            raise UserError(f"neuron file not found: {path}") from None
-        except IsADirectoryError:
-            raise UserError(f"{path}: a directory, not a neuron file") from None
-        except UnicodeDecodeError:
-            raise UserError(f"{path}: not a neuron file (not UTF-8 text)") from None
-        except ValueError as err:  # JSONDecodeError, and NaN/Infinity
-            raise UserError(f"{path}: not valid JSON ({err})") from None
+        obj = read_json(path, "neuron")
         neuron_set = cls.from_json(obj, source=str(path))
         if neuron_counts is not None:
             neuron_set.validate(neuron_counts, source=str(path))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # numpy is imported where it is used: the metrics command starts without it
@@ -32,7 +31,7 @@ from neuronllm.analysis.stats import (
     interval_of_scores,
     paired,
 )
-from neuronllm.atomic import finite_or_none, write_json
+from neuronllm.atomic import finite_or_none, read_json, write_json
 from neuronllm.errors import UserError
 
 DIRECTION_OF_OP = {"degrade": "deg", "silence": "deg", "enhance": "enh", "excite": "enh"}
@@ -42,29 +41,6 @@ NULL_STATISTICS = MEASURES
 FORMAT = "neuronllm.metrics/3"
 TASK_FORMAT = "neuronllm.task-metrics/1"  # the metrics file of a general (non-AQUA) lm-eval task
 INFO_TYPES = {"budget": int, "method": str, "model_label": str, "steps": int, "instances": int}
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def read_json(path: str | Path, what: str = "evaluation") -> dict[str, Any]:
-    """Strict JSON (NaN/Infinity refused), an object, from a readable UTF-8 file; one-line errors."""
-    from neuronllm.digests import regular_file
-
-    if Path(path).exists() and not Path(path).is_dir():
-        regular_file(path, what)
-    try:
-        obj = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constants)
-    except FileNotFoundError:
-        raise UserError(f"{what} file not found: {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: a directory, not a {what} file") from None
-    except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
-        raise UserError(f"{path}: not valid JSON ({err})") from None
-    if not isinstance(obj, dict):
-        raise UserError(f"{path}: not a {what} file (expected a JSON object)")
-    return obj
 
 
 EVALUATION_KEYS = {"task": str, "condition": dict, "settings": dict, "acc": (int, float), "comprehension": (int, float),
@@ -224,18 +200,18 @@ def write_metrics(original_path: str, condition_paths: list[str], out: str, info
         if key in info and (not isinstance(info[key], kind) or isinstance(info[key], bool)):
             raise UserError(f"--info {key!r} must be {kind.__name__ if isinstance(kind, type) else 'a number'}, got {info[key]!r}")
     check_resamples(resamples)
-    original = read_json(original_path)
+    original = read_json(original_path, "evaluation")
     check_evaluation(original, original_path, original=True)
     evaluations, nulls = [], []
     for path in condition_paths:
-        evaluations.append(read_json(path))
+        evaluations.append(read_json(path, "evaluation"))
         check_evaluation(evaluations[-1], path, original=False)
     for path in null_paths:
-        nulls.append(read_json(path))
+        nulls.append(read_json(path, "evaluation"))
         check_evaluation(nulls[-1], path, original=False)
     matched = []
     for path in matched_paths:
-        matched.append(read_json(path))
+        matched.append(read_json(path, "evaluation"))
         check_evaluation(matched[-1], path, original=False)
     check_info(info, original, evaluations)
     nulls, no_band = null_sets_of_the_shape(evaluations, nulls, condition_key)
@@ -325,7 +301,8 @@ def write_task_metrics(original_path: str, condition_paths: list[str], out: str,
                        resamples: int = 2000) -> None:
     info = _parse_info(info_json)
     check_resamples(resamples)
-    original, evaluations = read_json(original_path), [read_json(p) for p in condition_paths]
+    original = read_json(original_path, "evaluation")
+    evaluations = [read_json(p, "evaluation") for p in condition_paths]
     for path, evaluation in zip(condition_paths, evaluations):
         check_same_inputs(original, evaluation, path)
     write_json(out, build_task_metrics(original, evaluations, info, resamples)

@@ -184,10 +184,11 @@ def cmd_common(args) -> None:
 
 
 def cmd_metrics(args) -> None:
-    from neuronllm.analysis.metrics_files import read_json, write_metrics, write_task_metrics
+    from neuronllm.analysis.metrics_files import write_metrics, write_task_metrics
+    from neuronllm.atomic import read_json
 
     prepare_outputs([args.out], [args.original, *args.conditions, *args.null, *args.null_matched])
-    if "predictions" in read_json(args.original):  # an AQUA evaluation
+    if "predictions" in read_json(args.original, "evaluation"):  # an AQUA evaluation
         write_metrics(args.original, args.conditions, args.out, args.info, args.null, args.resamples, args.null_matched)
     else:  # any other lm-eval task (`evaluate --lm-eval-task`)
         if args.null:

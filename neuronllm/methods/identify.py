@@ -17,7 +17,7 @@ from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
 from neuronllm.methods import attribution_kinds, get_method
 from neuronllm.model.loading import LoadedModel, checkpoint_weights, config_neuron_counts, load_model, model_fingerprint
-from neuronllm.neurons import Neuron, NeuronSet
+from neuronllm.neurons import Neuron, NeuronSet, check_budget
 from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
 
@@ -38,16 +38,6 @@ def config_neuron_total(model_spec: str) -> int | None:
     """Neuron count from the model's config alone (no weights), when the config names its FFN width."""
     counts = config_neuron_counts(model_spec)
     return sum(counts) if counts else None
-
-
-def check_budget(budget: int, total: int | None, both_sides: bool = False) -> None:
-    """K >= 1, and K (K good + K bad for a method with a bad set) fits in the model."""
-    if budget <= 0:
-        raise UserError(f"budget must be positive, got {budget}")
-    needed = 2 * budget if both_sides else budget
-    if total is not None and needed > total:
-        what = f"budget {budget} ({budget} good + {budget} bad neurons)" if both_sides else f"budget {budget}"
-        raise UserError(f"{what} is larger than the model's {total} neurons")
 
 
 def check_instances(method: str, settings: IdentifySettings, available: int) -> None:

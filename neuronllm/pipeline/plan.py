@@ -342,11 +342,20 @@ def check_config(config: dict[str, Any]) -> None:
     for name in (config.get("specificity") or {}).get("general_tasks", []):
         if name not in general:
             raise UserError(f"config: unknown general task {name!r}; known: {', '.join(general)}")
-    budgets = [int(config["budget"])] + [int(b) for b in table7.get("budgets", [])]
-    for label, entry in config["models"].items():
-        from neuronllm.model.loading import config_neuron_counts
+    from neuronllm.model.loading import config_neuron_counts
+    from neuronllm.neurons import check_budget
 
+    def any_bad_side(methods: list[str]) -> bool:
+        return any(registry.get_method(m).has_bad for m in methods)
+
+    # (budget, whether one of its sets has a bad side): the main K for every method (and the common
+    # neurons, good + bad), Table 7's budgets for Table 7's methods
+    budgets = [(int(config["budget"]), any_bad_side(config["methods"]) or bool(config.get("specificity")))]
+    budgets += [(int(b), any_bad_side(table7.get("methods", []))) for b in table7.get("budgets", [])]
+    for label, entry in config["models"].items():
         counts = config_neuron_counts(entry["spec"], convert=False, **(entry.get("model_args") or {}))
-        if counts and 2 * max(budgets) > sum(counts):
-            raise UserError(f"config: budget {max(budgets)} ({max(budgets)} good + {max(budgets)} bad) is larger than "
-                            f"model {label}'s {sum(counts)} neurons")
+        for budget, both_sides in budgets:
+            try:
+                check_budget(budget, sum(counts) if counts else None, both_sides, model=f"model {label}")
+            except UserError as err:
+                raise UserError(f"config: {err}") from None

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from neuronllm.analysis.metrics import DIRECTIONS, effect
+from neuronllm.atomic import read_json
 from neuronllm.errors import UserError
 
 PAPER_FILE = Path(__file__).resolve().parent / "paper_numbers.json"
@@ -36,12 +37,7 @@ def load_metrics(paths: Iterable[str | Path]) -> list[dict]:
 
 
 def _load_one(path: Path) -> dict:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"metrics file not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise UserError(f"{path}: not valid JSON ({err})") from None
+    obj = read_json(path, "metrics")
     validate_metrics(obj, source=str(path))
     return {**obj, "_source": str(path)}
 

@@ -42,16 +42,16 @@ def _load(paths: Iterable[str | Path]) -> list[dict]:
 
 
 def _is_aqua(path: str | Path) -> bool:
-    import json
+    from neuronllm.atomic import read_json
 
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8")).get("format") != TASK_FORMAT
-    except (OSError, ValueError):
+        return read_json(path, "metrics").get("format") != TASK_FORMAT
+    except UserError:
         return True  # let the AQUA loader report the problem
 
 
 def _read_task_metrics(path: Path) -> dict:
-    from neuronllm.analysis.metrics_files import read_json
+    from neuronllm.atomic import read_json
 
     obj = read_json(path, "metrics")
     for key in ("task", "metric", "conditions", "original", "neurons_from"):
