@@ -12,7 +12,9 @@ import sys
 
 from neuronllm.cli import checks
 from neuronllm.cli.checks import check_model, non_negative_int, positive_int, prepare_outputs
+from neuronllm.model.condition import OPERATORS, PARTS, SCOPES
 from neuronllm.errors import UserError
+from neuronllm.tasks.aqua import EVAL_FORMATS
 from neuronllm.methods import METHOD_NAMES
 
 REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv")
@@ -131,7 +133,7 @@ def _eval_settings(args):
 
 def _conditions(args):
     """(conditions, outputs) from --neurons/--op/--part/--out, or from --conditions/--outs."""
-    from neuronllm.evaluation.evaluate import Condition
+    from neuronllm.model.condition import EXCITE, Condition, parse_factor
 
     if args.conditions:
         if args.neurons or args.out:
@@ -141,7 +143,10 @@ def _conditions(args):
         return [Condition.parse(text, args.scope) for text in args.conditions], list(args.outs)
     if not args.out:
         raise UserError("evaluate needs --out PATH (or --conditions ... --outs ...)")
-    return [Condition(args.neurons, args.op, args.part, args.scope)], [args.out]
+    if args.factor is not None and not args.neurons:
+        raise UserError("--factor needs --neurons (the unmodified model has nothing to scale)")
+    return [Condition(args.neurons, args.op, args.part, args.scope,
+                      EXCITE if args.factor is None else parse_factor(args.factor, "--factor"))], [args.out]
 
 
 def cmd_evaluate(args) -> None:
@@ -305,9 +310,10 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
                         help="HFLM loading arguments, e.g. revision=abc,trust_remote_code=True (or JSON)")
 
 
-def _task_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
+def _task_options(parser: argparse.ArgumentParser, required: bool = True, formats: tuple[str, ...] = ("letter", "text")) -> None:
     parser.add_argument("--task", required=required, help="ner, chunking, sentiment, commonsense, or any AQUA task")
-    parser.add_argument("--answer-format", choices=["letter", "text"], default="text")
+    parser.add_argument("--answer-format", choices=list(formats), default="text",
+                        help="native (evaluate only): the task as a plain cloze, no AQUA prompt (docs/method.md)")
     parser.add_argument("--seed", type=int, default=0, help="proxy and identification seed")
     parser.add_argument("--instances", type=positive_int, default=None, help="identification instances (default: all)")
     parser.add_argument("--data-files", default=None,
@@ -350,18 +356,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="an AQUA task (or any lm-eval task) through lm-eval, under interventions")
     _model_options(p)
-    _task_options(p, required=False)
+    _task_options(p, required=False, formats=EVAL_FORMATS)
     p.add_argument("--eval-instances", type=positive_int, default=None)
     p.add_argument("--lm-eval-task", help="any installed lm-eval task instead of an AQUA task")
     p.add_argument("--limit", type=positive_int, help="documents of --lm-eval-task (default: all)")
     p.add_argument("--local-tasks-only", action="store_true", help="index only the project's tasks/ (faster)")
     p.add_argument("--neurons", help="a neuron set JSON; without it, the unmodified model")
-    p.add_argument("--op", default="degrade", choices=["silence", "excite", "enhance", "degrade"])
-    p.add_argument("--part", default="both", choices=["good", "bad", "both"])
+    p.add_argument("--op", default="degrade", choices=OPERATORS)
+    p.add_argument("--part", default="both", choices=PARTS)
+    p.add_argument("--factor", default=None, help="what excite multiplies by (default 2; silence is always 0)")
     p.add_argument("--out")
-    p.add_argument("--conditions", nargs="+", help="several conditions in one run: original or PATH:OP-PART ...")
+    p.add_argument("--conditions", nargs="+", help="several conditions in one run: original or PATH:OP-PART[@FACTOR] ...")
     p.add_argument("--outs", nargs="+", help="one output per condition")
-    p.add_argument("--scope", default="answer", choices=["answer", "all"])
+    p.add_argument("--scope", default="answer", choices=SCOPES)
     p.add_argument("--prefix-cache", help="directory where prefix trees are shared between runs")
     p.set_defaults(func=cmd_evaluate)
 
