@@ -17,7 +17,7 @@ from neuronllm.errors import UserError
 from neuronllm.tasks.aqua import EVAL_FORMATS
 from neuronllm.methods import METHOD_NAMES
 
-REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv")
+REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv", "transfer")
 
 
 # ----------------------------------------------------------------------------------------------- commands
@@ -222,6 +222,17 @@ def cmd_report(args) -> None:
     elif args.kind == "csv":
         prepare_outputs([args.out], args.metrics)
         report.write_csv(args.metrics, args.out)
+    elif args.kind == "transfer":
+        from neuronllm.report.transfer import write_transfer
+
+        needed = {"--plan": args.plan, "--latex": args.latex, "--png": args.png, "--pdf": args.pdf, "--csv": args.csv,
+                  "--sweep-csv": args.sweep_csv, "--sweep-dir": args.sweep_dir}
+        missing = [name for name, value in needed.items() if not value]
+        if missing:
+            raise UserError(f"the transfer report needs {', '.join(missing)} (and --out)")
+        prepare_outputs([args.out, args.latex, args.png, args.pdf, args.csv, args.sweep_csv], [])
+        write_transfer(args.plan, args.out, args.latex, args.png, args.pdf, args.csv, args.sweep_csv, args.sweep_dir,
+                       args.resamples)
     elif args.kind == "specificity":
         if not args.latex or not args.pdf or not args.png:
             raise UserError("the specificity report needs --out (Markdown), --latex, --png and --pdf (heatmap) paths")
@@ -415,7 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--latex", help="LaTeX output (tables)")
     p.add_argument("--pdf", help="PDF output (figure)")
-    p.add_argument("--png", help="PNG output (specificity heatmap)")
+    p.add_argument("--png", help="PNG output (specificity heatmap, transfer figure)")
+    p.add_argument("--plan", help="transfer: the pipeline config as JSON (which evaluation file is which)")
+    p.add_argument("--csv", help="transfer: its rows in the tidy CSV's columns")
+    p.add_argument("--sweep-csv", help="transfer: the dose-response points")
+    p.add_argument("--sweep-dir", help="transfer: directory of the dose-response figures (one per task)")
+    p.add_argument("--resamples", type=positive_int, default=2000, help="transfer: bootstrap resamples")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("workflow", help="copy the Snakemake workflow (Snakefile, workflow/, config/, profiles/) into a directory")
