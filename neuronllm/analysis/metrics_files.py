@@ -86,7 +86,7 @@ def check_evaluation(obj: dict[str, Any], source: str, original: bool) -> None:
 def condition_key(evaluation: dict[str, Any]) -> str:
     """'deg/both', 'enh/good', ... from an evaluation's condition; a factor other than the paper's ×2
     is part of the key ('enh/good@0.5'), so two factors never share a cell or a null band."""
-    from neuronllm.condition import EXCITE, factor_text
+    from neuronllm.model.condition import EXCITE, factor_text
 
     condition = evaluation["condition"]
     factor = condition.get("factor", EXCITE)

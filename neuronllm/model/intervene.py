@@ -25,7 +25,7 @@ from neuronllm.errors import UserError
 from neuronllm.model.loading import LoadedModel
 from neuronllm.neurons import Neuron, NeuronSet
 
-from neuronllm.condition import EXCITE, OPERATORS, PARTS, SILENCE, Condition  # noqa: F401 - re-exported names
+from neuronllm.model.condition import EXCITE, OPERATORS, PARTS, SILENCE, Condition  # noqa: F401 - re-exported names
 
 
 def operator_factors(op: str, factor: float = EXCITE) -> tuple[float, float]:

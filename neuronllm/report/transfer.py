@@ -1,5 +1,5 @@
 """results/transfer.md (+ .tex, figure, tidy CSV rows) and the dose-response curves, from the evaluation
-files TransferPlan names (neuronllm/transfer.py says what every number is; docs/metrics.md, "Transfer").
+files TransferPlan names (neuronllm/analysis/transfer.py says what every number is; docs/metrics.md, "Transfer").
 
     neuronllm report transfer --plan PLAN_JSON --out results/transfer.md --latex ... --png ... --pdf ...
         --csv results/transfer.csv --sweep-csv results/dose_response.csv --sweep-dir results/dose_response
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from neuronllm.errors import UserError
-from neuronllm.transfer import DIRECTIONS, MEASURE, cell, check_same_instances, mark_column, read_evaluation, share, sweep_point
+from neuronllm.analysis.transfer import DIRECTIONS, MEASURE, cell, check_same_instances, mark_column, read_evaluation, share, sweep_point
 
 LABELS = {"cni": "NeuronLLM", "tn": "TN", "qrnca": "QRNCA", "kn": "KN", "act": "ACT", "random": "RANDOM"}
 FORMAT_LABELS = {"text": "AQUA, text answers", "letter": "AQUA, letter answers", "native": "native"}
@@ -21,8 +21,8 @@ CSV_COLUMNS = ["model", "model_label", "seed", "task", "method", "neurons_from",
 
 
 def _plan(plan_config: dict[str, Any]):
-    from neuronllm.plan import Plan
-    from neuronllm.transfer_plan import TransferPlan
+    from neuronllm.pipeline.plan import Plan
+    from neuronllm.pipeline.transfer_plan import TransferPlan
 
     return TransferPlan(Plan(plan_config))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from neuronllm.condition import Condition
+from neuronllm.model.condition import Condition
 from neuronllm.errors import UserError
 from neuronllm.neurons import Neuron, NeuronSet
 
@@ -34,7 +34,7 @@ def native_tasks():
     from lm_eval.tasks import TaskManager
 
     from neuronllm._lm_eval_plugin import tasks_dir
-    from neuronllm.evaluate import load_tasks
+    from neuronllm.evaluation.evaluate import load_tasks
 
     manager = TaskManager(include_path=tasks_dir(), include_defaults=False, metadata=METADATA)
     return {task: load_tasks(manager, f"aqua_{task}_native") for task in TASKS}
@@ -42,8 +42,8 @@ def native_tasks():
 
 @pytest.mark.parametrize("task", TASKS)
 def test_native_prompt_is_a_plain_cloze_of_the_instance(native_tasks, task):
-    from neuronllm.data import load_task_data
-    from neuronllm.lm_eval_tasks import find_task
+    from neuronllm.tasks.data import load_task_data
+    from neuronllm.tasks.lm_eval_tasks import find_task
 
     lm_task = native_tasks[task]["tasks"][f"aqua_{task}_native"]
     docs = list(lm_task.eval_docs)
@@ -63,9 +63,9 @@ def test_native_prompt_is_a_plain_cloze_of_the_instance(native_tasks, task):
 def test_native_scores_equal_hflm_and_acc_norm_is_lm_evals(tiny, native_tasks, task):
     from lm_eval.models.huggingface import HFLM
 
-    from neuronllm.evaluate import _run
-    from neuronllm.lm_eval_model import NeuronLLM
-    from neuronllm.lm_eval_tasks import normalised_prediction
+    from neuronllm.evaluation.evaluate import _run
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
+    from neuronllm.tasks.lm_eval_tasks import normalised_prediction
 
     model, tokenizer = tiny
     name = f"aqua_{task}_native"
@@ -90,7 +90,7 @@ def _neuron_set(path: Path) -> str:
 def formats(tmp_path_factory, tiny_local_model):
     """The original and one condition in the text, letter and native formats; a native original on
     other instances."""
-    from neuronllm.evaluate import EvalSettings, evaluate
+    from neuronllm.evaluation.evaluate import EvalSettings, evaluate
 
     work = tmp_path_factory.mktemp("transfer")
     neurons = _neuron_set(work / "set.json")
@@ -105,7 +105,7 @@ def formats(tmp_path_factory, tiny_local_model):
 
 
 def test_native_instances_pair_with_the_proxies(formats):
-    from neuronllm.transfer import check_same_instances
+    from neuronllm.analysis.transfer import check_same_instances
 
     proxies, native = formats["text"][0], formats["native"][0]
     assert native["n_proxies"] == native["n_instances"] == proxies["n_instances"] == 5
@@ -133,7 +133,7 @@ def test_native_evaluation_records_acc_norm_and_the_factor(formats):
 
 
 def test_identification_refuses_the_native_format():
-    from neuronllm.lm_eval_tasks import find_task, load_proxies
+    from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
     with pytest.raises(UserError, match="native format is for evaluation"):
         load_proxies(find_task("sentiment", "native"), "identify", "native", 0, 4, 3, "shipped")
@@ -143,10 +143,10 @@ def test_identification_refuses_the_native_format():
 def test_sweep_factors_reach_the_hooks(tmp_path, tiny, factor):
     """A sweep condition as the plan writes it -> the lm-eval model's condition -> the hooks: exactly the
     chosen part's neurons change, by exactly the factor, at the answer position; nothing else moves."""
-    from neuronllm import hooks
-    from neuronllm.intervene import scaled_neurons
-    from neuronllm.lm_eval_model import NeuronLLM
-    from neuronllm.transfer_plan import condition_spec, sweep_condition
+    from neuronllm.model import hooks
+    from neuronllm.model.intervene import scaled_neurons
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
+    from neuronllm.pipeline.transfer_plan import condition_spec, sweep_condition
 
     model, tokenizer = tiny
     path = _neuron_set(tmp_path / "set.json")
@@ -183,7 +183,7 @@ def test_sweep_factors_reach_the_hooks(tmp_path, tiny, factor):
 
 
 def test_the_factor_reaches_the_lm_eval_model_arguments(tmp_path, tiny):
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     model, tokenizer = tiny
     path = _neuron_set(tmp_path / "set.json")

@@ -1,8 +1,8 @@
-"""One Condition type (neuronllm/condition.py): one parser, one validation, the factor in every identity."""
+"""One Condition type (neuronllm/model/condition.py): one parser, one validation, the factor in every identity."""
 
 import pytest
 
-from neuronllm.condition import EXCITE, Condition, path_suffix
+from neuronllm.model.condition import EXCITE, Condition, path_suffix
 from neuronllm.errors import UserError
 from neuronllm.neurons import Neuron, NeuronSet
 
@@ -60,7 +60,7 @@ def test_neuron_factors_change_exactly_the_chosen_part_by_the_factor():
 
 
 def test_metrics_keys_carry_a_non_default_factor():
-    from neuronllm.summary import condition_key
+    from neuronllm.analysis.metrics_files import condition_key
 
     assert condition_key({"condition": {"op": "enhance", "part": "good"}}) == "enh/good"  # files before factors
     assert condition_key({"condition": {"op": "enhance", "part": "good", "factor": 2.0}}) == "enh/good"

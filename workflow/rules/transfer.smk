@@ -1,8 +1,8 @@
 """Task or format? `snakemake results/transfer.md` (not part of the main command): every transfer method's
 sets on the task posed natively and in the other answer format, and the dose-response sweep of
-NeuronLLM's good and bad neurons (neuronllm/transfer_plan.py says which job evaluates what)."""
+NeuronLLM's good and bad neurons (neuronllm/pipeline/transfer_plan.py says which job evaluates what)."""
 
-from neuronllm.transfer_plan import TransferPlan
+from neuronllm.pipeline.transfer_plan import TransferPlan
 
 TRANSFER = TransferPlan(PLAN)
 TRANSFER_JOBS = TRANSFER.jobs()

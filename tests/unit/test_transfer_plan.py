@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import yaml
 
-from neuronllm.plan import Plan
-from neuronllm.transfer_plan import TransferPlan, sweep_condition
+from neuronllm.pipeline.plan import Plan
+from neuronllm.pipeline.transfer_plan import TransferPlan, sweep_condition
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
@@ -74,8 +74,8 @@ def _evaluation(correct: list[list[bool]], task: str = "t") -> dict:
 
 
 def test_the_proxy_column_is_table_1s_number():
-    from neuronllm.summary import condition_entry
-    from neuronllm.transfer import cell
+    from neuronllm.analysis.metrics_files import condition_entry
+    from neuronllm.analysis.transfer import cell
 
     rng = random.Random(0)
     original = _evaluation([[rng.random() < 0.4 for _ in range(3)] for _ in range(30)])
@@ -88,7 +88,7 @@ def test_the_proxy_column_is_table_1s_number():
 
 
 def test_share_is_computed_on_joint_resamples_and_needs_a_proxy_effect():
-    from neuronllm.transfer import effect, share
+    from neuronllm.analysis.transfer import effect, share
 
     rng = random.Random(1)
     n = 40

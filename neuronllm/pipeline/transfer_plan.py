@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from neuronllm import methods as registry
-from neuronllm.condition import EXCITE, path_suffix
-from neuronllm.plan import MAIN_OPS, Job, Plan
+from neuronllm.model.condition import EXCITE, path_suffix
+from neuronllm.pipeline.plan import MAIN_OPS, Job, Plan
 
 SWEEP_PARTS = ("good", "bad")
 DEFAULT_FACTORS = (0.0, 0.5, 2.0, 4.0)
@@ -44,7 +44,7 @@ def sweep_condition(part: str, factor: float) -> tuple[str, str, float] | None:
 
 
 def condition_spec(neurons: str, op: str, part: str, factor: float) -> str:
-    from neuronllm.condition import Condition
+    from neuronllm.model.condition import Condition
 
     return Condition(neurons, op, part, factor=factor).spec
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from neuronllm.data import Instance, TaskData
+from neuronllm.tasks.data import Instance, TaskData
 from neuronllm.errors import UserError
 
 NATIVE = "native"
@@ -56,9 +56,9 @@ def build_native_dataset(spec: Mapping[str, Any], **options: Any):
     Options as the AQUA tasks' (seed, instances, eval_instances, data_files), checked the same way."""
     import datasets
 
-    from neuronllm.lm_eval_tasks import check_metadata, parse_data_files, positive_or_none, seed_value
-    from neuronllm.data import load_task_data
-    from neuronllm.task_spec import check_spec
+    from neuronllm.tasks.lm_eval_tasks import check_metadata, parse_data_files, positive_or_none, seed_value
+    from neuronllm.tasks.data import load_task_data
+    from neuronllm.tasks.spec import check_spec
 
     check_metadata(options)
     check_spec(spec, f"task {spec.get('name', '?') if isinstance(spec, Mapping) else '?'}")

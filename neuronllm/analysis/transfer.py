@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from neuronllm.errors import UserError
-from neuronllm.evidence import benjamini_hochberg, cell_test, prediction_band
-from neuronllm.stats import effect_draws, effect_statistics, paired, percentile_interval
+from neuronllm.analysis.evidence import benjamini_hochberg, cell_test, prediction_band
+from neuronllm.analysis.stats import effect_draws, effect_statistics, paired, percentile_interval
 
 DIRECTIONS = {"degrade": "deg", "enhance": "enh"}
 MEASURE = "rac_signed"
@@ -36,7 +36,7 @@ NORMS = {"acc": "correct", "acc_norm": "correct_norm"}  # which per-document cor
 
 
 def read_evaluation(path: str | Path) -> dict[str, Any]:
-    from neuronllm.summary import read_json
+    from neuronllm.analysis.metrics_files import read_json
 
     evaluation = read_json(path)
     if not isinstance(evaluation.get("predictions"), list):

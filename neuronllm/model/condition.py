@@ -11,8 +11,8 @@ unmodified model, f = 2 is the paper's excite). The factor belongs to the condit
 label, its output path, the lm-eval cache table, the metrics key) everywhere, so evaluations of two
 factors are never mixed; the defaults (×0, ×2) keep every path and number of the paper's conditions.
 
-This is the only place the names are validated: the CLI, `neuronllm.evaluate` and the lm-eval model
-(`neuronllm.lm_eval_model`) all build a Condition.
+This is the only place the names are validated: the CLI, `neuronllm.evaluation.evaluate` and the lm-eval model
+(`neuronllm.evaluation.lm_eval_model`) all build a Condition.
 """
 
 from __future__ import annotations
