@@ -15,7 +15,8 @@ only where the proxy effect's interval lies above 0: with no proxy effect there 
 
 Dose-response: NeuronLLM's good (or bad) neurons alone multiplied by f (transfer_plan.sweep_condition),
 each point the accuracy change acc_f − acc_orig (percentage points) with its paired interval, and the
-null band of random sets of the same size multiplied by the same f.
+null band of random sets of the same number of neurons multiplied by the same f (null sets of another
+size are left out of the band).
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def sweep_point(original: Mapping[str, Any], condition: Mapping[str, Any] | None
         return {"delta": 0.0, "low": 0.0, "high": 0.0, "band_low": 0.0, "band_high": 0.0, "band_mean": 0.0, "n_null": 0,
                 "acc": original["acc"]}
     entry = effect(original, condition, "enh", resamples, seed)
-    band = prediction_band([100 * effect(original, n, "enh", resamples, seed)["acc_delta"] for n in nulls])
+    same_size = [n for n in nulls if n.get("neurons_changed") == condition.get("neurons_changed")]  # else no band
+    band = prediction_band([100 * effect(original, n, "enh", resamples, seed)["acc_delta"] for n in same_size])
     return {"delta": 100 * entry["acc_delta"], "low": _pp(entry["acc_delta_low"]), "high": _pp(entry["acc_delta_high"]),
             "band_low": band["low"], "band_high": band["high"], "band_mean": band["mean"], "n_null": band["n"],
             "acc": entry["acc"]}

@@ -9,8 +9,10 @@ Three evaluation jobs per (model, seed, task), each sharing one loaded model and
     sweep    the config's format: the sweep points the main job does not already evaluate
 
 The sweep multiplies NeuronLLM's good neurons alone, or its bad neurons alone, by each factor f of
-`transfer.sweep_factors` (f = 1 is the original; docs/method.md "Dose-response"), and the same part of
-`transfer.sweep_null_sets` null sets by f. A point with the factors of a paper operator is that
+`transfer.sweep_factors` (f = 1 is the original; docs/method.md "Dose-response"). Its null band is K
+uniform random neurons ×f: the good side of `transfer.sweep_null_sets` null sets, for both curves (a
+null set's good and bad sides are draws of the same kind, so the bad curve needs no evaluations of its
+own; the report checks that the sizes match). A point with the factors of a paper operator is that
 operator's condition (good ×0 = degrade-good, good ×2 = enhance-good, bad ×0 = enhance-bad,
 bad ×2 = degrade-bad), so the main job's files are reused where they exist. Paths:
 
@@ -140,7 +142,8 @@ class TransferPlan:
         """(part, label, factor, [(set_key, op, part, factor) for the set and each sweep null set])."""
         if not self.sweep:
             return []
-        keys = [self.plan.set_key(SWEEP_SET, self.plan.budget)] + [self.null_key(i) for i in range(self.sweep_null_sets)]
+        method_key = self.plan.set_key(SWEEP_SET, self.plan.budget)
+        nulls = [self.null_key(i) for i in range(self.sweep_null_sets)]
         points = []
         for part in SWEEP_PARTS:
             for factor in self.factors:
@@ -148,7 +151,9 @@ class TransferPlan:
                 if condition is None:
                     continue
                 op, _, f = condition
-                points.append((part, f"{part} x{factor:g}", factor, [(key, op, part, f) for key in keys]))
+                null_op, null_part, null_f = sweep_condition("good", factor)  # K random neurons ×f, either side
+                points.append((part, f"{part} x{factor:g}", factor,
+                               [(method_key, op, part, f)] + [(key, null_op, null_part, null_f) for key in nulls]))
         return points
 
     def job(self, fmt: str) -> Job:
