@@ -129,10 +129,13 @@ class Condition:
         return factors
 
     def identity(self, digest: str | None = None) -> dict[str, Any]:
-        """What distinguishes this condition's scores (the neuron set by content): cache keys use it."""
+        """What distinguishes this condition's scores (the neuron set by content): cache keys use it. A
+        factor other than ×2 is a key of its own; at ×2 the identity is what it was before factors
+        existed, so request caches written then stay valid (and cannot be mistaken for another factor)."""
         if not self.active:
-            return {"neurons": None, "op": None, "part": None, "scope": None, "factor": None}
-        return {"neurons": digest, "op": self.op, "part": self.part, "scope": self.scope, "factor": self.factor}
+            return {"neurons": None, "op": None, "part": None, "scope": None}
+        identity = {"neurons": digest, "op": self.op, "part": self.part, "scope": self.scope}
+        return identity if self.default_factor else identity | {"factor": self.factor}
 
     def record(self) -> dict[str, Any]:
         """The condition as evaluation files record it."""

@@ -71,12 +71,11 @@ def compute(plan_config: dict[str, Any], resamples: int = 2000, seed: int = 0) -
                 paths = [tp.evaluation(fmt, key, op, p, f, **where) for key, op, p, f in conditions]
                 sweeps.append({"task": task, "format": fmt, "part": part, "factor": factor} |
                               sweep_point(original[fmt], files(paths[0]), [files(p) for p in paths[1:]], resamples, seed))
-        if tp.sweep:
+        if tp.sweep:  # ×1 is the unmodified model: a point of every curve, zero by definition
             for fmt in (tp.main_format, "native"):
                 for part in ("good", "bad"):
-                    if 1.0 in tp.factors:
-                        sweeps.append({"task": task, "format": fmt, "part": part, "factor": 1.0}
-                                      | sweep_point(original[fmt], None, [], resamples, seed))
+                    sweeps.append({"task": task, "format": fmt, "part": part, "factor": 1.0}
+                                  | sweep_point(original[fmt], None, [], resamples, seed))
     for column in [*formats, "native_norm"]:
         mark_column([r[column] for r in rows])
     return {"rows": rows, "originals": originals, "sweeps": sweeps, "formats": formats, "model": model, "seed": run_seed,

@@ -30,7 +30,9 @@ def test_two_factors_never_share_an_identity_label_or_path():
     assert half.identity("d") != double.identity("d")
     assert half.label != double.label
     assert path_suffix(half.factor) != path_suffix(double.factor)
-    assert Condition().identity() == {"neurons": None, "op": None, "part": None, "scope": None, "factor": None}
+    assert Condition().identity() == {"neurons": None, "op": None, "part": None, "scope": None}
+    # at the paper's x2 the identity is the one written before factors existed (old request caches stay valid)
+    assert double.identity("d") == {"neurons": "d", "op": "excite", "part": "good", "scope": "answer"}
 
 
 @pytest.mark.parametrize("text, message", [
