@@ -3,6 +3,7 @@
     snakemake --cores all                          # Table 1 of config/config.yaml (= results/table1.md)
     snakemake --cores all all_tables               # every table, the tidy CSV and the layer figure
     snakemake --cores all results/specificity.md   # the specificity matrix (+ heatmap)
+    snakemake --cores all results/transfer.md      # task or format: native format, other format, dose-response
     snakemake --report report.html                 # a browsable report of what was built
     snakemake --profile profiles/slurm --configfile config/paper.yaml   # the paper's setting on a SLURM cluster
 
@@ -48,6 +49,7 @@ include: "workflow/rules/specificity.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/outputs.smk"
 include: "workflow/rules/specificity_report.smk"
+include: "workflow/rules/transfer.smk"
 
 
 rule default:

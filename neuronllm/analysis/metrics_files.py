@@ -64,9 +64,14 @@ def check_evaluation(obj: dict[str, Any], source: str, original: bool) -> None:
 
 
 def condition_key(evaluation: dict[str, Any]) -> str:
-    """'deg/both', 'enh/good', ... from an evaluation's condition."""
+    """'deg/both', 'enh/good', ... from an evaluation's condition; a factor other than the paper's ×2
+    is part of the key ('enh/good@0.5'), so two factors never share a cell or a null band."""
+    from neuronllm.model.condition import EXCITE, factor_text
+
     condition = evaluation["condition"]
-    return f"{DIRECTION_OF_OP[condition['op']]}/{condition['part']}"
+    factor = condition.get("factor", EXCITE)
+    suffix = "" if factor in (None, EXCITE) else f"@{factor_text(float(factor))}"
+    return f"{DIRECTION_OF_OP[condition['op']]}/{condition['part']}{suffix}"
 
 
 def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:

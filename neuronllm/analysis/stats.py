@@ -260,6 +260,23 @@ def effect_statistics(original: Answers, intervened: Answers, direction: str, re
     return out
 
 
+def effect_draws(original: Answers, intervened: Answers, direction: str, resamples: int = 2000,
+                 seed: int = 0) -> dict[str, np.ndarray]:
+    """rac_signed and acc_delta of the point estimate and of every resample ([resamples + 1]), on
+    effect_statistics' draws. Two effects measured on the same instances in the same order (same n,
+    same seed) share every resample, so a statistic of both (transfer.py's share of the proxy effect
+    that survives in another format) gets a joint paired interval."""
+    draws = _draws(original.correct.shape[0], resamples, seed)
+    before, after = _statistics(original, draws), _statistics(intervened, draws)
+    return {"rac_signed": signed_relative(before["acc"], after["acc"], direction),
+            "acc_delta": after["acc"] - before["acc"]}
+
+
+def percentile_interval(values: np.ndarray) -> tuple[float | None, float | None]:
+    """The 95% percentile interval of resampled values (the non-finite ones left out)."""
+    return _interval(values)
+
+
 def interval_of_scores(answers: Answers, resamples: int = 2000, seed: int = 0) -> dict[str, float | None]:
     """acc, comprehension, gold probability (and, with answer keys, balanced accuracy and balanced gold
     probability) of one evaluation with bootstrap 95% intervals."""

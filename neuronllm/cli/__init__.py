@@ -14,8 +14,10 @@ from neuronllm.cli import checks
 from neuronllm.cli.checks import check_model, non_negative_int, positive_int, prepare_outputs
 from neuronllm.errors import UserError
 from neuronllm.methods import METHOD_NAMES
+from neuronllm.model.condition import OPERATORS, PARTS, SCOPES
+from neuronllm.tasks.aqua import EVAL_FORMATS
 
-REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv")
+REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv", "transfer")
 
 
 # ----------------------------------------------------------------------------------------------- commands
@@ -130,7 +132,7 @@ def _eval_settings(args):
 
 def _conditions(args):
     """(conditions, outputs) from --neurons/--op/--part/--out, or from --conditions/--outs."""
-    from neuronllm.evaluation.evaluate import Condition
+    from neuronllm.model.condition import EXCITE, Condition, parse_factor
 
     if args.conditions:
         if args.neurons or args.out:
@@ -140,7 +142,10 @@ def _conditions(args):
         return [Condition.parse(text, args.scope) for text in args.conditions], list(args.outs)
     if not args.out:
         raise UserError("evaluate needs --out PATH (or --conditions ... --outs ...)")
-    return [Condition(args.neurons, args.op, args.part, args.scope)], [args.out]
+    if args.factor is not None and not args.neurons:
+        raise UserError("--factor needs --neurons (the unmodified model has nothing to scale)")
+    return [Condition(args.neurons, args.op, args.part, args.scope,
+                      EXCITE if args.factor is None else parse_factor(args.factor, "--factor"))], [args.out]
 
 
 def cmd_evaluate(args) -> None:
@@ -215,6 +220,17 @@ def cmd_report(args) -> None:
     elif args.kind == "csv":
         prepare_outputs([args.out], args.metrics)
         report.write_csv(args.metrics, args.out)
+    elif args.kind == "transfer":
+        from neuronllm.report.transfer import write_transfer
+
+        needed = {"--plan": args.plan, "--latex": args.latex, "--png": args.png, "--pdf": args.pdf, "--csv": args.csv,
+                  "--sweep-csv": args.sweep_csv, "--sweep-dir": args.sweep_dir}
+        missing = [name for name, value in needed.items() if not value]
+        if missing:
+            raise UserError(f"the transfer report needs {', '.join(missing)} (and --out)")
+        prepare_outputs([args.out, args.latex, args.png, args.pdf, args.csv, args.sweep_csv], [])
+        write_transfer(args.plan, args.out, args.latex, args.png, args.pdf, args.csv, args.sweep_csv, args.sweep_dir,
+                       args.resamples)
     elif args.kind == "specificity":
         if not args.latex or not args.pdf or not args.png:
             raise UserError("the specificity report needs --out (Markdown), --latex, --png and --pdf (heatmap) paths")
@@ -303,9 +319,10 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
                         help="HFLM loading arguments, e.g. revision=abc,trust_remote_code=True (or JSON)")
 
 
-def _task_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
+def _task_options(parser: argparse.ArgumentParser, required: bool = True, formats: tuple[str, ...] = ("letter", "text")) -> None:
     parser.add_argument("--task", required=required, help="ner, chunking, sentiment, commonsense, or any AQUA task")
-    parser.add_argument("--answer-format", choices=["letter", "text"], default="text")
+    parser.add_argument("--answer-format", choices=list(formats), default="text",
+                        help="native (evaluate only): the task as a plain cloze, no AQUA prompt (docs/method.md)")
     parser.add_argument("--seed", type=int, default=0, help="proxy and identification seed")
     parser.add_argument("--instances", type=positive_int, default=None, help="identification instances (default: all)")
     parser.add_argument("--data-files", default=None,
@@ -348,18 +365,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="an AQUA task (or any lm-eval task) through lm-eval, under interventions")
     _model_options(p)
-    _task_options(p, required=False)
+    _task_options(p, required=False, formats=EVAL_FORMATS)
     p.add_argument("--eval-instances", type=positive_int, default=None)
     p.add_argument("--lm-eval-task", help="any installed lm-eval task instead of an AQUA task")
     p.add_argument("--limit", type=positive_int, help="documents of --lm-eval-task (default: all)")
     p.add_argument("--local-tasks-only", action="store_true", help="index only the project's tasks/ (faster)")
     p.add_argument("--neurons", help="a neuron set JSON; without it, the unmodified model")
-    p.add_argument("--op", default="degrade", choices=["silence", "excite", "enhance", "degrade"])
-    p.add_argument("--part", default="both", choices=["good", "bad", "both"])
+    p.add_argument("--op", default="degrade", choices=OPERATORS)
+    p.add_argument("--part", default="both", choices=PARTS)
+    p.add_argument("--factor", default=None, help="what excite multiplies by (default 2; silence is always 0)")
     p.add_argument("--out")
-    p.add_argument("--conditions", nargs="+", help="several conditions in one run: original or PATH:OP-PART ...")
+    p.add_argument("--conditions", nargs="+", help="several conditions in one run: original or PATH:OP-PART[@FACTOR] ...")
     p.add_argument("--outs", nargs="+", help="one output per condition")
-    p.add_argument("--scope", default="answer", choices=["answer", "all"])
+    p.add_argument("--scope", default="answer", choices=SCOPES)
     p.add_argument("--prefix-cache", help="directory where prefix trees are shared between runs")
     p.set_defaults(func=cmd_evaluate)
 
@@ -406,7 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--latex", help="LaTeX output (tables)")
     p.add_argument("--pdf", help="PDF output (figure)")
-    p.add_argument("--png", help="PNG output (specificity heatmap)")
+    p.add_argument("--png", help="PNG output (specificity heatmap, transfer figure)")
+    p.add_argument("--plan", help="transfer: the pipeline config as JSON (which evaluation file is which)")
+    p.add_argument("--csv", help="transfer: its rows in the tidy CSV's columns")
+    p.add_argument("--sweep-csv", help="transfer: the dose-response points")
+    p.add_argument("--sweep-dir", help="transfer: directory of the dose-response figures (one per task)")
+    p.add_argument("--resamples", type=positive_int, default=2000, help="transfer: bootstrap resamples")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("workflow", help="copy the Snakemake workflow (Snakefile, workflow/, config/, profiles/) into a directory")

@@ -19,35 +19,8 @@ from neuronllm.analysis.metrics import accuracy, comprehension
 from neuronllm.atomic import write_json
 from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
+from neuronllm.model.condition import Condition
 from neuronllm.model.loading import LoadedModel, load_model
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One evaluation condition: no neurons = the unmodified model."""
-
-    neurons: str | None = None
-    op: str = "degrade"
-    part: str = "both"
-    scope: str = "answer"
-
-    @property
-    def label(self) -> str:
-        return "original" if self.neurons is None else f"{self.op}/{self.part}"
-
-    @classmethod
-    def parse(cls, text: str, scope: str = "answer") -> Condition:
-        """`original`, or `PATH:OP-PART` / `PATH:OP` (part both), e.g. `sets/ner.json:degrade-good`."""
-        from neuronllm.model.intervene import OPERATORS, PARTS
-
-        if text == "original":
-            return cls(None, scope=scope)
-        path, sep, operation = text.rpartition(":")
-        op, _, part = operation.partition("-")
-        if not sep or not path or op not in OPERATORS or (part and part not in PARTS):
-            raise UserError(f"condition {text!r}: expected 'original' or PATH:OP-PART with OP one of "
-                            f"{', '.join(OPERATORS)} and PART one of {', '.join(PARTS)}")
-        return cls(path, op, part or "both", scope)
 
 
 @dataclass(frozen=True)
@@ -76,6 +49,7 @@ def _predictions(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
         doc = sample["doc"]
         prediction = max(range(len(scores)), key=scores.__getitem__)
         options = list(doc.get("options") or doc.get("choices") or [])
+        norm = {"correct_norm": bool(sample["acc_norm"])} if "acc_norm" in sample else {}
         rows.append(
             {
                 "instance_id": str(doc["instance_id"]),
@@ -86,6 +60,7 @@ def _predictions(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "scores": scores,
                 "gold_text": options[int(doc["gold"])] if options else None,
                 "predicted_text": options[prediction] if options else None,
+                **norm,  # lm-eval's acc_norm of this document (length-normalised choice)
             }
         )
     return sorted(rows, key=lambda r: (r["instance_id"], r["proxy"]))
@@ -94,21 +69,11 @@ def _predictions(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def check_conditions(conditions: list[Condition], neuron_counts: list[int] | None = None) -> None:
     """Every neuron set readable, of the model's shape, and changing at least one neuron: checked for all
     conditions before the model is loaded (shape: right after), so a bad one costs no evaluation."""
-    from neuronllm.evaluation.lm_eval_model import SCOPES, check_condition
-    from neuronllm.model.intervene import PARTS, neuron_factors, operator_factors
     from neuronllm.neurons import NeuronSet
 
-    for condition in conditions:
-        if condition.scope not in SCOPES:
-            raise UserError(f"unknown scope {condition.scope!r}: expected answer or all")
-        if condition.neurons is None:
-            continue
-        operator_factors(condition.op)
-        if condition.part not in PARTS:
-            raise UserError(f"unknown part {condition.part!r}: expected good, bad or both")
-        neuron_set = NeuronSet.load(condition.neurons, neuron_counts)
-        check_condition(neuron_set, condition.neurons, condition.op, condition.part,
-                        neuron_factors(neuron_set, condition.op, condition.part))
+    for condition in conditions:  # names and factors were checked when each Condition was built
+        if condition.neurons is not None:
+            condition.checked_factors(NeuronSet.load(condition.neurons, neuron_counts), condition.neurons)
 
 
 def _model(model_spec: str, conditions: list[Condition], loaded: LoadedModel | None, model_args: dict[str, Any],
@@ -125,7 +90,7 @@ def _model(model_spec: str, conditions: list[Condition], loaded: LoadedModel | N
     runtime = {k: v for k, v in model_args.items() if k in RUNTIME_ARGUMENTS and k not in ("device", "batch_size")}
     lm = NeuronLLM(pretrained=loaded, prefix_cache=prefix_cache, batch_size=model_args.get("batch_size", batch_size),
                    **runtime)
-    lm.set_conditions([(c.neurons, c.op, c.part, c.scope) for c in conditions])
+    lm.set_conditions(list(conditions))
     return loaded, lm
 
 
@@ -156,7 +121,7 @@ def _provenance(model_spec: str, loaded: LoadedModel, lm: Any, condition: Condit
     return {
         "model": model_spec,
         "model_identity": loaded.identity,
-        "condition": asdict(condition) | {"label": condition.label},
+        "condition": condition.record(),
         "neuron_set_digest": lm.neuron_set_digest,
         "neurons_changed": lm.neurons_changed,
         "neuron_set": neuron_set_record(condition),
@@ -188,7 +153,7 @@ def _run(lm: Any, task_name: str, loaded_tasks: dict[str, Any], limit: int | Non
 
     lm_eval.evaluator.evaluate rather than simple_evaluate: the task is built once for all conditions,
     and no environment report (`git describe`, torch's collect_env) is produced per condition. Seeds
-    as simple_evaluate sets them; no bootstrap of lm-eval's stderrs (neuronllm/analysis/stats.py computes the intervals)."""
+    as simple_evaluate sets them; no bootstrap of lm-eval's stderrs (stats.py computes the intervals)."""
     import random
 
     import numpy as np
@@ -227,6 +192,8 @@ def evaluate(
         raise ValueError("one output path per condition")
     data, _ = load_proxies(task, "evaluate", settings.answer_format, settings.seed, settings.instances,
                            settings.eval_instances, settings.data_files)  # bad data fails before the model loads
+    # The native format asks each instance once: an instance is comprehended when that answer is right.
+    min_correct = 1 if settings.answer_format == "native" else 2
     if settings.eval_instances is not None and settings.eval_instances > len(data.evaluate):
         from neuronllm.errors import warn
 
@@ -253,7 +220,9 @@ def evaluate(
             "settings": asdict(settings),
             "data_source": sorted({str(s["doc"].get("data_source", "")) for s in samples}),
             "acc": accuracy([p["correct"] for p in predictions]),
-            "comprehension": comprehension((p["instance_id"], p["correct"]) for p in predictions),
+            "comprehension": comprehension(((p["instance_id"], p["correct"]) for p in predictions), min_correct),
+            **({"acc_norm": accuracy([p["correct_norm"] for p in predictions])}
+               if predictions and all("correct_norm" in p for p in predictions) else {}),
             "lm_eval_metrics": {k: v for k, v in out["results"][task.lm_eval_name].items() if isinstance(v, (int, float))},
             "n_proxies": len(predictions),
             "n_instances": len({p["instance_id"] for p in predictions}),

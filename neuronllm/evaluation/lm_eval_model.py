@@ -2,7 +2,7 @@
 
     lm_eval --model neuronllm --model_args pretrained=embedded,neurons=set.json,op=degrade --tasks aqua_ner_text
 
-Where an intervention acts (hook point blocks.{l}.mlp.hook_post, neuronllm/model/intervene.py), by request type:
+Where an intervention acts (hook point blocks.{l}.mlp.hook_post, intervene.py), by request type:
   loglikelihood          scope=answer: the answer position, the last context token, whose next-token
                          distribution picks the option (the position identification attributes);
                          scope=all: every position of context and continuation.
@@ -10,7 +10,7 @@ Where an intervention acts (hook point blocks.{l}.mlp.hook_post, neuronllm/model
                          window has no answer position.
   generate_until         scope=answer: the last prompt token and every generated token (each position
                          whose next-token distribution produces the answer); scope=all: also the prompt.
-Multiple-choice scoring is batched shared-context scoring (neuronllm/scoring/engine.py): each prompt prefix runs once
+Multiple-choice scoring is batched shared-context scoring (scoring.py): each prompt prefix runs once
 (a prefix tree), all options of many questions run in one forward; same numbers as HFLM (tested to
 1e-4). A letter continuation (" A") is scored as logsumexp of the " A" and "A" tokens (letter_merge).
 
@@ -37,7 +37,8 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 
 from neuronllm.errors import UserError, warn
-from neuronllm.model.intervene import PARTS, PositionSelector, neuron_factors, operator_factors, scaled_neurons
+from neuronllm.model.condition import SCOPES, Condition, parse_factor  # noqa: F401 - SCOPES re-exported
+from neuronllm.model.intervene import PositionSelector, scaled_neurons
 from neuronllm.model.loading import (
     LoadedModel,
     check_arguments,
@@ -52,15 +53,13 @@ from neuronllm.scoring.engine import Question, ScoreCondition, SharedContextScor
 from neuronllm.scoring.prefix_cache import PrefixCache
 from neuronllm.scoring.tokens import letter_variants
 
-SCOPES = ("answer", "all")
-
 # HFLM arguments that do not load anything: allowed beside an already-loaded model.
 RUNTIME_ARGUMENTS = (
     "batch_size", "max_batch_size", "max_length", "truncation", "logits_cache", "softmax_dtype",
     "mixed_precision_dtype", "add_bos_token", "prefix_token_id", "think_end_token", "enable_thinking",
     "chat_template_args", "backend", "device",
 )
-OWN_ARGUMENTS = ("neurons", "op", "part", "scope", "letter_merge", "prefix_cache", "spec", "tokenizer", "dtype",
+OWN_ARGUMENTS = ("neurons", "op", "part", "scope", "factor", "letter_merge", "prefix_cache", "spec", "tokenizer", "dtype",
                  "kv_memory_mb", "batch_tokens")
 
 
@@ -85,12 +84,6 @@ def valid_model_arguments() -> tuple[str, ...]:
     return tuple(OWN_ARGUMENTS) + tuple(hflm_arguments())
 
 
-def check_condition(neuron_set: NeuronSet, source: str, op: str, part: str, factors: dict) -> None:
-    """A condition that changes no neuron is not an intervention: refuse it instead of reporting a 0.0 cell."""
-    if not factors:
-        raise UserError(f"{source}: {op}/{part} changes no neuron (the set has no {part if part != 'both' else 'good or bad'} neurons)")
-
-
 def warn_if_other_model(neuron_set: NeuronSet, source: str, loaded: LoadedModel) -> None:
     """Same shape, other model (a LLaMA-2 set applied to a Mistral, say): allowed, but said."""
     found_on = neuron_set.provenance.get("model")
@@ -99,35 +92,28 @@ def warn_if_other_model(neuron_set: NeuronSet, source: str, loaded: LoadedModel)
 
 
 @dataclass(frozen=True)
-class Intervention:
-    """One condition as the model applies it: no neurons = the unmodified model."""
+class Applied:
+    """A Condition bound to this model's neurons: the set's content digest and each neuron's factor."""
 
-    neurons: str | None = None
-    op: str = "degrade"
-    part: str = "both"
-    scope: str = "answer"
+    condition: Condition
     digest: str | None = None
     factors: tuple[tuple[tuple[int, int], float], ...] = ()
 
     @classmethod
-    def build(cls, loaded: LoadedModel, neurons: str | None, op: str, part: str, scope: str) -> Intervention:
-        operator_factors(op)  # validates the name
-        if part not in PARTS:
-            raise UserError(f"unknown part {part!r}: expected good, bad or both")
-        if scope not in SCOPES:
-            raise UserError(f"unknown scope {scope!r}: expected answer or all")
-        if neurons is None:
-            return cls(None, op, part, scope)
-        neuron_set = NeuronSet.load(neurons, loaded.neuron_counts)
-        factors = neuron_factors(neuron_set, op, part)
-        check_condition(neuron_set, neurons, op, part, factors)
-        warn_if_other_model(neuron_set, neurons, loaded)
-        return cls(neurons, op, part, scope, neuron_set.digest(), tuple(sorted(factors.items())))
+    def build(cls, loaded: LoadedModel, condition: Condition) -> Applied:
+        if condition.neurons is None:
+            return cls(condition)
+        neuron_set = NeuronSet.load(condition.neurons, loaded.neuron_counts)
+        factors = condition.checked_factors(neuron_set, condition.neurons)
+        warn_if_other_model(neuron_set, condition.neurons, loaded)
+        return cls(condition, neuron_set.digest(), tuple(sorted(factors.items())))
+
+    @property
+    def scope(self) -> str:
+        return self.condition.scope
 
     def identity(self) -> dict[str, Any]:
-        active = self.neurons is not None
-        return {"neurons": self.digest, "op": self.op if active else None, "part": self.part if active else None,
-                "scope": self.scope if active else None}
+        return self.condition.identity(self.digest)
 
     def scoring(self, scope: str | None = None) -> ScoreCondition:
         return ScoreCondition(self.factors, scope or self.scope)
@@ -142,6 +128,7 @@ class NeuronLLM(HFLM):
         op: str | None = None,
         part: str | None = None,
         scope: str | None = None,
+        factor: float | str | None = None,
         letter_merge: bool | str = True,
         dtype: str | None = None,
         prefix_cache: str | None = None,
@@ -157,14 +144,11 @@ class NeuronLLM(HFLM):
         `prefix_cache`: a directory where unmodified prefix trees are shared between processes.
         `kv_memory_mb`: keys/values held for a chunk of prompts; `batch_tokens`: past positions per forward.
         Unknown arguments are errors that list the valid ones (a typo must not evaluate another model)."""
-        if neurons is None and (op, part) != (None, None):
-            raise UserError("op/part given without neurons=: that would evaluate the unmodified model")
-        op, part, scope = op or "degrade", part or "both", scope or "answer"
-        operator_factors(op)  # names are checked before anything loads
-        if part not in PARTS:
-            raise UserError(f"unknown part {part!r}: expected good, bad or both")
-        if scope not in SCOPES:
-            raise UserError(f"unknown scope {scope!r}: expected answer or all")
+        if neurons is None and (op, part, factor) != (None, None, None):
+            raise UserError("op/part/factor given without neurons=: that would evaluate the unmodified model")
+        # names and the factor are checked before anything loads
+        condition = Condition(neurons, op or "degrade", part or "both", scope or "answer",
+                              2.0 if factor in (None, "") else parse_factor(factor, "factor"))
         if isinstance(pretrained, str):
             check_arguments(kwargs, list(hflm_arguments()) + list(OWN_ARGUMENTS), "model argument")
             loading = hflm_loading_kwargs(pretrained, dtype, kwargs.pop("device", None), **kwargs)
@@ -195,7 +179,7 @@ class NeuronLLM(HFLM):
         self._letter_ids = {
             letter: [ids[0] for ids in letter_variants(self.tokenizer, letter)] for letter in string.ascii_uppercase
         }
-        self.conditions = [Intervention.build(self.loaded, neurons, op, part, scope)]
+        self.conditions = [Applied.build(self.loaded, condition)]
         self.active = 0
         self._scores: dict[int, dict[tuple, tuple[float, bool]]] = {}
         self._scope_override: str | None = None
@@ -203,10 +187,10 @@ class NeuronLLM(HFLM):
 
     # -- conditions -----------------------------------------------------------------------------
 
-    def set_conditions(self, conditions: list[tuple[str | None, str, str, str]]) -> None:
-        """Several (neurons, op, part, scope) conditions, all checked now; the first lm-eval pass scores
-        every request under all of them. Select one with `select(index)` before each evaluation."""
-        self.conditions = [Intervention.build(self.loaded, *condition) for condition in conditions]
+    def set_conditions(self, conditions: list[Condition]) -> None:
+        """Several conditions, all checked now; the first lm-eval pass scores every request under all of
+        them. Select one with `select(index)` before each evaluation."""
+        self.conditions = [Applied.build(self.loaded, condition) for condition in conditions]
         self.active = 0
         self._scores = {}
 
@@ -214,7 +198,7 @@ class NeuronLLM(HFLM):
         self.active = index
 
     @property
-    def intervention(self) -> Intervention:
+    def intervention(self) -> Applied:
         return self.conditions[self.active]
 
     @property

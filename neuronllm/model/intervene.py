@@ -4,7 +4,7 @@
 
 `n` is the neuron vector at hook point `blocks.{layer}.mlp.hook_post` (hooks.py, loading.py). Operators
 (docs/method.md, "Interventions"):
-    silence: ×0      excite: ×2
+    silence: ×0      excite: ×f (f = 2 unless a condition says otherwise: condition.py)
     enhance: excite good + silence bad      degrade: silence good + excite bad
 The hooks are forward pre-hooks, removed on exit (exceptions included), so leaving the block
 restores the model bit for bit.
@@ -22,35 +22,20 @@ from torch import nn
 
 from neuronllm.errors import UserError
 from neuronllm.model import hooks
+from neuronllm.model.condition import EXCITE, OPERATORS, PARTS, SILENCE, Condition  # noqa: F401 - re-exported names
 from neuronllm.model.loading import LoadedModel
 from neuronllm.neurons import Neuron, NeuronSet
 
-SILENCE = 0.0
-EXCITE = 2.0
-OPERATORS = ("silence", "excite", "enhance", "degrade")
-PARTS = ("good", "bad", "both")
+
+def operator_factors(op: str, factor: float = EXCITE) -> tuple[float, float]:
+    """(factor for good neurons, factor for bad neurons) of an operator (validated by Condition)."""
+    return Condition("-", op, factor=factor).factors()
 
 
-def operator_factors(op: str) -> tuple[float, float]:
-    """(factor for good neurons, factor for bad neurons) of an operator."""
-    table = {
-        "silence": (SILENCE, SILENCE),
-        "excite": (EXCITE, EXCITE),
-        "enhance": (EXCITE, SILENCE),
-        "degrade": (SILENCE, EXCITE),
-    }
-    if op not in table:
-        raise UserError(f"unknown intervention {op!r}: expected one of {', '.join(OPERATORS)}")
-    return table[op]
-
-
-def neuron_factors(neuron_set: NeuronSet, op: str, part: str = "both") -> dict[tuple[int, int], float]:
-    """{(layer, index): factor} for `op` applied to the `part` of a neuron set."""
-    good, bad = neuron_set.part(part)
-    good_factor, bad_factor = operator_factors(op)
-    factors = {(n.layer, n.index): good_factor for n in good}
-    factors.update({(n.layer, n.index): bad_factor for n in bad})
-    return factors
+def neuron_factors(neuron_set: NeuronSet, op: str, part: str = "both",
+                   factor: float = EXCITE) -> dict[tuple[int, int], float]:
+    """{(layer, index): factor} for `op` (exciting by `factor`) applied to the `part` of a neuron set."""
+    return Condition("-", op, part, factor=factor).neuron_factors(neuron_set)
 
 
 @dataclass
@@ -135,12 +120,13 @@ def intervention(
     op: str,
     part: str = "both",
     positions: torch.Tensor | None = None,
+    factor: float = EXCITE,
 ) -> Iterator[PositionSelector]:
-    """Apply `op` (silence/excite/enhance/degrade) to `part` (good/bad/both) of a neuron set, checked
-    against this model's shape (callers holding a checked set use `scaled_neurons` directly)."""
+    """Apply `op` (silence/excite/enhance/degrade, exciting by `factor`) to `part` (good/bad/both) of a
+    neuron set, checked against this model's shape (callers holding a checked set use `scaled_neurons`)."""
     loaded = LoadedModel.wrap(model)
     neuron_set.validate(loaded.neuron_counts)
-    with scaled_neurons(loaded, neuron_factors(neuron_set, op, part), positions) as selector:
+    with scaled_neurons(loaded, neuron_factors(neuron_set, op, part, factor), positions) as selector:
         yield selector
 
 

@@ -58,20 +58,22 @@ class Plan:
         self.ablation = [m for m in config.get("ablation_methods", list(registry.ablation_methods()))]
         self.table7 = dict(config.get("table7") or {})
         self.specificity = dict(config.get("specificity") or {})
-        self._task_inputs: dict[str, list[str]] = {}
+        self._task_inputs: dict[tuple[str, str], list[str]] = {}
 
     # -- what a task's numbers are computed from (rule inputs) -----------------------------------------
 
-    def task_inputs(self, task: str) -> list[str]:
-        """The task's YAML chain, its prompt templates and its data files: rule inputs of every job that
-        reads them, so editing one reruns exactly the jobs that depend on it (and nothing else)."""
-        if task not in self._task_inputs:
+    def task_inputs(self, task: str, answer_format: str | None = None) -> list[str]:
+        """The task's YAML chain (of `answer_format`, default the config's), its prompt templates and its
+        data files: rule inputs of every job that reads them, so editing one reruns exactly the jobs that
+        depend on it (and nothing else)."""
+        fmt = answer_format or self.config.get("answer_format", "text")
+        if (task, fmt) not in self._task_inputs:
             from pathlib import Path
 
             from neuronllm.tasks.data import shipped_data_dir
             from neuronllm.tasks.lm_eval_tasks import find_task
 
-            found = find_task(task, self.config.get("answer_format", "text"))
+            found = find_task(task, fmt)
             files = [str(f) for f in found.files]
             data = self.config.get("data_files")
             if data == "shipped":
@@ -84,8 +86,8 @@ class Plan:
                 paths = mapping.get(split, [])
                 for path in [paths] if isinstance(paths, str) else paths:
                     files.append(str(base / path) if base is not None and not Path(path).is_absolute() else str(path))
-            self._task_inputs[task] = files
-        return list(self._task_inputs[task])
+            self._task_inputs[(task, fmt)] = files
+        return list(self._task_inputs[(task, fmt)])
 
     def general_task_inputs(self, name: str) -> list[str]:
         """A general task's YAML and its shipped data file."""
@@ -298,7 +300,8 @@ def _check_methods(config: dict[str, Any]) -> None:
     from neuronllm.errors import UserError
 
     lists = {"methods": config.get("methods", []), "matched_null": config.get("matched_null", []),
-             "table7.methods": (config.get("table7") or {}).get("methods", [])}
+             "table7.methods": (config.get("table7") or {}).get("methods", []),
+             "transfer.methods": (config.get("transfer") or {}).get("methods", [])}
     for where, names in lists.items():
         for name in names:
             try:

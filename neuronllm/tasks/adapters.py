@@ -21,6 +21,7 @@ class Instance:
     fields: dict[str, str]  # what the question stem template may use: sentence, span, question, ...
     answer: str  # gold option text
     candidates: tuple[str, ...] = ()  # the instance's own wrong options (multiple_choice); else empty
+    choices: tuple[str, ...] = ()  # all its own options in the row's order (multiple_choice): the native format's
     source: str = ""  # "file:row" for error messages and provenance
     key: str = ""  # "split:row": what seeds use, so proxies do not depend on where the files live
 
@@ -146,6 +147,7 @@ def _choice_instance(spec, row, source, row_number, seed, split) -> Instance | o
         fields={"question": question.strip()},
         answer=gold,
         candidates=candidates,
+        choices=tuple(texts),
         source=f"{source}:{row_number}",
         key=f"{split}:{row_number}",
     )

@@ -32,6 +32,9 @@ from neuronllm.tasks.data import TaskData
 N_PROXIES = 3
 N_OPTIONS = 4
 ANSWER_FORMATS = ("letter", "text")
+# What an evaluation may pose: the two AQUA formats, or the task itself as a plain cloze (native.py;
+# evaluation only: identification needs the AQUA proxies).
+EVAL_FORMATS = (*ANSWER_FORMATS, "native")
 
 
 @dataclass(frozen=True)

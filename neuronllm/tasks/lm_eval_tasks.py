@@ -14,7 +14,7 @@ from typing import Any
 
 from neuronllm.analysis.metrics import comprehension as comprehension_share
 from neuronllm.errors import UserError
-from neuronllm.tasks.aqua import ANSWER_FORMATS, ProxyQA, build_split
+from neuronllm.tasks.aqua import EVAL_FORMATS, ProxyQA, build_split
 from neuronllm.tasks.data import TaskData, load_task_data, parse_data_files
 
 DATASET_OPTIONS = ("seed", "instances", "eval_instances", "data_files")
@@ -118,12 +118,22 @@ def build_text_dataset(**kwargs: Any):
     return build_dataset(answer_format="text", **kwargs)
 
 
+def normalised_prediction(scores: Sequence[float], choices: Sequence[str]) -> int:
+    """lm-eval's acc_norm choice: the highest log-likelihood per character of the continuation
+    (ConfigurableTask.process_results: argmax(lls / len(choice)); first on ties, as np.argmax)."""
+    import numpy as np
+
+    return int(np.argmax(np.asarray(scores, dtype=np.float64) / np.array([float(len(c)) for c in choices])))
+
+
 def process_results(doc: Mapping[str, Any], results: Sequence[tuple[float, bool]]) -> dict[str, Any]:
-    """Per proxy: correct when the gold choice has the highest log-likelihood (raw sum, eq. 2)."""
+    """Per proxy: correct when the gold choice has the highest log-likelihood (raw sum, eq. 2; `acc`,
+    what the tables read), and by lm-eval's length normalisation (`acc_norm`, reported beside it)."""
     scores = [loglikelihood for loglikelihood, _ in results]
     prediction = max(range(len(scores)), key=scores.__getitem__)
     correct = prediction == int(doc["gold"])
-    return {"acc": float(correct), "comprehension": (str(doc["instance_id"]), correct)}
+    correct_norm = normalised_prediction(scores, doc["choices"]) == int(doc["gold"])
+    return {"acc": float(correct), "acc_norm": float(correct_norm), "comprehension": (str(doc["instance_id"]), correct)}
 
 
 def comprehension(items: Sequence[tuple[str, bool]]) -> float:
@@ -227,15 +237,18 @@ def task_yaml_paths(include_path: str | Path | None = None) -> dict[str, Path]:
     return found
 
 
+FORMAT_SUFFIX = {"letter": "", "text": "_text", "native": "_native"}  # aqua_ner, aqua_ner_text, aqua_ner_native
+
+
 def find_task(name: str, answer_format: str = "letter", include_path: str | Path | None = None) -> AquaTask:
     """The AQUA task called `name` (or `aqua_name`), with a did-you-mean error for unknown names."""
     import difflib
 
     from lm_eval.tasks._yaml_loader import load_yaml
 
-    if answer_format not in ANSWER_FORMATS:
-        raise UserError(f"unknown answer format {answer_format!r}: expected letter or text")
-    short = name.removeprefix("aqua_").removesuffix("_text")
+    if answer_format not in EVAL_FORMATS:
+        raise UserError(f"unknown answer format {answer_format!r}: expected one of {', '.join(EVAL_FORMATS)}")
+    short = name.removeprefix("aqua_").removesuffix("_text").removesuffix("_native")
     paths = task_yaml_paths(include_path)
     if short not in paths:
         close = difflib.get_close_matches(short, list(paths), n=1)
@@ -250,7 +263,7 @@ def find_task(name: str, answer_format: str = "letter", include_path: str | Path
     if not isinstance(cfg.get("task"), str):
         raise UserError(f"{paths[short]}: 'task' must be the lm-eval task name")
     check_spec(cfg["dataset_kwargs"]["spec"], str(paths[short]))
-    lm_eval_name = cfg["task"] + ("_text" if answer_format == "text" else "")
+    lm_eval_name = cfg["task"] + FORMAT_SUFFIX[answer_format]
     return AquaTask(short, lm_eval_name, dict(cfg["dataset_kwargs"]["spec"]), paths[short],
                     lm_eval_yaml(paths[short], lm_eval_name))
 
@@ -272,6 +285,11 @@ def load_proxies(
     eval_instances: int | None = None,
     data_files: Any = None,
 ) -> tuple[TaskData, list[ProxyQA]]:
-    """The proxy QAs of one split: the same documents the lm-eval task evaluates."""
+    """The proxy QAs of one split: the same documents the lm-eval task evaluates (the native format:
+    none, its documents are the instances themselves, native.py)."""
     data = load_task_data(task.spec, seed, instances, eval_instances, data_files)
+    if answer_format == "native":
+        if role != "evaluate":
+            raise UserError("the native format is for evaluation: identification needs the AQUA proxies (letter or text)")
+        return data, []
     return data, build_split(task.spec, data, role, seed, answer_format)

@@ -81,6 +81,18 @@ def test_specificity_target_builds_its_dag(tmp_path):
     assert stats["specificity_report"] == 1
 
 
+def test_transfer_target_builds_its_dag_beside_the_main_one(tmp_path):
+    """results/transfer.md: three evaluation jobs per task (native, the other format, the sweep's points in
+    the config's format) and one report (the main command's DAG has none: test_default_target_...)."""
+    result = snakemake("-n", "--cores", "2", f"{tmp_path}/transfer.md", "--config", f"results_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    stats = job_stats(result.stdout + result.stderr)
+    tasks = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["tasks"]
+    for fmt in ("native", "letter", "text"):
+        assert stats[f"evaluate_transfer_{fmt}"] == len(tasks), fmt
+    assert stats["transfer_report"] == 1 and stats["evaluate_main"] == len(tasks)
+
+
 def test_paper_config_replaces_the_default_instead_of_merging(tmp_path):
     result = snakemake("-n", "--cores", "2", "--configfile", "config/paper.yaml", "--config", f"results_dir={tmp_path}")
     out = result.stdout + result.stderr
@@ -143,6 +155,7 @@ def test_default_target_is_table1_and_the_csv(tmp_path):
     result = snakemake("-n", "--cores", "2", "--config", f"results_dir={tmp_path}")
     out = result.stdout + result.stderr
     assert f"{tmp_path}/table1.md" in out and f"{tmp_path}/metrics.csv" in out and "table7" not in out
+    assert "transfer" not in out
 
 
 def test_slurm_profile_dry_runs(tmp_path):
