@@ -25,6 +25,9 @@ from typing import Any
 from neuronllm.errors import UserError
 
 # What a change of the code's numbers is keyed by (the scorer's version keys the prefix cache already).
+# The scorer's version (neuronllm/scoring/, the prefix cache and IG's prefix reuse): bump when what a cached
+# prefix or score means changes; it is part of every cache key and of every output's code identity.
+SCORER_VERSION = 2
 DIGEST_KEYS = ("data", "task_spec", "model", "settings", "code")
 
 
@@ -75,7 +78,6 @@ def task_spec_digest(resolved_config: Mapping[str, Any], templates: Iterable[str
 def code_identity() -> dict[str, Any]:
     """The versions of the code that computes the numbers (the scorer's is what changes them)."""
     from neuronllm import __version__
-    from neuronllm.scoring.prefix_kv import SCORER_VERSION
 
     return {"neuronllm": __version__, "scorer": SCORER_VERSION}
 

@@ -22,8 +22,7 @@ def model_args(value: str | None, scoring: bool = True) -> dict:
     checked by name now (a typo is an error before anything loads). scoring=False (identification,
     null sets): the arguments that act only when lm-eval scores requests (max_length, truncation,
     batch sizes, ...) would be ignored there, so they are refused."""
-    from neuronllm.evaluation.lm_eval_model import RUNTIME_ARGUMENTS
-    from neuronllm.model.loading import check_arguments, hflm_arguments
+    from neuronllm.model.loading import RUNTIME_ARGUMENTS, check_arguments, hflm_arguments
 
     parsed = parse_model_args(value)
     check_arguments(parsed, hflm_arguments(), "model argument")

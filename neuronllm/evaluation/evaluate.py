@@ -79,8 +79,8 @@ def check_conditions(conditions: list[Condition], neuron_counts: list[int] | Non
 def _model(model_spec: str, conditions: list[Condition], loaded: LoadedModel | None, model_args: dict[str, Any],
            prefix_cache: str | None, batch_size: int):
     """One NeuronLLM holding every condition (checked before and right after the model loads)."""
-    from neuronllm.evaluation.lm_eval_model import RUNTIME_ARGUMENTS, NeuronLLM
-    from neuronllm.model.loading import config_neuron_counts
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
+    from neuronllm.model.loading import RUNTIME_ARGUMENTS, config_neuron_counts
 
     check_conditions(conditions, None if loaded else config_neuron_counts(model_spec, convert=False, **model_args))
     loaded = loaded or load_model(model_spec, **model_args)

@@ -40,6 +40,8 @@ from neuronllm.errors import UserError, warn
 from neuronllm.model.condition import SCOPES, Condition, parse_factor  # noqa: F401 - SCOPES re-exported
 from neuronllm.model.intervene import PositionSelector, scaled_neurons
 from neuronllm.model.loading import (
+    OWN_ARGUMENTS,
+    RUNTIME_ARGUMENTS,
     LoadedModel,
     check_arguments,
     hflm_arguments,
@@ -52,15 +54,6 @@ from neuronllm.quiet import quiet_lm_eval
 from neuronllm.scoring.engine import Question, ScoreCondition, SharedContextScorer
 from neuronllm.scoring.prefix_cache import PrefixCache
 from neuronllm.scoring.tokens import letter_variants
-
-# HFLM arguments that do not load anything: allowed beside an already-loaded model.
-RUNTIME_ARGUMENTS = (
-    "batch_size", "max_batch_size", "max_length", "truncation", "logits_cache", "softmax_dtype",
-    "mixed_precision_dtype", "add_bos_token", "prefix_token_id", "think_end_token", "enable_thinking",
-    "chat_template_args", "backend", "device",
-)
-OWN_ARGUMENTS = ("neurons", "op", "part", "scope", "factor", "letter_merge", "prefix_cache", "spec", "tokenizer", "dtype",
-                 "kv_memory_mb", "batch_tokens")
 
 
 def _as_bool(value: Any) -> bool:
@@ -77,11 +70,6 @@ def check_cache_directory(path: str) -> str:
         raise UserError(f"prefix_cache {path} is a file, not a directory")
     check_writable(Path(path) / ".probe", "prefix_cache")
     return path
-
-
-def valid_model_arguments() -> tuple[str, ...]:
-    """Every `--model_args` key the neuronllm model accepts: its own and HFLM's."""
-    return tuple(OWN_ARGUMENTS) + tuple(hflm_arguments())
 
 
 def warn_if_other_model(neuron_set: NeuronSet, source: str, loaded: LoadedModel) -> None:

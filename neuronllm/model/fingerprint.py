@@ -34,9 +34,15 @@ def digest(obj: Any, length: int = 16) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:length]
 
 
-def _memo_path() -> Path:
-    from neuronllm.model.embedded import cache_dir
+def cache_dir() -> Path:
+    """Where converted models live: $NEURONLLM_CACHE, else $XDG_CACHE_HOME/neuronllm, else ~/.cache/neuronllm."""
+    if os.environ.get("NEURONLLM_CACHE"):
+        return Path(os.environ["NEURONLLM_CACHE"])
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "neuronllm"
 
+
+def _memo_path() -> Path:
     return cache_dir() / "file_hashes.json"
 
 

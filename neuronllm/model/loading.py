@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neuronllm.errors import UserError
-from neuronllm.model.embedded import EMBEDDED, EMBEDDED_GGUF, cache_dir, embedded_model_dir
+from neuronllm.model.embedded import EMBEDDED, EMBEDDED_GGUF, embedded_model_dir
+from neuronllm.model.fingerprint import cache_dir
 from neuronllm.quiet import quiet_lm_eval
 
 if TYPE_CHECKING:
@@ -55,6 +56,23 @@ def hflm_arguments() -> tuple[str, ...]:
 
     own = [name for name in inspect.signature(HFLM.__init__).parameters if name not in _NOT_LOADING]
     return tuple(own) + FROM_PRETRAINED_ARGUMENTS
+
+
+# HFLM arguments that do not load anything: allowed beside an already-loaded model.
+RUNTIME_ARGUMENTS = (
+    "batch_size", "max_batch_size", "max_length", "truncation", "logits_cache", "softmax_dtype",
+    "mixed_precision_dtype", "add_bos_token", "prefix_token_id", "think_end_token", "enable_thinking",
+    "chat_template_args", "backend", "device",
+)
+# The `neuronllm` lm-eval model's own arguments (neuronllm/evaluation/lm_eval_model.py reads them): here, beside
+# HFLM's, so that task data can tell a model argument from a misspelt --metadata key without importing the model.
+OWN_ARGUMENTS = ("neurons", "op", "part", "scope", "factor", "letter_merge", "prefix_cache", "spec", "tokenizer", "dtype",
+                 "kv_memory_mb", "batch_tokens")
+
+
+def valid_model_arguments() -> tuple[str, ...]:
+    """Every `--model_args` key the neuronllm model accepts: its own and HFLM's."""
+    return tuple(OWN_ARGUMENTS) + tuple(hflm_arguments())
 
 
 def check_arguments(given: dict[str, Any], valid: tuple[str, ...] | list[str], what: str) -> None:

@@ -95,11 +95,11 @@ class Plan:
 
         from neuronllm._lm_eval_plugin import tasks_dir
         from neuronllm.tasks.data import shipped_data_dir
-        from neuronllm.tasks.lm_eval_tasks import _plain_yaml
+        from neuronllm.tasks.spec import plain_yaml
 
         files = []
         for path in sorted((Path(tasks_dir()) / "general").glob("*.yaml")):
-            cfg = _plain_yaml(path)
+            cfg = plain_yaml(path)
             if cfg.get("task") == name:
                 files.append(str(path))
                 kwargs = cfg.get("dataset_kwargs") or {}

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 
 from neuronllm.atomic import atomic_path
+from neuronllm.digests import SCORER_VERSION
 from neuronllm.model.loading import LoadedModel
-from neuronllm.scoring.prefix_kv import SCORER_VERSION
 
 
 class PrefixCache:

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from transformers import DynamicCache
 
 KeyValues = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: ([1, kv_heads, P, d_head], same)
-SCORER_VERSION = 2  # bump when what a cached prefix or score means changes: it is part of every cache key
 
 
 def cache_argument(model: nn.Module) -> str:

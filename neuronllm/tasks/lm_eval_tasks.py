@@ -1,6 +1,7 @@
 """The functions the AQUA task YAMLs (tasks/aqua/) point lm-eval at, and the lookup of a task's spec.
 
-lm-eval documents are proxy QAs (one per row); the `comprehension` metric regroups them by
+lm-eval documents are proxy QAs (one per row); the `comprehension` metric (its aggregation is
+neuronllm.analysis.metrics.comprehension, named in tasks/aqua/_aqua_base.yaml) regroups them by
 instance: an instance is comprehended when at least 2 of its 3 proxies are answered correctly.
 """
 
@@ -12,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neuronllm.analysis.metrics import comprehension as comprehension_share
 from neuronllm.errors import UserError
 from neuronllm.tasks.aqua import EVAL_FORMATS, ProxyQA, build_split
 from neuronllm.tasks.data import TaskData, load_task_data, parse_data_files
+from neuronllm.tasks.spec import plain_yaml
 
 DATASET_OPTIONS = ("seed", "instances", "eval_instances", "data_files")
 # What lm-eval itself adds to a task's metadata (its YAML `metadata:` block and the task factory).
@@ -30,7 +31,7 @@ def check_metadata(options: Mapping[str, Any]) -> None:
     import difflib
 
     from neuronllm.errors import warn
-    from neuronllm.evaluation.lm_eval_model import valid_model_arguments
+    from neuronllm.model.loading import valid_model_arguments
 
     model_arguments = set(valid_model_arguments()) | {"pretrained"}
     for key in options:
@@ -136,11 +137,6 @@ def process_results(doc: Mapping[str, Any], results: Sequence[tuple[float, bool]
     return {"acc": float(correct), "acc_norm": float(correct_norm), "comprehension": (str(doc["instance_id"]), correct)}
 
 
-def comprehension(items: Sequence[tuple[str, bool]]) -> float:
-    """lm-eval aggregation: share of instances with >= 2 of their proxies right."""
-    return comprehension_share(items)
-
-
 # ---------------------------------------------------------------------------------------------
 # Task lookup for identification and the CLI (evaluation goes through lm-eval's TaskManager).
 
@@ -168,21 +164,6 @@ class AquaTask:
         return spec_digest(self.lm_eval_yaml or self.yaml_path)
 
 
-def _plain_yaml(path: Path) -> dict[str, Any]:
-    """A task YAML read without lm-eval (its `!function` tags become strings): cheap enough for the
-    Snakefile to check config task names at parse time."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
-    except (OSError, yaml.YAMLError):
-        return {}
-
-
 def aqua_task_names(include_path: str | Path | None = None) -> list[str]:
     """Short names (ner, ...) of the AQUA tasks: the same scan as find_task, so the config check, the
     CLI and lm-eval agree on what exists."""
@@ -198,7 +179,7 @@ def _general_task_configs() -> dict[str, dict[str, Any]]:
 
     found = {}
     for path in sorted(Path(tasks_dir()).rglob("*.yaml")):
-        cfg = _plain_yaml(path)
+        cfg = plain_yaml(path)
         if isinstance(cfg, dict) and isinstance(cfg.get("task"), str) and \
                 (cfg.get("metadata") or {}).get("kind") == GENERAL_KIND:
             found[cfg["task"]] = cfg
@@ -215,7 +196,7 @@ def task_labels(include_path: str | Path | None = None) -> dict[str, str]:
     The report reads its headers here, so a new task's YAML is the one place its label is written."""
     labels = {}
     for name, path in task_yaml_paths(include_path).items():
-        spec = (_plain_yaml(path).get("dataset_kwargs") or {}).get("spec") or {}
+        spec = (plain_yaml(path).get("dataset_kwargs") or {}).get("spec") or {}
         labels[name] = str(spec.get("label") or name)
     for name, cfg in _general_task_configs().items():
         labels[name] = str(cfg["metadata"].get("label") or name)
@@ -231,7 +212,7 @@ def task_yaml_paths(include_path: str | Path | None = None) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for root in roots:
         for path in sorted(root.rglob("*.yaml")):
-            spec = (_plain_yaml(path).get("dataset_kwargs") or {}).get("spec")
+            spec = (plain_yaml(path).get("dataset_kwargs") or {}).get("spec")
             if isinstance(spec, dict) and "name" in spec:
                 found[spec["name"]] = path
     return found
@@ -271,7 +252,7 @@ def find_task(name: str, answer_format: str = "letter", include_path: str | Path
 def lm_eval_yaml(spec_yaml: Path, lm_eval_name: str) -> Path | None:
     """The YAML beside `spec_yaml` that defines the lm-eval task `lm_eval_name`."""
     for path in sorted(spec_yaml.parent.glob("*.yaml")):
-        if _plain_yaml(path).get("task") == lm_eval_name:
+        if plain_yaml(path).get("task") == lm_eval_name:
             return path
     return None
 

@@ -59,6 +59,21 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+def plain_yaml(path: Path) -> dict[str, Any]:
+    """A task YAML read without lm-eval (its `!function` tags become strings): cheap enough for the
+    Snakefile to check config task names at parse time."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+
+
 def _where(error: jsonschema.ValidationError) -> str:
     path = ".".join(str(p) for p in error.absolute_path)
     return f"spec.{path}" if path else "spec"
@@ -125,13 +140,11 @@ def render_example(spec: Mapping[str, Any], source: str) -> None:
 
 def _include_chain(path: Path) -> list[Path]:
     """A task YAML and the files it includes, outermost first."""
-    from neuronllm.tasks.lm_eval_tasks import _plain_yaml
-
     chain, seen = [], set()
     while path is not None and path.resolve() not in seen:
         seen.add(path.resolve())
         chain.append(path)
-        include = _plain_yaml(path).get("include")
+        include = plain_yaml(path).get("include")
         path = (path.parent / include) if isinstance(include, str) else None
     return chain
 
@@ -139,11 +152,9 @@ def _include_chain(path: Path) -> list[Path]:
 def resolved_config(path: Path) -> dict[str, Any]:
     """The YAML after `include:` resolution, as lm-eval merges it (the including file wins, key by key);
     `!function` tags stay their dotted names, so the result does not depend on where the checkout is."""
-    from neuronllm.tasks.lm_eval_tasks import _plain_yaml
-
     merged: dict[str, Any] = {}
     for file in reversed(_include_chain(path)):
-        merged.update({k: v for k, v in _plain_yaml(file).items() if k != "include"})
+        merged.update({k: v for k, v in plain_yaml(file).items() if k != "include"})
     return merged
 
 

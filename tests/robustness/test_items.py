@@ -72,9 +72,10 @@ def test_2_request_cache_identity_includes_the_dtype(tmp_path, tiny_local_model)
 # 3 ---------------------------------------------------------------------------------------------
 
 def test_3_duplicate_ids_do_not_merge_instances(tmp_path):
+    from neuronllm.analysis.metrics import comprehension
     from neuronllm.tasks.aqua import build_split
     from neuronllm.tasks.data import load_task_data
-    from neuronllm.tasks.lm_eval_tasks import comprehension, find_task, process_results
+    from neuronllm.tasks.lm_eval_tasks import find_task, process_results
 
     spec = find_task("sentiment").spec
     rows = [json.loads(line) for line in (MALFORMED / "sentiment_duplicate_ids.jsonl").read_text().splitlines()]
