@@ -17,8 +17,9 @@ from snakemake.utils import validate
 from neuronllm.errors import UserError
 from neuronllm.pipeline.plan import check_config
 
-
-if not workflow.overwrite_configfiles:  # an explicit --configfile replaces the default (no merging)
+if (
+    not workflow.overwrite_configfiles
+):  # an explicit --configfile replaces the default (no merging)
 
     configfile: "config/config.yaml"
 
@@ -50,6 +51,7 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/outputs.smk"
 include: "workflow/rules/specificity_report.smk"
 include: "workflow/rules/transfer.smk"
+include: "workflow/rules/transfer_report.smk"
 
 
 rule default:

@@ -294,6 +294,22 @@ class Plan:
                 for evaluated in [*self.tasks, *self.general_tasks] for source, _ in self.source_sets()]
 
 
+EVALUATE_GROUPS = ("main", "common", "ablation", "table7")  # the rules evaluate_<group> (workflow/rules/evaluate.smk)
+
+
+def gpu_rules() -> list[str]:
+    """Every rule that declares gpu=1, whatever the config: attribute, evaluate_<group>, the specificity
+    matrix's evaluate_specificity_<task> for every AQUA and general task in tasks/, and the transfer's
+    evaluate_transfer_<format>. The SLURM profile (profiles/slurm/config.yaml) reads this list, so a new
+    task's jobs go to the GPU partition with no edit of the profile."""
+    from neuronllm.tasks.aqua import EVAL_FORMATS
+    from neuronllm.tasks.lm_eval_tasks import aqua_task_names, general_task_names
+
+    evaluated = [*aqua_task_names(), *general_task_names()]
+    return ["attribute", *(f"evaluate_{g}" for g in EVALUATE_GROUPS), *(f"evaluate_specificity_{t}" for t in evaluated),
+            *(f"evaluate_transfer_{f}" for f in EVAL_FORMATS)]
+
+
 def _check_methods(config: dict[str, Any]) -> None:
     """Every method the config names is in the registry (the schema says only "a string": the registry is
     the one list of methods), and the ablation's have an ablation label."""
