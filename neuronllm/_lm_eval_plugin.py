@@ -51,8 +51,7 @@ def add_tasks_to_task_manager() -> None:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if len(args) >= 2:  # (verbosity, include_path, ...) given positionally
-            args = list(args)
-            kwargs["include_path"], args = args[1], [args[0], *args[2:]]
+            kwargs["include_path"], args = args[1], (args[0], *args[2:])
         include = kwargs.get("include_path")
         paths = [] if include is None else list(include) if isinstance(include, (list, tuple)) else [include]
         ours = tasks_dir()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # numpy is imported where it is used: the metrics command starts without it
@@ -43,11 +44,11 @@ TASK_FORMAT = "neuronllm.task-metrics/1"  # the metrics file of a general (non-A
 INFO_TYPES = {"budget": int, "method": str, "model_label": str, "steps": int, "instances": int}
 
 
-EVALUATION_KEYS = {"task": str, "condition": dict, "settings": dict, "acc": (int, float), "comprehension": (int, float),
+EVALUATION_KEYS: dict[str, type | tuple[type, ...]] = {"task": str, "condition": dict, "settings": dict, "acc": (int, float), "comprehension": (int, float),
                    "predictions": list, "n_instances": int}
 
 
-def check_evaluation(obj: dict[str, Any], source: str, original: bool) -> None:
+def check_evaluation(obj: Mapping[str, Any], source: str, original: bool) -> None:
     """An AQUA evaluation file as `neuronllm evaluate` writes it: the fields the metrics read, and the
     right kind (the original is unmodified, a condition changes neurons with a known operator)."""
     for key, kind in EVALUATION_KEYS.items():
@@ -63,7 +64,7 @@ def check_evaluation(obj: dict[str, Any], source: str, original: bool) -> None:
             raise UserError(f"{source}: unknown condition {condition.get('op')!r}/{condition.get('part')!r}")
 
 
-def condition_key(evaluation: dict[str, Any]) -> str:
+def condition_key(evaluation: Mapping[str, Any]) -> str:
     """'deg/both', 'enh/good', ... from an evaluation's condition; a factor other than the paper's ×2
     is part of the key ('enh/good@0.5'), so two factors never share a cell or a null band."""
     from neuronllm.model.condition import EXCITE, factor_text
@@ -74,7 +75,7 @@ def condition_key(evaluation: dict[str, Any]) -> str:
     return f"{DIRECTION_OF_OP[condition['op']]}/{condition['part']}{suffix}"
 
 
-def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _same_data(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Same task, format, seed and sizes, and the same data actually read (where the files record it:
     a run without --data-files that fell back to the shipped data read the same rows as one with it)."""
     settings_a, settings_b = a.get("settings", {}), b.get("settings", {})
@@ -84,7 +85,7 @@ def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return same and settings_a.get("data_files") == settings_b.get("data_files")
 
 
-def _same_model(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _same_model(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Same weights, dtype and device where both files record them (older files carry the spec only)."""
     identity_a, identity_b = a.get("model_identity"), b.get("model_identity")
     if identity_a and identity_b:
@@ -92,7 +93,7 @@ def _same_model(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a.get("model") == b.get("model")
 
 
-def _check_pair(original: dict[str, Any], evaluation: dict[str, Any], source: str) -> None:
+def _check_pair(original: Mapping[str, Any], evaluation: Mapping[str, Any], source: str) -> None:
     check_same_inputs(original, evaluation, source)  # content: digests, model identity, instances
     if not _same_data(evaluation, original):
         raise UserError(f"{source}: condition {evaluation['condition']['label']} was evaluated on other data than the original")
@@ -110,7 +111,7 @@ def json_effect(effect_result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def condition_entry(original: dict[str, Any], evaluation: dict[str, Any], resamples: int, seed: int) -> dict[str, Any]:
+def condition_entry(original: Mapping[str, Any], evaluation: Mapping[str, Any], resamples: int, seed: int) -> dict[str, Any]:
     """The scores and effect statistics of one intervened evaluation against the original."""
     key = condition_key(evaluation)
     direction = key.split("/")[0]
@@ -140,8 +141,8 @@ def _bands(entry: dict[str, Any], null_entries: list[dict[str, Any]]) -> dict[st
 
 
 def build_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], info: dict[str, Any],
-                  nulls: list[dict[str, Any]] = (), resamples: int = 2000, seed: int = 0,
-                  matched: list[dict[str, Any]] = ()) -> dict[str, Any]:
+                  nulls: Sequence[Mapping[str, Any]] = (), resamples: int = 2000, seed: int = 0,
+                  matched: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The metrics file's content (module docstring). `nulls`: evaluations of uniform null sets, grouped
     by their condition key; each condition gets the band of the nulls with the same key ("null").
     `matched`: evaluations of activation-matched null sets, the same way ("null_matched")."""
@@ -199,7 +200,7 @@ def _parse_info(info_json: str) -> dict:
 
 
 def write_metrics(original_path: str, condition_paths: list[str], out: str, info_json: str = "{}",
-                  null_paths: list[str] = (), resamples: int = 2000, matched_paths: list[str] = ()) -> None:
+                  null_paths: Sequence[str] = (), resamples: int = 2000, matched_paths: Sequence[str] = ()) -> None:
     info = _parse_info(info_json)
     for key, kind in INFO_TYPES.items():
         if key in info and (not isinstance(info[key], kind) or isinstance(info[key], bool)):
@@ -207,14 +208,15 @@ def write_metrics(original_path: str, condition_paths: list[str], out: str, info
     check_resamples(resamples)
     original = read_json(original_path, "evaluation")
     check_evaluation(original, original_path, original=True)
-    evaluations, nulls = [], []
+    evaluations: list[dict[str, Any]] = []
+    nulls: list[Mapping[str, Any]] = []
     for path in condition_paths:
         evaluations.append(read_json(path, "evaluation"))
         check_evaluation(evaluations[-1], path, original=False)
     for path in null_paths:
         nulls.append(read_json(path, "evaluation"))
         check_evaluation(nulls[-1], path, original=False)
-    matched = []
+    matched: list[Mapping[str, Any]] = []
     for path in matched_paths:
         matched.append(read_json(path, "evaluation"))
         check_evaluation(matched[-1], path, original=False)

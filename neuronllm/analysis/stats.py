@@ -159,7 +159,7 @@ def _statistics(answers: Answers, draws: np.ndarray) -> dict[str, np.ndarray]:
         "comprehension": (right >= 2).mean(axis=1),
         "gold_prob": answers.gold_prob.sum(axis=1)[draws].sum(axis=1) / (draws.shape[1] * proxies),
     }
-    if answers.gold_key is not None:
+    if answers.gold_key is not None and answers.predicted_key is not None:  # set together (answer_arrays)
         n_keys = len(answers.keys)
         totals = _per_key(np.ones_like(answers.gold_prob), answers.gold_key, n_keys)
         out["balanced_acc"] = _class_mean(_per_key(answers.correct.astype(float), answers.gold_key, n_keys), totals, draws)
@@ -209,7 +209,7 @@ def mcnemar_exact(b: int, c: int) -> float:
 
 
 def effect_statistics(original: Answers, intervened: Answers, direction: str, resamples: int = 2000,
-                      seed: int = 0) -> dict[str, float | int | None]:
+                      seed: int = 0) -> dict[str, float | int | str | None]:
     """Point estimates and paired-bootstrap 95% intervals of an intervention's effect.
 
     Keys: acc_delta, com_delta, gold_prob_delta (fractions), rac_signed, rcc_signed (%) and

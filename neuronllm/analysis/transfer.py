@@ -83,7 +83,7 @@ def effect(original: Mapping[str, Any], condition: Mapping[str, Any], direction:
         before, after = paired(_predictions(original, norm), _predictions(condition, norm))
     except ValueError as err:
         raise UserError(f"{condition.get('_source', '?')}: does not pair with its original ({err})") from None
-    stats = effect_statistics(before, after, direction, resamples, seed)
+    stats: dict[str, Any] = dict(effect_statistics(before, after, direction, resamples, seed))
     stats["_draws"] = effect_draws(before, after, direction, resamples, seed)
     stats["acc_original"], stats["acc"] = before.acc, after.acc
     return stats
@@ -118,7 +118,7 @@ def mark_column(cells: Sequence[dict[str, Any] | None]) -> None:
     rejected = benjamini_hochberg([t.get("p") if t else None for t in tests])
     for c, t, r in zip(cells, tests, rejected):
         if c is not None:
-            c["marked"] = bool(r and not t["answer_shift"])
+            c["marked"] = bool(r and t is not None and not t["answer_shift"])
 
 
 def sweep_point(original: Mapping[str, Any], condition: Mapping[str, Any] | None, nulls: Sequence[Mapping[str, Any]],

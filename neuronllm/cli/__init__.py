@@ -34,7 +34,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse prints its usage and the error; a user gets the error as one line (rc 2), like every
     other neuronllm error (`--help` still shows the usage)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):  # exits, as argparse's does
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

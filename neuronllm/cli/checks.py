@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 
 from neuronllm.atomic import check_distinct, check_writable
 from neuronllm.errors import UserError
@@ -100,7 +101,7 @@ def check_model(spec: str) -> None:
         resolve_model_path(spec)
 
 
-def prepare_outputs(outputs: list[str], inputs: list[str] = ()) -> None:
+def prepare_outputs(outputs: Sequence[str], inputs: Sequence[str] = ()) -> None:
     """Before any work: no output is also an input, every input that exists is a regular file (a FIFO
     or a device is refused, not read), and every output can be written."""
     from pathlib import Path

@@ -4,6 +4,7 @@ cheap things first, then loads and writes. One function per `neuronllm` command.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from neuronllm.cli import checks
 from neuronllm.cli.checks import check_model, prepare_outputs
@@ -266,7 +267,7 @@ def cmd_plan(args) -> None:
         except (OSError, yaml.YAMLError) as err:
             raise UserError(f"cannot read config {args.config}: {err}") from None
     # a flag given beats the config, which beats the defaults
-    settings = {key: getattr(args, key, None) if getattr(args, key, None) is not None else config.get(key, default)
+    settings: dict[str, Any] = {key: getattr(args, key, None) if getattr(args, key, None) is not None else config.get(key, default)
                 for key, default in PLAN_DEFAULTS.items()}
     models = [(str(m.get("spec", name)) if isinstance(m, dict) else str(name),
                dict((m.get("model_args") if isinstance(m, dict) else None) or {}))

@@ -33,5 +33,8 @@ def draw(counts: list[int], budget: int, seed_parts: tuple) -> tuple[Ranked, Ran
 
 
 def select(attributions: Attributions | None, budget: int, seed: int = 0, neuron_counts: list[int] | None = None, **_: object) -> tuple[Ranked, Ranked]:
-    counts = neuron_counts if neuron_counts is not None else attributions.neuron_counts
+    if neuron_counts is None:
+        assert attributions is not None, "random needs the model's neuron counts or attributions that carry them"
+        neuron_counts = attributions.neuron_counts
+    counts = neuron_counts
     return draw(counts, budget, (seed, "random-neurons"))

@@ -53,7 +53,7 @@ def embedded_model_dir() -> Path:
         with _quiet_progress():
             model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype="float32")
             tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-            model.hf_quantizer = None
+            model.hf_quantizer = None  # type: ignore[assignment]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module
             if hasattr(model.config, "quantization_config"):
                 del model.config.quantization_config
             model.save_pretrained(staging)

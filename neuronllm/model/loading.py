@@ -117,7 +117,7 @@ def default_dtype(device: str) -> torch.dtype:
     return torch.float32 if device == "cpu" else torch.bfloat16
 
 
-def _get_path(obj: object, dotted: str) -> object | None:
+def _get_path(obj: object, dotted: str) -> Any:
     for name in dotted.split("."):
         obj = getattr(obj, name, None)
         if obj is None:
@@ -161,7 +161,7 @@ def ffn_output_projections(model: nn.Module) -> list[nn.Module]:
 def projection_width(module: nn.Module) -> int:
     """Number of input coordinates (neurons): nn.Linear.in_features, or GPT-2's Conv1D weight rows."""
     if hasattr(module, "in_features"):
-        return int(module.in_features)
+        return int(module.in_features)  # type: ignore[arg-type]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module
     weight = getattr(module, "weight", None)
     if weight is not None and weight.dim() == 2 and type(module).__name__ == "Conv1D":
         return int(weight.shape[0])  # Conv1D stores weight as [in, out]
@@ -213,7 +213,7 @@ class LoadedModel:
 
     @property
     def device(self) -> torch.device:
-        return self.model.get_input_embeddings().weight.device
+        return self.model.get_input_embeddings().weight.device  # type: ignore[operator]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module
 
     @property
     def dtype(self) -> torch.dtype:

@@ -77,7 +77,10 @@ class Dims:
 
     @classmethod
     def of(cls, config) -> Dims:
-        get = lambda *names: next((getattr(config, n) for n in names if getattr(config, n, None) is not None), None)  # noqa: E731
+        def get(*names: str) -> Any:
+            """The first of these config attributes that is set (GPT-2 and LLaMA name them differently)."""
+            return next((getattr(config, n) for n in names if getattr(config, n, None) is not None), None)
+
         hidden = get("hidden_size", "n_embd")
         heads = get("num_attention_heads", "n_head")
         layers = get("num_hidden_layers", "n_layer")

@@ -79,7 +79,7 @@ def shape_config(shape: str, layers: int | None = None, vocab_size: int | None =
     if vocab_size is not None:
         numbers["vocab_size"] = int(vocab_size)
     return LlamaConfig(num_key_value_heads=numbers["num_attention_heads"], tie_word_embeddings=False,
-                       hidden_act="silu", rope_theta=10000.0, **numbers, **special)
+                       hidden_act="silu", rope_theta=10000.0, **numbers, **special)  # type: ignore[call-arg]  # transformers 5 takes rope_theta through **kwargs
 
 
 def _tensor_seed(seed: int, name: str) -> int:
@@ -154,7 +154,7 @@ def build_shape(shape: str, directory: str | Path, dtype: str = "bfloat16", laye
     with ThreadPoolExecutor(max_workers=2) as pool:  # torch's normal_ releases the GIL
         for number, shard in enumerate(shards, start=1):
             file = f"model-{number:05d}-of-{len(shards):05d}.safetensors"
-            tensors = dict(zip([n for n, _ in shard], pool.map(lambda item: _generate(*item, torch_dtype, seed), shard)))
+            tensors = dict(zip([n for n, _ in shard], pool.map(lambda item: _generate(item[0], item[1], torch_dtype, seed), shard)))
             save_file(tensors, str(staging / file), metadata={"format": "pt"})
             for name, tensor in tensors.items():
                 weight_map[name] = file

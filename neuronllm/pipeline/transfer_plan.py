@@ -151,7 +151,9 @@ class TransferPlan:
                 if condition is None:
                     continue
                 op, _, f = condition
-                null_op, null_part, null_f = sweep_condition("good", factor)  # K random neurons ×f, either side
+                null_condition = sweep_condition("good", factor)  # K random neurons ×f, either side
+                assert null_condition is not None  # factor != 1 here, as for the set's own condition
+                null_op, null_part, null_f = null_condition
                 points.append((part, f"{part} x{factor:g}", factor,
                                [(method_key, op, part, f)] + [(key, null_op, null_part, null_f) for key in nulls]))
         return points

@@ -165,7 +165,7 @@ def mark_best(table: Table) -> None:
                 continue  # nothing to compare with
             eligible = [c for c in cells if c.rank_key is not None and c.rank_key != (0.0, 0.0) and c.significant
                         and _evidenced(c, table.rank_measure, tested_table)]
-            keys = sorted({c.rank_key for c in eligible}, reverse=True)
+            keys = sorted({c.rank_key for c in eligible if c.rank_key is not None}, reverse=True)
             for cell in eligible:
                 if keys and cell.rank_key == keys[0]:
                     cell.mark = "best"

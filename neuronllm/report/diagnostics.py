@@ -16,7 +16,7 @@ PROBABILITY_MEASURES = ("gold_prob_signed",)
 def _signed_cell(value: dict | None, m: dict | None, condition: str) -> Cell:
     """"+3.2 [1.0, 5.5]": the change of the mean gold-option probability, percentage points, intended
     direction positive, with its interval; † after the table's BH step (neuronllm/analysis/evidence.py)."""
-    if value is None or value.get("gold_prob_signed") is None:
+    if value is None or m is None or value.get("gold_prob_signed") is None:
         return Cell(MISSING)
     text = number(value["gold_prob_signed"], 1, signed=True)
     low, high = value.get("gold_prob_signed_low"), value.get("gold_prob_signed_high")
@@ -61,7 +61,7 @@ def probability_table(ms: list[dict], budget: Any) -> Table | None:
                 prob = band.get("gold_prob_signed") if band else None
                 bounds = ", ".join("?" if prob.get(k) is None else number(prob[k], 1) for k in ("low", "high")) if prob else ""
                 cells.append(Cell(f"{number(prob['mean'], 1, True)} [{bounds}]", detail=f"n = {band['sets']}")
-                             if prob and prob.get("mean") is not None else Cell(MISSING))
+                             if band and prob and prob.get("mean") is not None else Cell(MISSING))
         if any(c.text != MISSING for c in cells):
             table.rows.append(Row(list(row.labels), cells, "null"))
     mark_evidence(table, PROBABILITY_MEASURES)

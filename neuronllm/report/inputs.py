@@ -71,7 +71,7 @@ def _check_scores(scores: Any, where: str) -> None:
         raise UserError(f"{where} is not an object with 'acc' and 'comprehension'")
     for key in ("acc", "comprehension"):
         value = scores.get(key)
-        if not _is_number(value) or not 0 <= value <= 1:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
             raise UserError(f"{where}: {key!r} must be a fraction in 0..1, got {value!r}")
 
 

@@ -10,6 +10,7 @@ no null test (no †); a cell that is an answer shift in any seed is flagged.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,7 @@ def combine_seeds(metrics: list[dict]) -> list[dict]:
             entries = [m["conditions"].get(key) for m in ms]
             if any(e is None for e in entries):
                 continue
-            entry = {k: _mean([e[k] for e in entries]) for k in ("acc", "comprehension")}
+            entry: dict[str, Any] = {k: _mean([e[k] for e in entries]) for k in ("acc", "comprehension")}
             for name in SIGNED:
                 values = [e.get(name) for e in entries if e.get(name) is not None]
                 if values:

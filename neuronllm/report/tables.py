@@ -39,6 +39,7 @@ from neuronllm.report.kinds import (
     PAPER_REFERENCE_MODEL,
     PAPER_TASKS,
     Kind,
+    Leaf,
     condition_of,
     task_labels,
 )
@@ -76,7 +77,7 @@ def build_tables(kind: str, metrics: list[dict], *, budget: int | None = None, t
     if not relevant:
         raise UserError(f"no metrics for {spec.what} (methods {', '.join(spec.methods)}) were given")
     if spec.per_budget:
-        fixed = pick_task(relevant, task, spec.what)
+        fixed: str | int = pick_task(relevant, task, spec.what)
         selected = [m for m in relevant if m["task"] == fixed]
     else:
         fixed = pick_budget(relevant, budget, spec.what)
@@ -89,7 +90,7 @@ def build_tables(kind: str, metrics: list[dict], *, budget: int | None = None, t
         check_consistent(ms)
         ms = combine_seeds(ms)
         paper_name = paper_model(model, paper)
-        if spec.per_budget and not (paper_name == paper["table7"]["model"] and task_labels().get(fixed) == paper["table7"]["task"]):
+        if spec.per_budget and not (paper_name == paper["table7"]["model"] and task_labels().get(str(fixed)) == paper["table7"]["task"]):
             paper_name = None
         needs_reference |= paper_name is None
         tables.append(_model_table(spec, ms, paper, paper_name, fixed, config))
@@ -139,7 +140,8 @@ def _model_table(spec: Kind, ms: list[dict], paper: dict, paper_name: str | None
     paper_rows = _paper_rows(spec, paper, paper_name)
     paper_headers = [PAPER_TASKS.get(spec.name, {}).get(c, h) if not spec.per_budget else h for c, h in zip(columns, headers)]
     for row in spec.rows(ordered({m["method"] for m in ms}, spec.methods)):
-        cells, per_leaf = [], {leaf: [] for leaf in spec.leaves}
+        cells: list[Cell] = []
+        per_leaf: dict[Leaf, list[dict | None]] = {leaf: [] for leaf in spec.leaves}
         for column, paper_header in zip(columns, paper_headers):
             for leaf in spec.leaves:
                 value = effect_of(index.get((column, row.method)), condition_of(row, leaf))
@@ -147,7 +149,7 @@ def _model_table(spec: Kind, ms: list[dict], paper: dict, paper_name: str | None
                 cells.append(effect_cell(value, dig(paper_rows, spec.paper_path(row, paper_header, leaf))))
         if spec.average:
             for leaf in spec.leaves:
-                value = average_of(per_leaf[leaf], row.direction or leaf.direction)
+                value = average_of(per_leaf[leaf], str(row.direction or leaf.direction))
                 cells.append(effect_cell(value, dig(paper_rows, spec.paper_path(row, spec.average, leaf))))
         table.rows.append(Row(list(row.labels), cells, row.rank_group, method=row.method))
     null_rows = _null_rows(spec, columns, ms)

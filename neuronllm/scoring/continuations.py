@@ -66,7 +66,8 @@ class Continuations:
     def paths(self) -> tuple[list[list[int]], list[tuple[int, int]]]:
         """Root-to-leaf token rows, and for every node one (row, position) where it sits."""
         has_child = set(self.parents)
-        rows, where = [], [(-1, -1)] * len(self.tokens)
+        rows: list[list[int]] = []
+        where = [(-1, -1)] * len(self.tokens)
         for leaf in (n for n in range(len(self.tokens)) if n not in has_child):
             path = [leaf]
             while self.parents[path[-1]] != -1:

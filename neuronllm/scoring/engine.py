@@ -170,7 +170,10 @@ class SharedContextScorer:
         """Questions sorted by prefix (neighbours share the most), cut where the tree outgrows the budget."""
         order = sorted(range(len(questions)), key=lambda q: questions[q].prefix)
         budget = max(1, int(self.kv_memory_mb * 2**20 / max(1, self._kv_bytes_per_token or 1)))
-        chunks, current, size, previous = [], [], 0, []
+        chunks: list[list[int]] = []
+        current: list[int] = []
+        previous: list[int] = []
+        size = 0
         for q in order:
             prefix = questions[q].prefix
             common = 0
@@ -199,7 +202,9 @@ class SharedContextScorer:
 
         sign = -1 if by == "new" else 1
         key = lambda r: (sign * len(rows[r].tokens), past(r))  # noqa: E731
-        batches, current, widest_past, widest_new = [], [], 0, 0
+        batches: list[list[int]] = []
+        current: list[int] = []
+        widest_past, widest_new = 0, 0
         for r in sorted(range(len(rows)), key=key):
             new_past, new_width = max(widest_past, past(r)), max(widest_new, len(rows[r].tokens))
             if current and (len(current) + 1) * (new_past + new_width) > self.batch_tokens:
@@ -270,8 +275,8 @@ class SharedContextScorer:
             allowed[b, length:, widest_past] = True  # padding rows see one token: no empty softmax
         device = self.loaded.device
         mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)[:, None]
-        past = left_padded([row.past for row in rows], widest_past, tree, width) if widest_past else None
-        return _Batch(input_ids.to(device), position_ids.to(device), mask.to(device), past, widest_past,
+        past_key_values = left_padded([row.past for row in rows], widest_past, tree, width) if widest_past else None
+        return _Batch(input_ids.to(device), position_ids.to(device), mask.to(device), past_key_values, widest_past,
                       [len(row.tokens) for row in rows], [row.store_at for row in rows])
 
     def _run(self, batch: _Batch, condition: ScoreCondition | None, want_logits: bool, tree: PrefixTree | None = None):
@@ -286,9 +291,11 @@ class SharedContextScorer:
                            cache=cache, use_cache=True, **kwargs)
         if want_logits:
             return output.logits.float()
+        assert tree is not None, "a pass that stores keys/values needs the tree to store them in"
         start = batch.widest_past
         for layer, (keys, values) in enumerate(zip(tree.keys, tree.values)):
             for b, (length, at) in enumerate(zip(batch.lengths, batch.store_at)):
+                assert at is not None, "every row of a storing pass is a tree segment"
                 keys[:, at : at + length] = cache.layers[layer].keys[b, :, start : start + length]
                 values[:, at : at + length] = cache.layers[layer].values[b, :, start : start + length]
         return None

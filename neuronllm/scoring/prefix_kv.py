@@ -57,7 +57,7 @@ def prefix_key_values(model: nn.Module, prefix_ids: Sequence[int], suffix_length
 
     if not prefix_ids or not reusable_attention(model):
         return None
-    device = model.get_input_embeddings().weight.device
+    device = model.get_input_embeddings().weight.device  # type: ignore[operator]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module
     ids = torch.tensor([list(prefix_ids)], dtype=torch.long, device=device)
     with torch.no_grad():
         cache = output_cache(model(input_ids=ids, use_cache=True, **last_logits_only(model)))
@@ -83,4 +83,4 @@ def fresh_cache(model: nn.Module, key_values: KeyValues, rows: int = 1) -> Dynam
     from transformers import DynamicCache
 
     data = key_values if rows == 1 else [(k.expand(rows, -1, -1, -1), v.expand(rows, -1, -1, -1)) for k, v in key_values]
-    return DynamicCache(ddp_cache_data=list(data), config=model.config)
+    return DynamicCache(ddp_cache_data=list(data), config=model.config)  # type: ignore[arg-type]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module

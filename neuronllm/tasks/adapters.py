@@ -47,7 +47,7 @@ def _label_name(names: Sequence[str], value: Any, source: str, row_number: int, 
 def _spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     """(start, end, type) spans from IO tags (Few-NERD) or IOB tags (CoNLL); 'O' is outside."""
     spans: list[tuple[int, int, str]] = []
-    start, current = None, None
+    start, current = 0, None
     for i, tag in enumerate([*tags, "O"]):
         prefix, _, kind = tag.partition("-") if tag[:2] in ("B-", "I-") else ("", "", tag)
         begins = tag == "O" or prefix == "B" or kind != current
@@ -173,7 +173,7 @@ def instances_from_rows(
         instance = build(spec, row, source, row_number, seed, split)
         if instance is DEGENERATE:
             degenerate.append(row_number)
-        elif instance is not None:
+        elif isinstance(instance, Instance):
             instances.append(instance)
     if degenerate:
         shown = ", ".join(map(str, degenerate[:5])) + (", ..." if len(degenerate) > 5 else "")

@@ -67,7 +67,10 @@ def plain_yaml(path: Path) -> dict[str, Any]:
     class Loader(yaml.SafeLoader):
         pass
 
-    Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
+    def function_name(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]  # a `!function` tag is always on a scalar
+
+    Loader.add_constructor("!function", function_name)
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
     except (OSError, yaml.YAMLError):
@@ -130,22 +133,24 @@ def render_example(spec: Mapping[str, Any], source: str) -> None:
             raise UserError(f"{source}: spec.{key}: {type(err).__name__}: {str(err).splitlines()[0]} "
                             f"(variables: {allowed})") from None
     option = {"letter": "A", "text": "an option"}
-    context = {"role": "role", "answer_format": "text", "stem": "stem", "options": [option, option],
-               "example": {"stem": "stem", "options": [option, option], "answer": "A"}}
+    prompt_context: dict[str, Any] = {"role": "role", "answer_format": "text", "stem": "stem", "options": [option, option],
+                                      "example": {"stem": "stem", "options": [option, option], "answer": "A"}}
     try:
-        environment.get_template("prompt.jinja").render(**context)
+        environment.get_template("prompt.jinja").render(**prompt_context)
     except jinja2.TemplateError as err:
         raise UserError(f"{templates_dir() / 'prompt.jinja'}: {type(err).__name__}: {str(err).splitlines()[0]}") from None
 
 
 def _include_chain(path: Path) -> list[Path]:
     """A task YAML and the files it includes, outermost first."""
-    chain, seen = [], set()
-    while path is not None and path.resolve() not in seen:
-        seen.add(path.resolve())
-        chain.append(path)
-        include = plain_yaml(path).get("include")
-        path = (path.parent / include) if isinstance(include, str) else None
+    chain: list[Path] = []
+    seen: set[Path] = set()
+    current: Path | None = path
+    while current is not None and current.resolve() not in seen:
+        seen.add(current.resolve())
+        chain.append(current)
+        include = plain_yaml(current).get("include")
+        current = (current.parent / include) if isinstance(include, str) else None
     return chain
 
 

@@ -28,7 +28,6 @@ gradient is ig/gradient.py. Several objectives share each forward (`integrated_g
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 from torch import nn
 
@@ -63,7 +62,7 @@ def integrated_gradients(
     objective: str,
     steps: int = 20,
     layers: Sequence[int] | None = None,
-    engine: Literal["cached", "naive"] = "cached",
+    engine: str = "cached",
     layer_batch: int = 6,
     progress: bool = False,
     pass_tokens: int = PASS_TOKENS,
@@ -87,7 +86,7 @@ def integrated_gradients_many(
     objectives: Sequence[str],
     steps: int = 20,
     layers: Sequence[int] | None = None,
-    engine: Literal["cached", "naive"] = "cached",
+    engine: str = "cached",
     layer_batch: int = 6,
     progress: bool = False,
     pass_tokens: int = PASS_TOKENS,
@@ -96,7 +95,7 @@ def integrated_gradients_many(
     forward once for all of them (same path, same logits) and back-propagates once per objective."""
     unknown = [o for o in objectives if o not in OBJECTIVES]
     if unknown or not objectives:
-        raise UserError(f"unknown IG objective {(unknown or [None])[0]!r}: expected one of {', '.join(OBJECTIVES)}")
+        raise UserError(f"unknown IG objective {unknown[0] if unknown else None!r}: expected one of {', '.join(OBJECTIVES)}")
     if engine not in ENGINES:
         raise UserError(f"unknown IG engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if steps < 1 or layer_batch < 1:

@@ -82,17 +82,17 @@ def proxy_tokens(
         prompt_ids, _ = encode_pair(tokenizer, prompt, " " + LETTERS[0])
         options = [letter_variants(tokenizer, LETTERS[o]) for o in range(len(option_texts))]
         return ProxyTokens(list(prompt_ids), options, gold)
-    prompt_ids: list[int] | None = None
+    text_prompt_ids: list[int] | None = None
     options = []
     for text in option_texts:
         context_ids, continuation_ids = encode_pair(tokenizer, prompt, " " + text)
-        if prompt_ids is not None and list(context_ids) != prompt_ids:
+        if text_prompt_ids is not None and list(context_ids) != text_prompt_ids:
             raise UserError(f"option {text!r} changes the tokenization of the prompt")
-        prompt_ids = list(context_ids)
+        text_prompt_ids = list(context_ids)
         if not continuation_ids:
             raise UserError(f"option {text!r} tokenizes to nothing")
         options.append([list(continuation_ids)])
-    return ProxyTokens(prompt_ids or [], options, gold)
+    return ProxyTokens(text_prompt_ids or [], options, gold)
 
 
 def objective_from_scores(option_scores: torch.Tensor, gold: int, objective: str) -> torch.Tensor:
