@@ -36,7 +36,7 @@ DIRECTIONS = {"deg": "Deg", "enh": "Enh"}
 PARTS = ("good", "bad", "both")
 DEFAULT_BUDGET = 100  # the paper's Table 1 budget (Table 7's K = 100 column repeats its Commonsense cells)
 PAPER_REFERENCE_MODEL = "LLaMA 2-7B"
-PAPER_CAPTION = "Source: the paper's tables (neuronllm/paper_numbers.json); cells RAC/RCC % as printed."
+PAPER_CAPTION = "Source: the paper's tables (neuronllm/report/paper_numbers.json); cells RAC/RCC % as printed."
 
 
 @dataclass(frozen=True)
