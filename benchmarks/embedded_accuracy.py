@@ -23,10 +23,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-from tabulate import tabulate  # noqa: E402
+from tabulate import tabulate
 
-from neuronllm.evaluation.evaluate import Condition, EvalSettings, evaluate  # noqa: E402
-from neuronllm.model.loading import load_model  # noqa: E402
+from neuronllm.evaluation.evaluate import Condition, EvalSettings, evaluate
+from neuronllm.model.loading import load_model
 
 HERE = Path(__file__).resolve().parent
 TASKS = ["ner", "chunking", "sentiment", "commonsense"]

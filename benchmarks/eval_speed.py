@@ -26,15 +26,15 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-import psutil  # noqa: E402
-from lm_eval.api.instance import Instance  # noqa: E402
-from lm_eval.models.huggingface import HFLM  # noqa: E402
-from tabulate import tabulate  # noqa: E402
+import psutil
+from lm_eval.api.instance import Instance
+from lm_eval.models.huggingface import HFLM
+from tabulate import tabulate
 
-from neuronllm.evaluation.lm_eval_model import NeuronLLM  # noqa: E402
-from neuronllm.model.loading import load_model  # noqa: E402
-from neuronllm.neurons import Neuron, NeuronSet  # noqa: E402
-from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies  # noqa: E402
+from neuronllm.evaluation.lm_eval_model import NeuronLLM
+from neuronllm.model.loading import load_model
+from neuronllm.neurons import Neuron, NeuronSet
+from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
 HERE = Path(__file__).resolve().parent
 

@@ -23,18 +23,18 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-import torch  # noqa: E402
-from tabulate import tabulate  # noqa: E402
+import torch
+from tabulate import tabulate
 
-from neuronllm.attribution.ig import (  # noqa: E402
+from neuronllm.attribution.ig import (
     activation_times_gradient,
     answer_activations,
     integrated_gradients_many,
     proxy_tokens,
 )
-from neuronllm.attribution.kinds import compute_attributions  # noqa: E402
-from neuronllm.model.loading import load_model  # noqa: E402
-from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies  # noqa: E402
+from neuronllm.attribution.kinds import compute_attributions
+from neuronllm.model.loading import load_model
+from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
 HERE = Path(__file__).resolve().parent
 TASKS = ["ner", "chunking", "sentiment", "commonsense"]

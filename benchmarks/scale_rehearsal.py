@@ -40,10 +40,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import torch  # noqa: E402
+import torch
 
-from neuronllm.model import memory  # noqa: E402
-from neuronllm.model.shapes import build_shape  # noqa: E402
+from neuronllm.model import memory
+from neuronllm.model.shapes import build_shape
 
 HERE = Path(__file__).resolve().parent
 RESULTS = Path(os.environ.get("SCALE_RESULTS", HERE / "results"))

@@ -60,7 +60,7 @@ def add_tasks_to_task_manager() -> None:
         kwargs["include_path"] = paths
         original(self, *args, **kwargs)
 
-    __init__._neuronllm_wrapped = True  # type: ignore[attr-defined]
+    __init__._neuronllm_wrapped = True  # type: ignore[attr-defined]  # a mark on lm-eval's function: wrap it once
     cls.__init__ = __init__
 
 
@@ -98,7 +98,7 @@ def one_line_user_errors() -> None:
             print(f"neuronllm: error: {found}", file=sys.stderr)
             raise SystemExit(2) from None
 
-    cli_evaluate._neuronllm_wrapped = True  # type: ignore[attr-defined]
+    cli_evaluate._neuronllm_wrapped = True  # type: ignore[attr-defined]  # a mark on lm-eval's function: wrap it once
     main.cli_evaluate = cli_evaluate
 
 
@@ -110,7 +110,7 @@ def _excepthook(previous: Callable) -> Callable:
             return
         previous(kind, value, traceback)
 
-    hook._neuronllm = True  # type: ignore[attr-defined]
+    hook._neuronllm = True  # type: ignore[attr-defined]  # a mark on our hook: install it once
     return hook
 
 
@@ -147,7 +147,7 @@ class _AfterImport(importlib.abc.MetaPathFinder):
             except Exception as err:  # never break lm-eval itself
                 print(f"neuronllm: lm-eval hook failed ({err})", file=sys.stderr)
 
-        loader.exec_module = exec_module  # type: ignore[method-assign]
+        loader.exec_module = exec_module  # type: ignore[method-assign]  # the loader of lm-eval's module only
         return spec
 
 

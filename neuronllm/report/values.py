@@ -62,8 +62,9 @@ def average_of(values: list[dict | None], direction: str) -> dict | None:
     rows. It says how many of its cells are Fail."""
     if not values or any(v is None for v in values):
         return None
-    average = average_effect(values, direction)  # type: ignore[arg-type]
-    return average | {"fails": sum(bool(v["fail"]) for v in values)}  # type: ignore[index]
+    present = [v for v in values if v is not None]  # all of them (checked above)
+    average = average_effect(present, direction)
+    return average | {"fails": sum(bool(v["fail"]) for v in present)}
 
 
 def paper_model(model_id: str, paper: dict) -> str | None:

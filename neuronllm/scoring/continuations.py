@@ -47,7 +47,10 @@ class Continuations:
                 alt.append(a)
                 node.append(node_of[before])
                 token.append(target)
-        as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
+
+        def as_long(values: list[int]) -> torch.Tensor:
+            return torch.tensor(values, dtype=torch.long)
+
         return cls(tokens, parents, as_long(alt), as_long(node), as_long(token), [o for o, _ in alternatives], len(options))
 
     def depths(self) -> list[int]:

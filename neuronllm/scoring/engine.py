@@ -122,12 +122,12 @@ class SharedContextScorer:
         of Σ_j log p(a_j | context, a_<j); greedy when some alternative is the argmax token by token."""
         results: list[list[list[tuple[float, bool]] | None]] = [[None] * len(questions) for _ in conditions]
         if not questions:
-            return results  # type: ignore[return-value]
+            return results  # type: ignore[return-value]  # every slot is filled above; the list was built of Nones
         if not self._reuse_is_exact(questions):
             for c, condition in enumerate(conditions):
                 for q, scores in self._full_rows(questions, condition).items():
                     results[c][q] = scores
-            return results  # type: ignore[return-value]
+            return results  # type: ignore[return-value]  # every slot is filled above; the list was built of Nones
         for chunk in self._chunks(questions):
             tree = PrefixTree()
             ends = [tree.insert(questions[q].prefix) for q in chunk]
@@ -150,7 +150,7 @@ class SharedContextScorer:
                 self._compute_tree(tree, condition)
                 for q, scores in zip(chunk, self._option_pass(chunk_questions, tree, ends, [condition])[0]):
                     results[c][q] = scores
-        return results  # type: ignore[return-value]
+        return results  # type: ignore[return-value]  # every slot is filled above; the list was built of Nones
 
     # -- planning -------------------------------------------------------------------------------
 
@@ -201,7 +201,10 @@ class SharedContextScorer:
             return len(rows[r].past)
 
         sign = -1 if by == "new" else 1
-        key = lambda r: (sign * len(rows[r].tokens), past(r))  # noqa: E731
+
+        def key(r: int) -> tuple[int, int]:
+            return sign * len(rows[r].tokens), past(r)
+
         batches: list[list[int]] = []
         current: list[int] = []
         widest_past, widest_new = 0, 0
@@ -255,7 +258,7 @@ class SharedContextScorer:
                 logits = self._run(prepared, condition, want_logits=True)
                 for b, r in enumerate(batch):
                     out[c][r] = _option_results(tries[r], logits[b : b + 1, : len(rows[r].tokens)], tries[r].node)
-        return out  # type: ignore[return-value]
+        return out  # type: ignore[return-value]  # every row of every condition is filled by the loop
 
     def _prepare(self, rows: list[_Row], tree: PrefixTree) -> _Batch:
         """Row b = its past (left-padded to the batch's widest) + its new tokens, attending as `attend` says."""

@@ -55,7 +55,7 @@ class PrefixCache:
             return False
         try:
             stored = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a torn or foreign file is a cache miss, recomputed
             self.misses += 1
             return False
         valid = (

@@ -19,8 +19,8 @@ def no_model_loads(monkeypatch):
 
     # import the modules first: one first imported while models.load_model is patched would bind the
     # refusing stand-in at import, and monkeypatch would then "restore" it for every later test
-    import neuronllm.evaluation.evaluate  # noqa: F401
-    import neuronllm.methods.identify  # noqa: F401
+    import neuronllm.evaluation.evaluate  # noqa: F401 - imported before the patch, so it binds the real load_model
+    import neuronllm.methods.identify  # noqa: F401 - the same, for identification
 
     for target in ("neuronllm.model.loading.load_model", "neuronllm.evaluation.evaluate.load_model", "neuronllm.methods.identify.load_model"):
         monkeypatch.setattr(target, refuse)

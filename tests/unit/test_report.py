@@ -96,7 +96,10 @@ def test_mark_best_ranks_rac_then_rcc_and_skips_fail_and_zero():
     def row(label, *cells):
         return report.Row([label], [report.effect_cell(c) for c in cells])
 
-    ok = lambda rac, rcc: {"rac": rac, "rcc": rcc, "fail": False}  # noqa: E731
+
+    def ok(rac, rcc):
+        return {"rac": rac, "rcc": rcc, "fail": False}
+
     table = report.Table("t", "c", ["Method"], [("", ["x", "y"])], rows=[
         row("a", ok(10.0, 5.0), ok(0.0, 0.0)),
         row("b", ok(10.0, 7.0), {"rac": 99.0, "rcc": 99.0, "fail": True}),

@@ -46,7 +46,10 @@ def test_seeded_reused_and_refused(tmp_path):
     first = build_shape("tiny", tmp_path / "a", "float32", layers=1, seed=0)
     again = build_shape("tiny", tmp_path / "b", "float32", layers=1, seed=0)
     other = build_shape("tiny", tmp_path / "c", "float32", layers=1, seed=1)
-    files = lambda d: sorted(p.read_bytes() for p in d.glob("*.safetensors"))  # noqa: E731
+
+    def files(d):
+        return sorted(p.read_bytes() for p in d.glob("*.safetensors"))
+
     assert files(tmp_path / "a") == files(tmp_path / "b") != files(tmp_path / "c")
     assert build_shape("tiny", tmp_path / "a", "float32", layers=1, seed=0).parameters == first.parameters  # reused
     assert again.parameters == other.parameters

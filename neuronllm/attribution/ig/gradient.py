@@ -44,4 +44,4 @@ def activation_times_gradient(
     added = {hooks.neurons(i): add_offset(i) for i in range(len(offsets))}
     with frozen(loaded.model), hooks.attach(loaded, added), torch.enable_grad():
         full_sequence_f(loaded, proxy, objective).backward()
-    return torch.stack([a * offset.grad for a, offset in zip(activations, offsets)])  # type: ignore[operator]
+    return torch.stack([a * offset.grad for a, offset in zip(activations, offsets)])  # type: ignore[operator]  # each offset requires grad: backward() set it

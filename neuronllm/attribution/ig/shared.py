@@ -66,7 +66,7 @@ def answer_activations(model: nn.Module | LoadedModel, prompt_ids: Sequence[int]
     ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=loaded.device)
     with torch.no_grad(), hooks.attach(loaded, {hooks.neurons(i): capture(i) for i in range(len(captured))}):
         loaded.model(input_ids=ids, use_cache=False, **last_logits_only(loaded.model))
-    return torch.stack(captured)  # type: ignore[arg-type]
+    return torch.stack(captured)  # type: ignore[arg-type]  # the forward's hooks filled every layer's slot
 
 
 def progress(enabled: bool, total: int, desc: str):
