@@ -135,8 +135,14 @@ class TransferPlan:
     def null_parts(self) -> list[str]:
         return sorted({registry.table1_part(m) for m in self.methods})
 
-    def row_nulls(self) -> list[tuple[str, str, str]]:
-        return [(self.null_key(i), op, part) for i in range(self.null_sets) for part in self.null_parts() for op in MAIN_OPS]
+    def column_null_sets(self, fmt: str) -> int:
+        """The config's format reads every null set of the main run (its band is Table 1's); the other
+        formats `transfer.null_sets`."""
+        return self.plan.null_sets if fmt == self.main_format else self.null_sets
+
+    def row_nulls(self, fmt: str | None = None) -> list[tuple[str, str, str]]:
+        count = self.null_sets if fmt is None else self.column_null_sets(fmt)
+        return [(self.null_key(i), op, part) for i in range(count) for part in self.null_parts() for op in MAIN_OPS]
 
     def sweep_points(self) -> list[tuple[str, str, float, list[tuple[str, str, str, float]]]]:
         """(part, label, factor, [(set_key, op, part, factor) for the set and each sweep null set])."""
@@ -195,7 +201,7 @@ class TransferPlan:
                 for method, op, part in self.row_conditions():
                     files.append(self.evaluation(fmt, self.plan.set_key(method, self.plan.budget), op, part,
                                                  model=model, seed=seed, task=task))
-                for key, op, part in self.row_nulls():
+                for key, op, part in self.row_nulls(fmt):
                     files.append(self.evaluation(fmt, key, op, part, model=model, seed=seed, task=task))
             for fmt in (self.main_format, "native"):
                 for _, _, _, conditions in self.sweep_points():

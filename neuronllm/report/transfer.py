@@ -63,13 +63,17 @@ def compute(plan_config: dict[str, Any], resamples: int = 2000, seed: int = 0) -
             check_same_instances(original[tp.main_format], original[fmt])
         originals[task] = {fmt: {"acc": original[fmt]["acc"], "acc_norm": original[fmt].get("acc_norm"),
                                  "n_instances": original[fmt]["n_instances"]} for fmt in formats}
+        # An enhancer's largest possible signed change (every answer right): a ceiling, not an effect.
+        for fmt in formats:
+            acc = originals[task][fmt]["acc"]
+            originals[task][fmt]["headroom"] = (1 / acc - 1) * 100 if acc > 0 else None
         for method, op, part in tp.row_conditions():
             direction = DIRECTIONS[op]
             set_key = plan.set_key(method, plan.budget)
             row: dict[str, Any] = {"task": task, "method": method, "op": op, "part": part, "direction": direction}
             for fmt in formats:
                 condition = files(tp.evaluation(fmt, set_key, op, part, **where))
-                nulls = [files(tp.evaluation(fmt, tp.null_key(i), op, part, **where)) for i in range(tp.null_sets)]
+                nulls = [files(tp.evaluation(fmt, tp.null_key(i), op, part, **where)) for i in range(tp.column_null_sets(fmt))]
                 row[fmt] = cell(original[fmt], condition, nulls, direction, resamples, seed)
                 if fmt == "native":
                     row["native_norm"] = cell(original[fmt], condition, nulls, direction, resamples, seed, "acc_norm")
@@ -88,7 +92,8 @@ def compute(plan_config: dict[str, Any], resamples: int = 2000, seed: int = 0) -
     for column in [*formats, "native_norm"]:
         mark_column([r[column] for r in rows])
     return {"rows": rows, "originals": originals, "sweeps": sweeps, "formats": formats, "model": model, "seed": run_seed,
-            "budget": plan.budget, "null_sets": tp.null_sets, "sweep_null_sets": tp.sweep_null_sets,
+            "budget": plan.budget, "null_sets": tp.null_sets, "main_null_sets": tp.column_null_sets(tp.main_format),
+            "sweep_null_sets": tp.sweep_null_sets,
             "model_label": (plan_config["models"][model] or {}).get("label", model), "resamples": resamples}
 
 
@@ -135,16 +140,18 @@ def caption(result: dict[str, Any]) -> str:
         f"Transfer of each task's neuron sets, {result['model_label']}, K = {result['budget']}, seed {result['seed']}. "
         f"A cell: the signed relative accuracy change in the intended direction (%, Table 1's quantity; Deg: a fall is "
         f"positive) [95% paired-bootstrap interval over instances, {result['resamples']} resamples]; second line: the "
-        f"95% prediction band of {result['null_sets']} random neuron sets of the same size in the same format. "
+        f"95% prediction band of random neuron sets of the same size in the same format ({result['main_null_sets']} "
+        f"sets for the AQUA proxies: Table 1's band; {result['null_sets']} for the other columns). "
         "† = beyond the null band and beyond no effect (one-sided, evidence.cell_test) after Benjamini–Hochberg at "
         "FDR 2.5% within the column, and not an answer shift (\"shift\": accuracy rose the intended way, balanced "
         "accuracy did not). Tables read acc (summed log-likelihood, the paper's eq. 2); acc_norm (lm-eval's "
         "per-character normalisation) is shown for the native format. Share surviving native: s_native / s_proxy on "
         "the joint resamples of the same instances, [95% interval]; – where the proxy effect's interval reaches 0.",
-        "Unmodified accuracy (acc / acc_norm, %), per task: " + "; ".join(
+        "Unmodified accuracy (acc / acc_norm, %) and an enhancer's ceiling (the largest signed change possible, "
+        "every answer right), per task: " + "; ".join(
             f"{task}: " + ", ".join(
                 f"{fmt} {100 * o[fmt]['acc']:.1f}" + (f"/{100 * o[fmt]['acc_norm']:.1f}" if o[fmt]["acc_norm"] is not None else "")
-                + f" (n = {o[fmt]['n_instances']})" for fmt in (main, "native", other))
+                + f" (n = {o[fmt]['n_instances']}, ceiling +{_number(o[fmt]['headroom'])})" for fmt in (main, "native", other))
             for task, o in result["originals"].items()),
     ]
     return "\n\n".join(lines)
