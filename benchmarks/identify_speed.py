@@ -79,9 +79,12 @@ def main() -> None:
             seconds.setdefault(job, {}).setdefault(task, []).append(time.perf_counter() - start)
     rows = [[name] + [f"{statistics.mean(seconds[name][task]):.2f}" for task in TASKS] for name in measures]
     rows.append(["RANDOM", *["0"] * len(TASKS)])
-    separate = {task: statistics.mean(seconds["CNI + KN/QRNCA, shared forwards"][task])
-                + statistics.mean(seconds["TN (activation x gradient)"][task])
-                + statistics.mean(seconds["ACT (activations)"][task]) for task in TASKS}
+    separate = {
+        task: statistics.mean(seconds["CNI + KN/QRNCA, shared forwards"][task])
+        + statistics.mean(seconds["TN (activation x gradient)"][task])
+        + statistics.mean(seconds["ACT (activations)"][task])
+        for task in TASKS
+    }
     together = {task: statistics.mean(seconds[job][task]) for task in TASKS}
     rows.append(["every kind, separately (shared IG + TN + ACT)", *[f"{separate[t]:.2f}" for t in TASKS]])
     rows.append([job, *[f"{together[t]:.2f} ({separate[t] / together[t]:.2f}x)" for t in TASKS]])

@@ -117,6 +117,7 @@ def check_writable(path: str | Path, what: str = "output") -> Path:
 
 def check_distinct(outputs: list[str | Path], inputs: list[str | Path]) -> None:
     """Refuse an output that is also an input (or another output): it would be destroyed or overwritten."""
+
     def key(p: str | Path) -> Path:
         return Path(p).expanduser().resolve()
 

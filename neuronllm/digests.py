@@ -72,7 +72,10 @@ def data_digest(splits: Mapping[str, str]) -> str:
 
 def task_spec_digest(resolved_config: Mapping[str, Any], templates: Iterable[str | Path]) -> str:
     """The task's lm-eval config after `include:` resolution (functions by name) and its templates' bytes."""
-    return object_digest({"config": resolved_config, "templates": {Path(t).name: file_digest(t) for t in sorted(map(str, templates))}}, 32)
+    return object_digest(
+        {"config": resolved_config, "templates": {Path(t).name: file_digest(t) for t in sorted(map(str, templates))}},
+        32,
+    )
 
 
 def code_identity() -> dict[str, Any]:
@@ -82,11 +85,17 @@ def code_identity() -> dict[str, Any]:
     return {"neuronllm": __version__, "scorer": SCORER_VERSION}
 
 
-def provenance_digests(data: str | None, task_spec: str | None, model: str | None,
-                       settings: Mapping[str, Any] | None) -> dict[str, Any]:
+def provenance_digests(
+    data: str | None, task_spec: str | None, model: str | None, settings: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """The "digests" block of an output's provenance."""
-    return {"data": data, "task_spec": task_spec, "model": model,
-            "settings": object_digest(dict(settings)) if settings is not None else None, "code": code_identity()}
+    return {
+        "data": data,
+        "task_spec": task_spec,
+        "model": model,
+        "settings": object_digest(dict(settings)) if settings is not None else None,
+        "code": code_identity(),
+    }
 
 
 def differing(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None, keys: Iterable[str]) -> list[str]:

@@ -94,7 +94,9 @@ class NeuronSet:
                         f"in layer {neuron.layer}"
                     )
                 if not math.isfinite(neuron.score):
-                    raise UserError(f"{source}: {name} neuron (layer {neuron.layer}, index {neuron.index}) has score {neuron.score}")
+                    raise UserError(
+                        f"{source}: {name} neuron (layer {neuron.layer}, index {neuron.index}) has score {neuron.score}"
+                    )
                 key = (neuron.layer, neuron.index)
                 if key in seen:
                     raise UserError(f"{source}: {name} neuron (layer {key[0]}, index {key[1]}) listed twice")
@@ -127,7 +129,7 @@ class NeuronSet:
         """Parse strictly: layer and index must be JSON integers (173.7 is not silently 173, true is not
         1), scores finite numbers, counts positive integers."""
         if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-            raise UserError(f"{source}: not a neuron file (expected \"format\": \"{FORMAT}\")")
+            raise UserError(f'{source}: not a neuron file (expected "format": "{FORMAT}")')
         for key in ("good", "bad", "neuron_counts"):
             if not isinstance(obj.get(key), list):
                 raise UserError(f"{source}: malformed neuron file ({key!r} must be a list)")

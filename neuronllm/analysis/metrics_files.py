@@ -44,8 +44,15 @@ TASK_FORMAT = "neuronllm.task-metrics/1"  # the metrics file of a general (non-A
 INFO_TYPES = {"budget": int, "method": str, "model_label": str, "steps": int, "instances": int}
 
 
-EVALUATION_KEYS: dict[str, type | tuple[type, ...]] = {"task": str, "condition": dict, "settings": dict, "acc": (int, float), "comprehension": (int, float),
-                   "predictions": list, "n_instances": int}
+EVALUATION_KEYS: dict[str, type | tuple[type, ...]] = {
+    "task": str,
+    "condition": dict,
+    "settings": dict,
+    "acc": (int, float),
+    "comprehension": (int, float),
+    "predictions": list,
+    "n_instances": int,
+}
 
 
 def check_evaluation(obj: Mapping[str, Any], source: str, original: bool) -> None:
@@ -96,9 +103,13 @@ def _same_model(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 def _check_pair(original: Mapping[str, Any], evaluation: Mapping[str, Any], source: str) -> None:
     check_same_inputs(original, evaluation, source)  # content: digests, model identity, instances
     if not _same_data(evaluation, original):
-        raise UserError(f"{source}: condition {evaluation['condition']['label']} was evaluated on other data than the original")
+        raise UserError(
+            f"{source}: condition {evaluation['condition']['label']} was evaluated on other data than the original"
+        )
     if not _same_model(evaluation, original):
-        raise UserError(f"{source}: condition {evaluation['condition']['label']} was evaluated on another model than the original")
+        raise UserError(
+            f"{source}: condition {evaluation['condition']['label']} was evaluated on another model than the original"
+        )
 
 
 def json_effect(effect_result: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +122,9 @@ def json_effect(effect_result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def condition_entry(original: Mapping[str, Any], evaluation: Mapping[str, Any], resamples: int, seed: int) -> dict[str, Any]:
+def condition_entry(
+    original: Mapping[str, Any], evaluation: Mapping[str, Any], resamples: int, seed: int
+) -> dict[str, Any]:
     """The scores and effect statistics of one intervened evaluation against the original."""
     key = condition_key(evaluation)
     direction = key.split("/")[0]
@@ -121,7 +134,11 @@ def condition_entry(original: Mapping[str, Any], evaluation: Mapping[str, Any], 
         before, after = paired(original["predictions"], evaluation["predictions"])
     except (ValueError, KeyError, TypeError) as err:
         raise UserError(f"condition {key}: its predictions do not pair with the original's ({err})") from None
-    entry = scores | json_effect(effect(base, scores, direction)) | effect_statistics(before, after, direction, resamples, seed)
+    entry = (
+        scores
+        | json_effect(effect(base, scores, direction))
+        | effect_statistics(before, after, direction, resamples, seed)
+    )
     entry["answer_shift"] = {measure: answer_shift(entry, measure) for measure in MEASURES}
     if "neurons_changed" in evaluation:
         entry["neurons_changed"] = evaluation["neurons_changed"]
@@ -140,9 +157,15 @@ def _bands(entry: dict[str, Any], null_entries: list[dict[str, Any]]) -> dict[st
     }
 
 
-def build_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], info: dict[str, Any],
-                  nulls: Sequence[Mapping[str, Any]] = (), resamples: int = 2000, seed: int = 0,
-                  matched: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+def build_metrics(
+    original: dict[str, Any],
+    evaluations: list[dict[str, Any]],
+    info: dict[str, Any],
+    nulls: Sequence[Mapping[str, Any]] = (),
+    resamples: int = 2000,
+    seed: int = 0,
+    matched: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
     """The metrics file's content (module docstring). `nulls`: evaluations of uniform null sets, grouped
     by their condition key; each condition gets the band of the nulls with the same key ("null").
     `matched`: evaluations of activation-matched null sets, the same way ("null_matched")."""
@@ -169,8 +192,11 @@ def build_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], i
         conditions[key] = entry
     settings = original["settings"]
     data_files = settings.get("data_files")
-    original_scores = interval_of_scores(answers_from_predictions(
-        original["predictions"], by_text=answer_keying(original["predictions"])), resamples, seed)
+    original_scores = interval_of_scores(
+        answers_from_predictions(original["predictions"], by_text=answer_keying(original["predictions"])),
+        resamples,
+        seed,
+    )
     return {
         "format": FORMAT,
         "model": original["model"],
@@ -178,10 +204,11 @@ def build_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], i
         "answer_format": settings["answer_format"],
         "seed": settings["seed"],
         "eval_instances": original["n_instances"],
-        "data": ", ".join(original["data_source"]) if original.get("data_source") else (
-            data_files if isinstance(data_files, str) else ("hub" if data_files is None else "local files")),
-        "original": {"acc": original["acc"], "comprehension": original["comprehension"]} | {
-            k: v for k, v in original_scores.items() if k not in ("acc", "comprehension")},
+        "data": ", ".join(original["data_source"])
+        if original.get("data_source")
+        else (data_files if isinstance(data_files, str) else ("hub" if data_files is None else "local files")),
+        "original": {"acc": original["acc"], "comprehension": original["comprehension"]}
+        | {k: v for k, v in original_scores.items() if k not in ("acc", "comprehension")},
         "bias": bias_diagnostics(original["predictions"], resamples, seed),
         "bootstrap": {"resamples": resamples, "seed": seed, "unit": "instance (its 3 proxies together)"},
         "conditions": conditions,
@@ -199,12 +226,21 @@ def _parse_info(info_json: str) -> dict:
     return info
 
 
-def write_metrics(original_path: str, condition_paths: list[str], out: str, info_json: str = "{}",
-                  null_paths: Sequence[str] = (), resamples: int = 2000, matched_paths: Sequence[str] = ()) -> None:
+def write_metrics(
+    original_path: str,
+    condition_paths: list[str],
+    out: str,
+    info_json: str = "{}",
+    null_paths: Sequence[str] = (),
+    resamples: int = 2000,
+    matched_paths: Sequence[str] = (),
+) -> None:
     info = _parse_info(info_json)
     for key, kind in INFO_TYPES.items():
         if key in info and (not isinstance(info[key], kind) or isinstance(info[key], bool)):
-            raise UserError(f"--info {key!r} must be {kind.__name__ if isinstance(kind, type) else 'a number'}, got {info[key]!r}")
+            raise UserError(
+                f"--info {key!r} must be {kind.__name__ if isinstance(kind, type) else 'a number'}, got {info[key]!r}"
+            )
     check_resamples(resamples)
     original = read_json(original_path, "evaluation")
     check_evaluation(original, original_path, original=True)
@@ -228,11 +264,14 @@ def write_metrics(original_path: str, condition_paths: list[str], out: str, info
         metrics["conditions"][key]["null_unavailable"] = reason
     for key, reason in no_matched_band.items():
         metrics["conditions"][key]["null_matched_unavailable"] = reason
-    write_json(out, metrics | {"digests": input_digests(original, [*condition_paths, *null_paths, *matched_paths],
-                                                        original_path)})
+    write_json(
+        out,
+        metrics | {"digests": input_digests(original, [*condition_paths, *null_paths, *matched_paths], original_path)},
+    )
 
 
 # ----------------------------------------------------------------------------------------------- any lm-eval task
+
 
 def _aggregate(values: np.ndarray, paired_values: bool, name: str) -> np.ndarray:
     """A task metric over documents, per bootstrap row: values [R, n] (mean) or [R, n, 2] (loglik, units)."""
@@ -264,8 +303,13 @@ def primary_metric(evaluation: dict[str, Any]) -> str:
     return "word_perplexity" if "word_perplexity" in names else names[0]
 
 
-def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], info: dict[str, Any],
-                       resamples: int = 2000, seed: int = 0) -> dict[str, Any]:
+def build_task_metrics(
+    original: dict[str, Any],
+    evaluations: list[dict[str, Any]],
+    info: dict[str, Any],
+    resamples: int = 2000,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Effects on any lm-eval task: the relative change of its primary metric (%), with a paired
     bootstrap 95% interval over documents (the same documents before and after)."""
     import numpy as np
@@ -280,9 +324,13 @@ def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any
     conditions = {}
     for evaluation in evaluations:
         if evaluation.get("task") != original.get("task"):
-            raise UserError(f"condition {evaluation['condition']['label']} was evaluated on another task than the original")
+            raise UserError(
+                f"condition {evaluation['condition']['label']} was evaluated on another task than the original"
+            )
         if not _same_model(evaluation, original):
-            raise UserError(f"condition {evaluation['condition']['label']} was evaluated on another model than the original")
+            raise UserError(
+                f"condition {evaluation['condition']['label']} was evaluated on another model than the original"
+            )
         after = _document_values(evaluation, name)
         if after.shape != before.shape:
             raise UserError(f"condition {evaluation['condition']['label']} scored other documents than the original")
@@ -291,12 +339,17 @@ def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any
             relative = np.where(base != 0, (value - base) / base * 100, np.nan)
         low, high = _interval(relative[1:])
         conditions[condition_key(evaluation)] = {
-            "value": float(value[0]), "relative_change": finite_or_none(float(relative[0])),
-            "relative_change_low": low, "relative_change_high": high,
+            "value": float(value[0]),
+            "relative_change": finite_or_none(float(relative[0])),
+            "relative_change_low": low,
+            "relative_change_high": high,
             "neurons_changed": evaluation.get("neurons_changed"),
         }
     return {
-        "format": TASK_FORMAT, "model": original["model"], "task": original["task"], "metric": name,
+        "format": TASK_FORMAT,
+        "model": original["model"],
+        "task": original["task"],
+        "metric": name,
         "higher_is_better": name not in ("word_perplexity", "byte_perplexity", "bits_per_byte"),
         "original": {"value": float(base[0]), "documents": int(before.shape[0])},
         "bootstrap": {"resamples": resamples, "seed": seed, "unit": "document"},
@@ -304,16 +357,20 @@ def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any
     } | info
 
 
-def write_task_metrics(original_path: str, condition_paths: list[str], out: str, info_json: str = "{}",
-                       resamples: int = 2000) -> None:
+def write_task_metrics(
+    original_path: str, condition_paths: list[str], out: str, info_json: str = "{}", resamples: int = 2000
+) -> None:
     info = _parse_info(info_json)
     check_resamples(resamples)
     original = read_json(original_path, "evaluation")
     evaluations = [read_json(p, "evaluation") for p in condition_paths]
     for path, evaluation in zip(condition_paths, evaluations):
         check_same_inputs(original, evaluation, path)
-    write_json(out, build_task_metrics(original, evaluations, info, resamples)
-               | {"digests": input_digests(original, condition_paths, original_path)})
+    write_json(
+        out,
+        build_task_metrics(original, evaluations, info, resamples)
+        | {"digests": input_digests(original, condition_paths, original_path)},
+    )
 
 
 def input_digests(original: dict[str, Any], paths: list[str], original_path: str) -> dict[str, Any]:
@@ -322,4 +379,5 @@ def input_digests(original: dict[str, Any], paths: list[str], original_path: str
     from neuronllm.digests import file_digest
 
     return dict(original.get("digests") or {}) | {
-        "evaluations": {str(p): file_digest(p) for p in [original_path, *paths]}}
+        "evaluations": {str(p): file_digest(p) for p in [original_path, *paths]}
+    }

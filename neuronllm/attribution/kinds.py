@@ -61,7 +61,15 @@ class Attributions:
 
     def save(self, path: str | Path) -> None:
         with atomic_path(path) as tmp:
-            torch.save({"format": FORMAT, "instance_ids": self.instance_ids, "scores": self.scores, "provenance": self.provenance}, tmp)
+            torch.save(
+                {
+                    "format": FORMAT,
+                    "instance_ids": self.instance_ids,
+                    "scores": self.scores,
+                    "provenance": self.provenance,
+                },
+                tmp,
+            )
 
     @classmethod
     def load(cls, path: str | Path) -> Attributions:
@@ -115,7 +123,9 @@ def compute_attributions(
     for proxy in tqdm(proxies, desc="Attributing proxies", disable=not progress, unit="prompt"):
         tokens = proxy_tokens(tokenizer, proxy.prompt, list(proxy.options), proxy.gold, proxy.answer_format)
         if ig_kinds:  # one forward per pass serves every objective
-            results = integrated_gradients_many(loaded, tokens, ig_kinds, steps=steps, engine=engine, layer_batch=layer_batch)
+            results = integrated_gradients_many(
+                loaded, tokens, ig_kinds, steps=steps, engine=engine, layer_batch=layer_batch
+            )
         for kind in kinds:
             if kind in ig_kinds:
                 per_kind[kind].append(results[kind].attributions)

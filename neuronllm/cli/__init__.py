@@ -1,4 +1,4 @@
-"""`neuronllm identify | attribute | null | evaluate | common | metrics | plan | report | workflow`: the pipeline's steps as commands.
+"""`neuronllm identify|attribute|null|evaluate|common|metrics|plan|report|workflow`: the pipeline's steps.
 
 User mistakes (UserError, bad arguments) print one line and exit with status 2, before any model
 loads or any output is written; outputs are written atomically, never over an input.
@@ -30,6 +30,7 @@ from neuronllm.tasks.aqua import EVAL_FORMATS
 
 # ----------------------------------------------------------------------------------------------- parser
 
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse prints its usage and the error; a user gets the error as one line (rc 2), like every
     other neuronllm error (`--help` still shows the usage)."""
@@ -40,25 +41,38 @@ class OneLineParser(argparse.ArgumentParser):
 
 def _model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="embedded", help="embedded, a hub id or a local directory")
-    parser.add_argument("--model-args", default=None,
-                        help="HFLM loading arguments, e.g. revision=abc,trust_remote_code=True (or JSON)")
+    parser.add_argument(
+        "--model-args", default=None, help="HFLM loading arguments, e.g. revision=abc,trust_remote_code=True (or JSON)"
+    )
 
 
-def _task_options(parser: argparse.ArgumentParser, required: bool = True, formats: tuple[str, ...] = ("letter", "text")) -> None:
+def _task_options(
+    parser: argparse.ArgumentParser, required: bool = True, formats: tuple[str, ...] = ("letter", "text")
+) -> None:
     parser.add_argument("--task", required=required, help="ner, chunking, sentiment, commonsense, or any AQUA task")
-    parser.add_argument("--answer-format", choices=list(formats), default="text",
-                        help="native (evaluate only): the task as a plain cloze, no AQUA prompt (docs/method.md)")
+    parser.add_argument(
+        "--answer-format",
+        choices=list(formats),
+        default="text",
+        help="native (evaluate only): the task as a plain cloze, no AQUA prompt (docs/method.md)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="proxy and identification seed")
     parser.add_argument("--instances", type=positive_int, default=None, help="identification instances (default: all)")
-    parser.add_argument("--data-files", default=None,
-                        help="'shipped', 'hub', or JSON {split: path}; default: the hub, else the shipped data")
+    parser.add_argument(
+        "--data-files",
+        default=None,
+        help="'shipped', 'hub', or JSON {split: path}; default: the hub, else the shipped data",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="neuronllm", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    for name, help_text in (("identify", "find good and bad neurons"), ("attribute", "compute per-proxy scores shared by methods")):
+    for name, help_text in (
+        ("identify", "find good and bad neurons"),
+        ("attribute", "compute per-proxy scores shared by methods"),
+    ):
         p = sub.add_parser(name, help=help_text)
         _model_options(p)
         _task_options(p)
@@ -70,12 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--method", required=True, help=", ".join(METHOD_NAMES))
             p.add_argument("--budget", type=positive_int, default=100, help="K good and K bad neurons")
             p.add_argument("--attributions", help="precomputed scores from `neuronllm attribute`")
-            p.add_argument("--require-bad", action="store_true",
-                           help="an empty bad side is an error (the ablation intervenes on every method's bad set)")
+            p.add_argument(
+                "--require-bad",
+                action="store_true",
+                help="an empty bad side is an error (the ablation intervenes on every method's bad set)",
+            )
             p.set_defaults(func=cmd_identify)
         else:
-            p.add_argument("--methods", default=",".join(m for m in METHOD_NAMES if m != "random"),
-                           help="compute what these methods need")
+            p.add_argument(
+                "--methods",
+                default=",".join(m for m in METHOD_NAMES if m != "random"),
+                help="compute what these methods need",
+            )
             p.add_argument("--kinds", help="explicit kinds: contrastive,gold_prob,grad_x_act,activation")
             p.set_defaults(func=cmd_attribute)
 
@@ -100,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--part", default="both", choices=PARTS)
     p.add_argument("--factor", default=None, help="what excite multiplies by (default 2; silence is always 0)")
     p.add_argument("--out")
-    p.add_argument("--conditions", nargs="+", help="several conditions in one run: original or PATH:OP-PART[@FACTOR] ...")
+    p.add_argument(
+        "--conditions", nargs="+", help="several conditions in one run: original or PATH:OP-PART[@FACTOR] ..."
+    )
     p.add_argument("--outs", nargs="+", help="one output per condition")
     p.add_argument("--scope", default="answer", choices=SCOPES)
     p.add_argument("--prefix-cache", help="directory where prefix trees are shared between runs")
@@ -157,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resamples", type=positive_int, default=2000, help="transfer: bootstrap resamples")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("workflow", help="copy the Snakemake workflow (Snakefile, workflow/, config/, profiles/) into a directory")
+    p = sub.add_parser(
+        "workflow", help="copy the Snakemake workflow (Snakefile, workflow/, config/, profiles/) into a directory"
+    )
     p.add_argument("directory", help="where to put it (new or empty of those names)")
     p.set_defaults(func=cmd_workflow)
     return parser

@@ -30,17 +30,24 @@ def model_args(value: str | None, scoring: bool = True) -> dict:
     if not scoring:
         ignored = sorted(k for k in parsed if k in RUNTIME_ARGUMENTS and k not in ("device", "backend"))
         if ignored:
-            raise UserError(f"--model-args {ignored[0]} applies to evaluation only (identification scores every "
-                            f"prompt whole, without lm-eval's request handling)")
+            raise UserError(
+                f"--model-args {ignored[0]} applies to evaluation only (identification scores every "
+                f"prompt whole, without lm-eval's request handling)"
+            )
     return parsed
 
 
 def check_mode(args) -> None:
     """evaluate: the options of the other mode (AQUA task vs --lm-eval-task) are refused, not ignored."""
-    aqua_only = {"--task": args.task, "--instances": args.instances, "--eval-instances": args.eval_instances,
-                 "--data-files": args.data_files, "--prefix-cache": args.prefix_cache,
-                 "--seed": args.seed if args.seed != 0 else None,
-                 "--answer-format": args.answer_format if args.answer_format != "text" else None}
+    aqua_only = {
+        "--task": args.task,
+        "--instances": args.instances,
+        "--eval-instances": args.eval_instances,
+        "--data-files": args.data_files,
+        "--prefix-cache": args.prefix_cache,
+        "--seed": args.seed if args.seed != 0 else None,
+        "--answer-format": args.answer_format if args.answer_format != "text" else None,
+    }
     if args.lm_eval_task:
         given = [name for name, value in aqua_only.items() if value is not None]
         if given:

@@ -15,6 +15,7 @@ REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure
 
 # ----------------------------------------------------------------------------------------------- commands
 
+
 def _identify_settings(args):
     from neuronllm.methods.identify import IdentifySettings
 
@@ -43,9 +44,17 @@ def cmd_identify(args) -> None:
         from neuronllm.model.loading import load_model
 
         loaded = load_model(args.model, **model_args)
-    neuron_set = identify(args.model, args.method, args.budget, _identify_settings(args), attributions, loaded,
-                          attributions_source=args.attributions or "attributions", require_bad=args.require_bad,
-                          model_args=model_args)
+    neuron_set = identify(
+        args.model,
+        args.method,
+        args.budget,
+        _identify_settings(args),
+        attributions,
+        loaded,
+        attributions_source=args.attributions or "attributions",
+        require_bad=args.require_bad,
+        model_args=model_args,
+    )
     neuron_set.save(args.out)
     print(f"{args.out}: {len(neuron_set.good)} good, {len(neuron_set.bad)} bad neurons ({args.method}, {args.task})")
 
@@ -63,8 +72,15 @@ def cmd_attribute(args) -> None:
     check_kinds(kinds)
     settings = _identify_settings(args)
     find_task(settings.task, settings.answer_format)
-    load_proxies(find_task(settings.task, settings.answer_format), "identify", settings.answer_format, settings.seed,
-                 settings.instances, 1, settings.data_files)  # bad data fails before the model loads
+    load_proxies(
+        find_task(settings.task, settings.answer_format),
+        "identify",
+        settings.answer_format,
+        settings.seed,
+        settings.instances,
+        1,
+        settings.data_files,
+    )  # bad data fails before the model loads
     result = attribute(args.model, settings, kinds, load_model(args.model, **model_args))
     result.save(args.out)
     print(f"{args.out}: {', '.join(kinds)} for {len(result.instance_ids)} proxies")
@@ -84,7 +100,9 @@ def cmd_null(args) -> None:
         from neuronllm.attribution.kinds import Attributions
 
         if not args.attributions:
-            raise UserError("--matched-to needs --attributions (with 'activation' scores) for the activation magnitudes")
+            raise UserError(
+                "--matched-to needs --attributions (with 'activation' scores) for the activation magnitudes"
+            )
         if args.budget is not None:
             raise UserError("--budget does not apply to a matched null set (it has the size of --matched-to)")
         target = NeuronSet.load(args.matched_to)
@@ -97,16 +115,21 @@ def cmd_null(args) -> None:
             raise UserError("a uniform null set needs --budget K")
         if args.attributions:
             raise UserError("--attributions applies to a matched null set only (with --matched-to)")
-        counts = (config_neuron_counts(args.model, **checks.model_args(args.model_args, scoring=False))
-                  or load_model(args.model).neuron_counts)
+        counts = (
+            config_neuron_counts(args.model, **checks.model_args(args.model_args, scoring=False))
+            or load_model(args.model).neuron_counts
+        )
         sets = [uniform_null(counts, args.budget, i, model_fingerprint(args.model)) for i in args.indices]
     from neuronllm.digests import provenance_digests
 
     for neuron_set, out in zip(sets, args.outs):
-        neuron_set.provenance["digests"] = provenance_digests(None, None, None, {
-            k: neuron_set.provenance.get(k) for k in ("null", "budget", "index", "matched_to")})
+        neuron_set.provenance["digests"] = provenance_digests(
+            None, None, None, {k: neuron_set.provenance.get(k) for k in ("null", "budget", "index", "matched_to")}
+        )
         neuron_set.save(out)
-        print(f"{out}: null set {neuron_set.provenance['index']} ({len(neuron_set.good)} + {len(neuron_set.bad)} neurons)")
+        print(
+            f"{out}: null set {neuron_set.provenance['index']} ({len(neuron_set.good)} + {len(neuron_set.bad)} neurons)"
+        )
 
 
 def _eval_settings(args):
@@ -137,8 +160,15 @@ def _conditions(args):
         raise UserError("evaluate needs --out PATH (or --conditions ... --outs ...)")
     if args.factor is not None and not args.neurons:
         raise UserError("--factor needs --neurons (the unmodified model has nothing to scale)")
-    return [Condition(args.neurons, args.op, args.part, args.scope,
-                      EXCITE if args.factor is None else parse_factor(args.factor, "--factor"))], [args.out]
+    return [
+        Condition(
+            args.neurons,
+            args.op,
+            args.part,
+            args.scope,
+            EXCITE if args.factor is None else parse_factor(args.factor, "--factor"),
+        )
+    ], [args.out]
 
 
 def cmd_evaluate(args) -> None:
@@ -153,8 +183,15 @@ def cmd_evaluate(args) -> None:
         check_cache_directory(args.prefix_cache)
     checks.check_mode(args)
     if args.lm_eval_task:
-        results = evaluate_lm_eval_task(args.model, args.lm_eval_task, conditions, outputs, args.limit,
-                                        model_args=model_args, local_tasks_only=args.local_tasks_only)
+        results = evaluate_lm_eval_task(
+            args.model,
+            args.lm_eval_task,
+            conditions,
+            outputs,
+            args.limit,
+            model_args=model_args,
+            local_tasks_only=args.local_tasks_only,
+        )
         for path, result in zip(outputs, results):
             shown = ", ".join(f"{k}={v:.4g}" for k, v in result["metrics"].items() if "stderr" not in k)
             print(f"{path}: {result['condition']['label']} {shown}")
@@ -163,8 +200,10 @@ def cmd_evaluate(args) -> None:
         raise UserError("evaluate needs --task (an AQUA task) or --lm-eval-task NAME")
     results = evaluate(args.model, _eval_settings(args), conditions, outputs, model_args=model_args)
     for path, result in zip(outputs, results):
-        print(f"{path}: {result['condition']['label']} acc={result['acc']:.4f} "
-              f"comprehension={result['comprehension']:.4f} ({result['n_instances']} instances)")
+        print(
+            f"{path}: {result['condition']['label']} acc={result['acc']:.4f} "
+            f"comprehension={result['comprehension']:.4f} ({result['n_instances']} instances)"
+        )
 
 
 def cmd_common(args) -> None:
@@ -176,9 +215,13 @@ def cmd_common(args) -> None:
     sources = [NeuronSet.load(p) for p in args.sets]
     neuron_set = common_neurons(sources, args.budget)
     neuron_set.provenance["digests"] = provenance_digests(None, None, None, {"budget": args.budget}) | {
-        "sources": object_digest([s.provenance.get("digests") for s in sources], 32)}
+        "sources": object_digest([s.provenance.get("digests") for s in sources], 32)
+    }
     neuron_set.save(args.out)
-    print(f"{args.out}: {len(neuron_set.good)} good ({neuron_set.provenance['good_in_every_task']} in every task), {len(neuron_set.bad)} bad")
+    print(
+        f"{args.out}: {len(neuron_set.good)} good ({neuron_set.provenance['good_in_every_task']} in every task), "
+        f"{len(neuron_set.bad)} bad"
+    )
 
 
 def cmd_metrics(args) -> None:
@@ -216,14 +259,30 @@ def cmd_report(args) -> None:
     elif args.kind == "transfer":
         from neuronllm.report.transfer import write_transfer
 
-        needed = {"--plan": args.plan, "--latex": args.latex, "--png": args.png, "--pdf": args.pdf, "--csv": args.csv,
-                  "--sweep-csv": args.sweep_csv, "--sweep-dir": args.sweep_dir}
+        needed = {
+            "--plan": args.plan,
+            "--latex": args.latex,
+            "--png": args.png,
+            "--pdf": args.pdf,
+            "--csv": args.csv,
+            "--sweep-csv": args.sweep_csv,
+            "--sweep-dir": args.sweep_dir,
+        }
         missing = [name for name, value in needed.items() if not value]
         if missing:
             raise UserError(f"the transfer report needs {', '.join(missing)} (and --out)")
         prepare_outputs([args.out, args.latex, args.png, args.pdf, args.csv, args.sweep_csv], [])
-        write_transfer(args.plan, args.out, args.latex, args.png, args.pdf, args.csv, args.sweep_csv, args.sweep_dir,
-                       args.resamples)
+        write_transfer(
+            args.plan,
+            args.out,
+            args.latex,
+            args.png,
+            args.pdf,
+            args.csv,
+            args.sweep_csv,
+            args.sweep_dir,
+            args.resamples,
+        )
     elif args.kind == "specificity":
         if not args.latex or not args.pdf or not args.png:
             raise UserError("the specificity report needs --out (Markdown), --latex, --png and --pdf (heatmap) paths")
@@ -237,8 +296,9 @@ def cmd_report(args) -> None:
         if args.kind != "table7" and args.report_task is not None:
             raise UserError(f"--report-task applies to table7 only, not {args.kind}")
         prepare_outputs([args.out, args.latex], args.metrics)
-        report.write_report(args.kind, args.metrics, args.out, args.latex, budget=args.budget, task=args.report_task,
-                            config=args.config)
+        report.write_report(
+            args.kind, args.metrics, args.out, args.latex, budget=args.budget, task=args.report_task, config=args.config
+        )
     print(args.out)
 
 
@@ -250,7 +310,10 @@ def cmd_workflow(args) -> None:
 
     for path in copy_workflow(Path(args.directory)):
         print(path)
-    print(f"run it with: cd {shlex.quote(args.directory)} && snakemake --cores all   (or --profile profiles/slurm)", file=sys.stderr)
+    print(
+        f"run it with: cd {shlex.quote(args.directory)} && snakemake --cores all   (or --profile profiles/slurm)",
+        file=sys.stderr,
+    )
 
 
 def cmd_plan(args) -> None:
@@ -267,11 +330,17 @@ def cmd_plan(args) -> None:
         except (OSError, yaml.YAMLError) as err:
             raise UserError(f"cannot read config {args.config}: {err}") from None
     # a flag given beats the config, which beats the defaults
-    settings: dict[str, Any] = {key: getattr(args, key, None) if getattr(args, key, None) is not None else config.get(key, default)
-                for key, default in PLAN_DEFAULTS.items()}
-    models = [(str(m.get("spec", name)) if isinstance(m, dict) else str(name),
-               dict((m.get("model_args") if isinstance(m, dict) else None) or {}))
-              for name, m in (config.get("models") or {}).items()]
+    settings: dict[str, Any] = {
+        key: getattr(args, key, None) if getattr(args, key, None) is not None else config.get(key, default)
+        for key, default in PLAN_DEFAULTS.items()
+    }
+    models = [
+        (
+            str(m.get("spec", name)) if isinstance(m, dict) else str(name),
+            dict((m.get("model_args") if isinstance(m, dict) else None) or {}),
+        )
+        for name, m in (config.get("models") or {}).items()
+    ]
     if args.model or not models:
         models = [(args.model or "embedded", checks.model_args(args.model_args) if args.model_args else {})]
     device = args.device or default_device()
@@ -281,14 +350,28 @@ def cmd_plan(args) -> None:
     questions = args.questions or 3 * int(settings["eval_instances"])  # three proxies per instance
     fits = True
     for spec, arguments in models:
-        plan = memory.plan_job(spec, device_mib, dtype, args.prompt_tokens, trie, int(settings["steps"]),
-                               int(settings["layer_batch"]), args.kv_memory_mb, args.batch_tokens, questions, arguments,
-                               device)
+        plan = memory.plan_job(
+            spec,
+            device_mib,
+            dtype,
+            args.prompt_tokens,
+            trie,
+            int(settings["steps"]),
+            int(settings["layer_batch"]),
+            args.kv_memory_mb,
+            args.batch_tokens,
+            questions,
+            arguments,
+            device,
+        )
         print(memory.describe(plan))
         fits &= plan.fits
-    print(f"settings: {dtype}, {settings['answer_format']} answers (trie {trie} tokens), prompt {args.prompt_tokens} "
-          f"tokens, m = {settings['steps']}, layer_batch {settings['layer_batch']}, kv_memory_mb {args.kv_memory_mb:.0f}, "
-          f"batch_tokens {args.batch_tokens}, {questions} questions per evaluation job")
+    print(
+        f"settings: {dtype}, {settings['answer_format']} answers (trie {trie} tokens), prompt {args.prompt_tokens} "
+        f"tokens, m = {settings['steps']}, layer_batch {settings['layer_batch']}, kv_memory_mb "
+        f"{args.kv_memory_mb:.0f}, "
+        f"batch_tokens {args.batch_tokens}, {questions} questions per evaluation job"
+    )
     if not fits:
         raise SystemExit(1)
 

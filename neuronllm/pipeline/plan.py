@@ -127,13 +127,22 @@ class Plan:
     def matched_null(self, method: str, index: int, model="{model}", seed="{seed}", task="{task}") -> str:
         return f"{self.base(model, seed)}/{task}/matched/{method}/k{self.budget}/n{index}/neurons.json"
 
-    def evaluation(self, set_key: str, op: str | None = None, part: str | None = None,
-                   model="{model}", seed="{seed}", task="{task}") -> str:
+    def evaluation(
+        self,
+        set_key: str,
+        op: str | None = None,
+        part: str | None = None,
+        model="{model}",
+        seed="{seed}",
+        task="{task}",
+    ) -> str:
         if set_key == "original":
             return f"{self.base(model, seed)}/{task}/original/eval.json"
         return f"{self.base(model, seed)}/{task}/{set_key}/{op}-{part}/eval.json"
 
-    def metrics(self, method: str, budget: Any, name: str = "metrics", model="{model}", seed="{seed}", task="{task}") -> str:
+    def metrics(
+        self, method: str, budget: Any, name: str = "metrics", model="{model}", seed="{seed}", task="{task}"
+    ) -> str:
         return f"{self.base(model, seed)}/{task}/{method}/k{budget}/{name}.json"
 
     # -- what each job evaluates ----------------------------------------------------------------------
@@ -161,8 +170,12 @@ class Plan:
         for method in self.methods:
             for part in self.main_parts(method):
                 for op in MAIN_OPS:
-                    job.add(self.neurons(method, self.budget), op, part,
-                            self.evaluation(self.set_key(method, self.budget), op, part))
+                    job.add(
+                        self.neurons(method, self.budget),
+                        op,
+                        part,
+                        self.evaluation(self.set_key(method, self.budget), op, part),
+                    )
         for index in range(self.null_sets):
             for part in self.null_parts(ablation=False):
                 for op in MAIN_OPS:
@@ -171,14 +184,23 @@ class Plan:
             part = registry.table1_part(method)
             for index in range(self.null_sets):
                 for op in MAIN_OPS:
-                    job.add(self.matched_null(method, index), op, part,
-                            self.evaluation(f"matched/{method}/k{self.budget}/n{index}", op, part))
+                    job.add(
+                        self.matched_null(method, index),
+                        op,
+                        part,
+                        self.evaluation(f"matched/{method}/k{self.budget}/n{index}", op, part),
+                    )
         return job
 
     def common_job(self) -> Job:
         job = Job()
         for op in MAIN_OPS:
-            job.add(self.neurons("common", self.budget), op, "both", self.evaluation(self.set_key("common", self.budget), op, "both"))
+            job.add(
+                self.neurons("common", self.budget),
+                op,
+                "both",
+                self.evaluation(self.set_key("common", self.budget), op, "both"),
+            )
         return job
 
     def ablation_job(self) -> Job:
@@ -189,8 +211,12 @@ class Plan:
             for op in MAIN_OPS:
                 for part in ("good", "bad", "both"):
                     if part not in main_parts:
-                        job.add(self.neurons(method, self.budget), op, part,
-                                self.evaluation(self.set_key(method, self.budget), op, part))
+                        job.add(
+                            self.neurons(method, self.budget),
+                            op,
+                            part,
+                            self.evaluation(self.set_key(method, self.budget), op, part),
+                        )
         for index in range(self.null_sets):
             for op in MAIN_OPS:
                 job.add(self.null(index), op, "bad", self.evaluation(f"null/k{self.budget}/n{index}", op, "bad"))
@@ -205,7 +231,9 @@ class Plan:
                     continue
                 part = registry.table1_part(method)
                 for op in MAIN_OPS:
-                    job.add(self.neurons(method, budget), op, part, self.evaluation(self.set_key(method, budget), op, part))
+                    job.add(
+                        self.neurons(method, budget), op, part, self.evaluation(self.set_key(method, budget), op, part)
+                    )
         return job
 
     # -- metrics inputs -------------------------------------------------------------------------------
@@ -213,17 +241,23 @@ class Plan:
     def main_conditions(self, method: str, budget: int | None = None) -> list[tuple[str, str]]:
         """Table 1's conditions of a method at the main budget; Table 7's other budgets evaluate the
         method's own part only (no equal-budget row there)."""
-        parts = self.main_parts(method) if budget is None or int(budget) == self.budget else [registry.table1_part(method)]
+        parts = (
+            self.main_parts(method) if budget is None or int(budget) == self.budget else [registry.table1_part(method)]
+        )
         return [(op, part) for part in parts for op in MAIN_OPS]
 
     def ablation_conditions(self) -> list[tuple[str, str]]:
         return [(op, part) for op in MAIN_OPS for part in ("good", "bad", "both")]
 
-    def metrics_inputs(self, method: str, budget: int, ablation: bool, model: str, seed: Any, task: str) -> dict[str, list[str] | str]:
+    def metrics_inputs(
+        self, method: str, budget: int, ablation: bool, model: str, seed: Any, task: str
+    ) -> dict[str, list[str] | str]:
         conditions = self.ablation_conditions() if ablation else self.main_conditions(method, budget)
         inputs: dict[str, Any] = {
             "original": self.evaluation("original", model=model, seed=seed, task=task),
-            "conditions": [self.evaluation(self.set_key(method, budget), op, part, model, seed, task) for op, part in conditions],
+            "conditions": [
+                self.evaluation(self.set_key(method, budget), op, part, model, seed, task) for op, part in conditions
+            ],
             "null": [],
             "null_matched": [],
         }
@@ -234,7 +268,9 @@ class Plan:
                 if method in self.matched and not ablation:  # matched to the method's own Table 1 part
                     inputs["null_matched"] += [
                         self.evaluation(f"matched/{method}/k{self.budget}/n{index}", op, part, model, seed, task)
-                        for op, part in conditions if part == registry.table1_part(method)]
+                        for op, part in conditions
+                        if part == registry.table1_part(method)
+                    ]
         return inputs
 
     # -- specificity ------------------------------------------------------------------------------------
@@ -256,7 +292,9 @@ class Plan:
             rows.append(("common", self.neurons("common", self.budget)))
         return rows
 
-    def specificity_evaluation(self, evaluated: str, source: str, op: str | None = None, model="{model}", seed="{seed}") -> str:
+    def specificity_evaluation(
+        self, evaluated: str, source: str, op: str | None = None, model="{model}", seed="{seed}"
+    ) -> str:
         if source == "original":
             return f"{self.base(model, seed)}/specificity/{evaluated}/original/eval.json"
         return f"{self.base(model, seed)}/specificity/{evaluated}/{source}/{op}-both/eval.json"
@@ -284,14 +322,20 @@ class Plan:
             original = self.evaluation("original", model=model, seed=seed, task=evaluated)
         if not general and source in (evaluated, "common"):
             method = "common" if source == "common" else "cni"
-            conditions = [self.evaluation(self.set_key(method, self.budget), op, "both", model, seed, evaluated) for op in MAIN_OPS]
+            conditions = [
+                self.evaluation(self.set_key(method, self.budget), op, "both", model, seed, evaluated)
+                for op in MAIN_OPS
+            ]
         else:
             conditions = [self.specificity_evaluation(evaluated, source, op, model, seed) for op in MAIN_OPS]
         return {"original": original, "conditions": conditions}
 
     def specificity_cells(self, model: str, seed: Any) -> list[str]:
-        return [self.specificity_metrics(evaluated, source, model, seed)
-                for evaluated in [*self.tasks, *self.general_tasks] for source, _ in self.source_sets()]
+        return [
+            self.specificity_metrics(evaluated, source, model, seed)
+            for evaluated in [*self.tasks, *self.general_tasks]
+            for source, _ in self.source_sets()
+        ]
 
 
 EVALUATE_GROUPS = ("main", "common", "ablation", "table7")  # the rules evaluate_<group> (workflow/rules/evaluate.smk)
@@ -306,8 +350,12 @@ def gpu_rules() -> list[str]:
     from neuronllm.tasks.lm_eval_tasks import aqua_task_names, general_task_names
 
     evaluated = [*aqua_task_names(), *general_task_names()]
-    return ["attribute", *(f"evaluate_{g}" for g in EVALUATE_GROUPS), *(f"evaluate_specificity_{t}" for t in evaluated),
-            *(f"evaluate_transfer_{f}" for f in EVAL_FORMATS)]
+    return [
+        "attribute",
+        *(f"evaluate_{g}" for g in EVALUATE_GROUPS),
+        *(f"evaluate_specificity_{t}" for t in evaluated),
+        *(f"evaluate_transfer_{f}" for f in EVAL_FORMATS),
+    ]
 
 
 def _check_methods(config: dict[str, Any]) -> None:
@@ -315,9 +363,12 @@ def _check_methods(config: dict[str, Any]) -> None:
     the one list of methods), and the ablation's have an ablation label."""
     from neuronllm.errors import UserError
 
-    lists = {"methods": config.get("methods", []), "matched_null": config.get("matched_null", []),
-             "table7.methods": (config.get("table7") or {}).get("methods", []),
-             "transfer.methods": (config.get("transfer") or {}).get("methods", [])}
+    lists = {
+        "methods": config.get("methods", []),
+        "matched_null": config.get("matched_null", []),
+        "table7.methods": (config.get("table7") or {}).get("methods", []),
+        "transfer.methods": (config.get("transfer") or {}).get("methods", []),
+    }
     for where, names in lists.items():
         for name in names:
             try:
@@ -327,8 +378,9 @@ def _check_methods(config: dict[str, Any]) -> None:
     ablation = registry.ablation_methods()
     for name in config.get("ablation_methods", []):
         if name not in ablation:
-            raise UserError(f"config: ablation_methods: {name!r} is not a method of the ablation "
-                            f"(known: {', '.join(ablation)})")
+            raise UserError(
+                f"config: ablation_methods: {name!r} is not a method of the ablation (known: {', '.join(ablation)})"
+            )
 
 
 def check_config(config: dict[str, Any]) -> None:
@@ -345,13 +397,18 @@ def check_config(config: dict[str, Any]) -> None:
     for task in config["tasks"]:
         if task not in known:
             close = difflib.get_close_matches(task, known, n=1)
-            raise UserError(f"config: unknown task {task!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-                            + f"; known: {', '.join(known)}")
+            raise UserError(
+                f"config: unknown task {task!r}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; known: {', '.join(known)}"
+            )
     data = config["data_files"]
     if isinstance(data, dict):
         for task in config["tasks"]:
             if task not in data:
-                raise UserError(f"config: data_files has no entry for task {task!r} (it has {', '.join(data) or 'none'})")
+                raise UserError(
+                    f"config: data_files has no entry for task {task!r} (it has {', '.join(data) or 'none'})"
+                )
             if not isinstance(data[task], dict) or not data[task]:
                 raise UserError(f"config: data_files[{task!r}] must map split names to files, got {data[task]!r}")
     table7 = config.get("table7") or {}

@@ -1,4 +1,5 @@
-"""Reading the inputs of every table: metrics files (checked against neuronllm/analysis/metrics.py) and the paper's numbers.
+"""Reading the inputs of every table: metrics files (checked against neuronllm/analysis/metrics.py) and the
+paper's numbers.
 
 Metrics file (one per model, task, method, budget; results/{model}/{task}/{method}/k{budget}/metrics.json):
     {"model", "model_label", "task", "method", "budget", "answer_format", "seed", "eval_instances", "steps",
@@ -47,7 +48,8 @@ def _is_number(value: Any) -> bool:
 
 
 def validate_metrics(obj: Any, source: str = "metrics") -> None:
-    """Raise UserError (naming `source`) unless `obj` has the fields the tables read, consistent with neuronllm/analysis/metrics.py."""
+    """Raise UserError (naming `source`) unless `obj` has the fields the tables read, consistent with "
+    "neuronllm/analysis/metrics.py."""
     if not isinstance(obj, dict):
         raise UserError(f"{source}: malformed metrics file (expected a JSON object)")
     for key in ("model", "task", "method"):
@@ -83,8 +85,10 @@ def _check_stored(computed: dict, stored: dict, where: str) -> None:
         if key in stored and not (
             _is_number(stored[key]) and math.isclose(stored[key], computed[key], rel_tol=0.01, abs_tol=0.1)
         ):
-            raise UserError(f"{where}: stored {key} {stored[key]!r} disagrees with {computed[key]:.3f} "
-                            f"recomputed from acc/comprehension")
+            raise UserError(
+                f"{where}: stored {key} {stored[key]!r} disagrees with {computed[key]:.3f} "
+                f"recomputed from acc/comprehension"
+            )
     if "fail" in stored and stored["fail"] is not computed["fail"]:
         raise UserError(f"{where}: stored fail {stored['fail']!r} disagrees with the recomputed {computed['fail']}")
 

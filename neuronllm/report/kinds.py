@@ -20,7 +20,10 @@ def task_labels() -> dict[str, str]:
 
     labels = labels_of_tasks()
     names = aqua_task_names()
-    return {name: labels[name] for name in [*(n for n in PAPER_ORDER if n in names), *(n for n in names if n not in PAPER_ORDER)]}
+    return {
+        name: labels[name]
+        for name in [*(n for n in PAPER_ORDER if n in names), *(n for n in names if n not in PAPER_ORDER)]
+    }
 
 
 @functools.cache
@@ -31,6 +34,8 @@ def general_labels() -> dict[str, str]:
 
     labels = labels_of_tasks()
     return {name: labels[name] for name in general_task_names()}
+
+
 PAPER_TASKS = {"table5": {"commonsense": "ComSense"}}  # the paper's Table 5 abbreviates one header
 DIRECTIONS = {"deg": "Deg", "enh": "Enh"}
 PARTS = ("good", "bad", "both")
@@ -105,27 +110,54 @@ def _ablation_rows(methods: list[str]) -> list[RowSpec]:
 
 KINDS: dict[str, Kind] = {
     "table1": Kind(
-        "table1", "Table 1", "Table 1: RAC/RCC (%) of {model}, K = {k}", METHOD_NAMES, ("Method",),
-        (Leaf("Deg", "deg"), Leaf("Enh", "enh")), _table1_rows,
+        "table1",
+        "Table 1",
+        "Table 1: RAC/RCC (%) of {model}, K = {k}",
+        METHOD_NAMES,
+        ("Method",),
+        (Leaf("Deg", "deg"), Leaf("Enh", "enh")),
+        _table1_rows,
         paper_path=lambda row, column, leaf: () if row.part else (label(row.method), column, leaf.label),
-        null_rows=(RowSpec(("Null: K random neurons",), "null:good"), RowSpec(("Null: K + K random neurons",), "null:both")),
+        null_rows=(
+            RowSpec(("Null: K random neurons",), "null:good"),
+            RowSpec(("Null: K + K random neurons",), "null:both"),
+        ),
     ),
     "table5": Kind(
-        "table5", "Table 5", "Table 5: common ability neurons, RAC/RCC (%) of {model}, K = {k}", ("common",),
-        ("Operation",), (Leaf(""),), _direction_rows, average="AVERAGE", rank=False,
+        "table5",
+        "Table 5",
+        "Table 5: common ability neurons, RAC/RCC (%) of {model}, K = {k}",
+        ("common",),
+        ("Operation",),
+        (Leaf(""),),
+        _direction_rows,
+        average="AVERAGE",
+        rank=False,
         paper_path=lambda row, column, leaf: (row.labels[0], column),
         null_rows=(RowSpec(("Null Deg",), "null:both", "deg"), RowSpec(("Null Enh",), "null:both", "enh")),
     ),
     "ablation": Kind(
-        "ablation", "the ablation", "Ablation: good / bad / both neurons, RAC/RCC (%) of {model}, K = {k}",
-        tuple(ablation_methods()), ("Method", "Eval"),
-        tuple(Leaf(p.capitalize(), part=p) for p in PARTS), _ablation_rows, average="AVERAGE",
+        "ablation",
+        "the ablation",
+        "Ablation: good / bad / both neurons, RAC/RCC (%) of {model}, K = {k}",
+        tuple(ablation_methods()),
+        ("Method", "Eval"),
+        tuple(Leaf(p.capitalize(), part=p) for p in PARTS),
+        _ablation_rows,
+        average="AVERAGE",
         paper_path=lambda row, column, leaf: (row.labels[0], row.labels[1], column, leaf.label),
         null_rows=(RowSpec(("Null", "Deg"), "null:", "deg", "null"), RowSpec(("Null", "Enh"), "null:", "enh", "null")),
     ),
     "table7": Kind(
-        "table7", "Table 7", "Table 7: intervention budget K, RAC/RCC (%) of {model} on {task}", budget_table_methods(),
-        ("Method",), (Leaf("Enh", "enh"), Leaf("Deg", "deg")), _method_rows, per_budget=True, average=None,
+        "table7",
+        "Table 7",
+        "Table 7: intervention budget K, RAC/RCC (%) of {model} on {task}",
+        budget_table_methods(),
+        ("Method",),
+        (Leaf("Enh", "enh"), Leaf("Deg", "deg")),
+        _method_rows,
+        per_budget=True,
+        average=None,
         paper_path=lambda row, column, leaf: (column.removeprefix("K = "), label(row.method), leaf.label),
     ),
 }

@@ -19,8 +19,18 @@ def ordered(values, order) -> list:
     return known + sorted(present - set(known))
 
 
-STORED_STATISTICS = ("rac_signed", "rcc_signed", "gold_prob_signed", "acc_delta", "com_delta", "gold_prob_delta",
-                     "balanced_signed", "balanced_gold_prob_signed", "answer_tv", "top_answer_share_delta")
+STORED_STATISTICS = (
+    "rac_signed",
+    "rcc_signed",
+    "gold_prob_signed",
+    "acc_delta",
+    "com_delta",
+    "gold_prob_delta",
+    "balanced_signed",
+    "balanced_gold_prob_signed",
+    "answer_tv",
+    "top_answer_share_delta",
+)
 TABLE1_MEASURES = ("rac_signed", "rcc_signed")
 
 
@@ -29,8 +39,14 @@ def tests_of(stored: dict, measures: tuple[str, ...]) -> dict[str, dict]:
     answer-shift flag, as the table's BH step reads them."""
     null = stored.get("null") or {}
     shift = stored.get("answer_shift") or {}
-    return {m: {"p": (null.get(m) or {}).get("p"), "passes": (null.get(m) or {}).get("passes"),
-                "answer_shift": bool(shift.get(m))} for m in measures}
+    return {
+        m: {
+            "p": (null.get(m) or {}).get("p"),
+            "passes": (null.get(m) or {}).get("passes"),
+            "answer_shift": bool(shift.get(m)),
+        }
+        for m in measures
+    }
 
 
 def effect_of(m: dict | None, condition: str) -> dict | None:
@@ -103,7 +119,9 @@ def pick_task(metrics: list[dict], task: str | None, what: str) -> str:
         raise UserError(f"{what} needs one task: the metrics have {tasks} (choose one with task=...)")
     if task not in tasks:
         hint = difflib.get_close_matches(task, tasks, n=1)
-        raise UserError(f"no {what} metrics for task {task!r}: have {tasks}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        raise UserError(
+            f"no {what} metrics for task {task!r}: have {tasks}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        )
     return task
 
 
@@ -119,7 +137,7 @@ def model_label(metrics: list[dict]) -> str:
 
 
 def _sizes(metrics: list[dict], tasks: list[str]) -> str:
-    """"90", or per task where they differ: "ner 98, sentiment 92"."""
+    """ "90", or per task where they differ: "ner 98, sentiment 92"."""
     per_task = {t: _values([m for m in metrics if m["task"] == t], "eval_instances") for t in tasks}
     per_task = {t: v for t, v in per_task.items() if v != "n/a"}
     if len(set(per_task.values())) <= 1:
@@ -143,8 +161,13 @@ def caption(metrics: list[dict], tasks: list[str], config: str | Path | None = N
         parts.append(f"config: {Path(config).name}")
     originals = []
     for task in tasks:
-        pairs = sorted({f"{100 * m['original']['acc']:.1f}/{100 * m['original']['comprehension']:.1f}"
-                        for m in metrics if m["task"] == task})
+        pairs = sorted(
+            {
+                f"{100 * m['original']['acc']:.1f}/{100 * m['original']['comprehension']:.1f}"
+                for m in metrics
+                if m["task"] == task
+            }
+        )
         if pairs:
             originals.append(f"{task_labels().get(task, task)} {' or '.join(pairs)}")
     parts.append("original (unintervened) Acc/Com %: " + ", ".join(originals))
@@ -169,6 +192,6 @@ def number(value: float, decimals: int, signed: bool = False) -> str:
 
 
 def band_text(band: dict, decimals: int = 0) -> str:
-    """"mean [low, high]" of a null band (its 95% prediction interval; "?" where n < 2)."""
+    """ "mean [low, high]" of a null band (its 95% prediction interval; "?" where n < 2)."""
     bounds = ("?" if band.get(k) is None else number(band[k], decimals) for k in ("low", "high"))
     return f"{number(band['mean'], 1)} [{', '.join(bounds)}]"

@@ -51,7 +51,9 @@ class Continuations:
         def as_long(values: list[int]) -> torch.Tensor:
             return torch.tensor(values, dtype=torch.long)
 
-        return cls(tokens, parents, as_long(alt), as_long(node), as_long(token), [o for o, _ in alternatives], len(options))
+        return cls(
+            tokens, parents, as_long(alt), as_long(node), as_long(token), [o for o, _ in alternatives], len(options)
+        )
 
     def depths(self) -> list[int]:
         depth = [0] * len(self.tokens)

@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from neuronllm.scoring.prefix_cache import PrefixCache
 
 
-
 @dataclass
 class Question:
     """context: its last token is the answer position. options[o][a]: tokens of alternative a of option o."""
@@ -103,8 +102,14 @@ class _Row:
 class SharedContextScorer:
     """Scores Questions under several conditions at once (module docstring)."""
 
-    def __init__(self, loaded: LoadedModel, kv_memory_mb: float = 1024, batch_tokens: int = 4096, progress: bool = False,
-                 cache: PrefixCache | None = None):
+    def __init__(
+        self,
+        loaded: LoadedModel,
+        kv_memory_mb: float = 1024,
+        batch_tokens: int = 4096,
+        progress: bool = False,
+        cache: PrefixCache | None = None,
+    ):
         self.loaded = loaded
         self.cache = cache
         self.kv_memory_mb = kv_memory_mb
@@ -117,7 +122,9 @@ class SharedContextScorer:
     # -- public ---------------------------------------------------------------------------------
 
     @torch.no_grad()
-    def score(self, questions: Sequence[Question], conditions: Sequence[ScoreCondition]) -> list[list[list[tuple[float, bool]]]]:
+    def score(
+        self, questions: Sequence[Question], conditions: Sequence[ScoreCondition]
+    ) -> list[list[list[tuple[float, bool]]]]:
         """[condition][question][option] -> (log-likelihood, greedy): logsumexp over an option's alternatives
         of Σ_j log p(a_j | context, a_<j); greedy when some alternative is the argmax token by token."""
         results: list[list[list[tuple[float, bool]] | None]] = [[None] * len(questions) for _ in conditions]
@@ -197,6 +204,7 @@ class SharedContextScorer:
         full forward position (every layer and the LM head), a padded past position only attention
         (by="new": prefix-tree segments, longest first; by="trie": option tries, shortest first; on
         commonsense's option tries, sorting by the past first padded them to 2.3x their tokens)."""
+
         def past(r: int) -> int:
             return len(rows[r].past)
 
@@ -238,19 +246,29 @@ class SharedContextScorer:
             for index in level:
                 segment = tree.segments[index]
                 length = len(segment.tokens)
-                rows.append(_Row(tree.positions(segment.parent), segment.tokens,
-                                 torch.ones(length, length, dtype=torch.bool).tril(), list(range(length)), segment.offset))
+                rows.append(
+                    _Row(
+                        tree.positions(segment.parent),
+                        segment.tokens,
+                        torch.ones(length, length, dtype=torch.bool).tril(),
+                        list(range(length)),
+                        segment.offset,
+                    )
+                )
             for batch in self._batches(rows, by="new"):
                 self._run(self._prepare([rows[r] for r in batch], tree), condition, want_logits=False, tree=tree)
                 bar.update(sum(len(rows[r].tokens) for r in batch))
         bar.close()
 
-    def _option_pass(self, questions: list[Question], tree: PrefixTree, ends: list[int],
-                     conditions: list[ScoreCondition]) -> list[list[list[tuple[float, bool]]]]:
+    def _option_pass(
+        self, questions: list[Question], tree: PrefixTree, ends: list[int], conditions: list[ScoreCondition]
+    ) -> list[list[list[tuple[float, bool]]]]:
         """[condition][question] option scores. Batches outer, conditions inner: each batch's past is
         laid out once and every condition runs over it (one forward each)."""
         tries = [q.continuations() for q in questions]
-        rows = [_Row(tree.positions(end), trie.tokens, trie.ancestry(), trie.depths()) for trie, end in zip(tries, ends)]
+        rows = [
+            _Row(tree.positions(end), trie.tokens, trie.ancestry(), trie.depths()) for trie, end in zip(tries, ends)
+        ]
         out: list[list[list[tuple[float, bool]] | None]] = [[None] * len(rows) for _ in conditions]
         for batch in self._batches(rows, by="trie"):
             prepared = self._prepare([rows[r] for r in batch], tree)
@@ -279,8 +297,15 @@ class SharedContextScorer:
         device = self.loaded.device
         mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)[:, None]
         past_key_values = left_padded([row.past for row in rows], widest_past, tree, width) if widest_past else None
-        return _Batch(input_ids.to(device), position_ids.to(device), mask.to(device), past_key_values, widest_past,
-                      [len(row.tokens) for row in rows], [row.store_at for row in rows])
+        return _Batch(
+            input_ids.to(device),
+            position_ids.to(device),
+            mask.to(device),
+            past_key_values,
+            widest_past,
+            [len(row.tokens) for row in rows],
+            [row.store_at for row in rows],
+        )
 
     def _run(self, batch: _Batch, condition: ScoreCondition | None, want_logits: bool, tree: PrefixTree | None = None):
         """Logits [B, width, vocab] float32 (want_logits), else the new tokens' keys/values written into
@@ -290,8 +315,14 @@ class SharedContextScorer:
         cache = batch.cache(model)
         kwargs = {} if want_logits else last_logits_only(model)
         with self._intervention(condition, batch.input_ids.shape[0]):
-            output = model(input_ids=batch.input_ids, position_ids=batch.position_ids, attention_mask=batch.mask,
-                           cache=cache, use_cache=True, **kwargs)
+            output = model(
+                input_ids=batch.input_ids,
+                position_ids=batch.position_ids,
+                attention_mask=batch.mask,
+                cache=cache,
+                use_cache=True,
+                **kwargs,
+            )
         if want_logits:
             return output.logits.float()
         assert tree is not None, "a pass that stores keys/values needs the tree to store them in"
@@ -303,8 +334,9 @@ class SharedContextScorer:
                 values[:, at : at + length] = cache.layers[layer].values[b, :, start : start + length]
         return None
 
-
-    def _full_rows(self, questions: Sequence[Question], condition: ScoreCondition) -> dict[int, list[tuple[float, bool]]]:
+    def _full_rows(
+        self, questions: Sequence[Question], condition: ScoreCondition
+    ) -> dict[int, list[tuple[float, bool]]]:
         """The fallback: right-padded rows of context + alternative[:-1], as HFLM runs them (causal: real
         tokens never see later pads), batched by batch_tokens."""
         model, device = self.loaded.model, self.loaded.device

@@ -82,5 +82,7 @@ def fresh_cache(model: nn.Module, key_values: KeyValues, rows: int = 1) -> Dynam
     appends to its cache in place, so every pass needs its own, and `expand` copies nothing."""
     from transformers import DynamicCache
 
-    data = key_values if rows == 1 else [(k.expand(rows, -1, -1, -1), v.expand(rows, -1, -1, -1)) for k, v in key_values]
+    data = (
+        key_values if rows == 1 else [(k.expand(rows, -1, -1, -1), v.expand(rows, -1, -1, -1)) for k, v in key_values]
+    )
     return DynamicCache(ddp_cache_data=list(data), config=model.config)  # type: ignore[arg-type]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module

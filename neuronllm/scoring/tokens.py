@@ -22,7 +22,7 @@ def encode_pair(tokenizer: PreTrainedTokenizerBase, context: str, continuation: 
         context = context[:-n_spaces]
     whole = tokenizer.encode(context + continuation)
     context_ids = tokenizer.encode(context)
-    return context_ids, whole[len(context_ids):]
+    return context_ids, whole[len(context_ids) :]
 
 
 def letter_variants(tokenizer: PreTrainedTokenizerBase, letter: str) -> list[list[int]]:

@@ -13,6 +13,8 @@ from typing import Any
 from neuronllm.errors import UserError, warn
 
 ADAPTERS = ("span_label", "sentence_label", "multiple_choice")
+
+
 @dataclass(frozen=True)
 class Instance:
     """One original task instance, before AQUA turns it into proxy questions."""
@@ -40,7 +42,9 @@ def _require(row: Mapping[str, Any], key: str, source: str, row_number: int) -> 
 
 def _label_name(names: Sequence[str], value: Any, source: str, row_number: int, field_name: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(names):
-        raise UserError(f"{source} row {row_number}: unknown label {value!r} in {field_name!r} (expected 0..{len(names) - 1})")
+        raise UserError(
+            f"{source} row {row_number}: unknown label {value!r} in {field_name!r} (expected 0..{len(names) - 1})"
+        )
     return names[value]
 
 
@@ -85,8 +89,10 @@ def _span_instance(spec, row, source, row_number, seed, split) -> Instance | Non
     tag_ids = _list(_require(row, fields["tags"], source, row_number), source, row_number, fields["tags"])
     for position, token in enumerate(tokens):
         if not isinstance(token, str):
-            raise UserError(f"{source} row {row_number}: {fields['tokens']!r} item {position} must be text, "
-                            f"got {type(token).__name__} {token!r:.40}")
+            raise UserError(
+                f"{source} row {row_number}: {fields['tokens']!r} item {position} must be text, "
+                f"got {type(token).__name__} {token!r:.40}"
+            )
     if len(tokens) != len(tag_ids):
         raise UserError(f"{source} row {row_number}: {fields['tokens']!r} and {fields['tags']!r} differ in length")
     names = spec["label_names"]
@@ -110,7 +116,9 @@ def _span_instance(spec, row, source, row_number, seed, split) -> Instance | Non
 def _sentence_instance(spec, row, source, row_number, seed, split) -> Instance:
     fields = spec["fields"]
     text = _text(_require(row, fields["text"], source, row_number), source, row_number, fields["text"])
-    label = _label_name(spec["label_names"], _require(row, fields["label"], source, row_number), source, row_number, fields["label"])
+    label = _label_name(
+        spec["label_names"], _require(row, fields["label"], source, row_number), source, row_number, fields["label"]
+    )
     display = spec.get("label_display", {})
     return Instance(
         instance_id=str(row.get(fields.get("id", "idx"), row_number)),
@@ -131,7 +139,9 @@ def _choice_instance(spec, row, source, row_number, seed, split) -> Instance | o
     labels = _list(choices["label"], source, row_number, f"{fields['choices']}.label")
     texts = _list(choices["text"], source, row_number, f"{fields['choices']}.text")
     if len(labels) != len(texts):
-        raise UserError(f"{source} row {row_number}: {fields['choices']!r} has {len(labels)} labels but {len(texts)} texts")
+        raise UserError(
+            f"{source} row {row_number}: {fields['choices']!r} has {len(labels)} labels but {len(texts)} texts"
+        )
     for position, text in enumerate(texts):
         _text(text, source, row_number, f"{fields['choices']}.text[{position}]")
     if len(set(map(str, labels))) != len(labels):

@@ -190,7 +190,9 @@ class HubUnreachable(UserError):
 
 def hub_offline() -> bool:
     """The environment forbids hub access (the project's tests and default pipeline run this way)."""
-    return any(os.environ.get(v, "").lower() in ("1", "true", "yes", "on") for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+    return any(
+        os.environ.get(v, "").lower() in ("1", "true", "yes", "on") for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
 
 
 def _is_connectivity_error(err: BaseException) -> bool:
@@ -201,8 +203,14 @@ def _is_connectivity_error(err: BaseException) -> bool:
     while seen is not None:
         name = type(seen).__name__
         text = str(seen).lower()
-        if "connection" in name.lower() or "offline" in name.lower() or "timeout" in name.lower() or any(
-            word in text for word in ("offline", "connection", "resolve host", "network is unreachable", "max retries")
+        if (
+            "connection" in name.lower()
+            or "offline" in name.lower()
+            or "timeout" in name.lower()
+            or any(
+                word in text
+                for word in ("offline", "connection", "resolve host", "network is unreachable", "max retries")
+            )
         ):
             return True
         seen = seen.__cause__ or seen.__context__
@@ -254,8 +262,12 @@ def load_task_data(
     if not evaluate:
         raise UserError(f"{evaluate_source}: no evaluation instances left")
     return TaskData(
-        spec["name"], identify, evaluate, examples, label_frequencies(spec, identify_rows), task_labels(spec), source,
+        spec["name"],
+        identify,
+        evaluate,
+        examples,
+        label_frequencies(spec, identify_rows),
+        task_labels(spec),
+        source,
         data_digest({"identify": identify_digest, "evaluate": evaluate_digest}),
     )
-
-

@@ -39,9 +39,12 @@ def check_metadata(options: Mapping[str, Any]) -> None:
             continue
         close = difflib.get_close_matches(key, DATASET_OPTIONS, n=1, cutoff=0.75)
         if close:
-            raise UserError(f"unknown --metadata key {key!r} (did you mean {close[0]!r}?); "
-                            f"valid: {', '.join(DATASET_OPTIONS)}")
-        warn(f"--metadata key {key!r} is not an AQUA option and is ignored (AQUA options: {', '.join(DATASET_OPTIONS)})")
+            raise UserError(
+                f"unknown --metadata key {key!r} (did you mean {close[0]!r}?); valid: {', '.join(DATASET_OPTIONS)}"
+            )
+        warn(
+            f"--metadata key {key!r} is not an AQUA option and is ignored (AQUA options: {', '.join(DATASET_OPTIONS)})"
+        )
 
 
 def positive_or_none(name: str, value: Any) -> int | None:
@@ -83,13 +86,18 @@ def build_dataset(spec: Mapping[str, Any], answer_format: str, **options: Any):
     check_spec(spec, f"task {spec.get('name', '?') if isinstance(spec, Mapping) else '?'}")
     seed = seed_value(options.get("seed"))
     task = load_task_data(
-        spec, seed, positive_or_none("instances", options.get("instances")),
-        positive_or_none("eval_instances", options.get("eval_instances")), parse_data_files(options.get("data_files")),
+        spec,
+        seed,
+        positive_or_none("instances", options.get("instances")),
+        positive_or_none("eval_instances", options.get("eval_instances")),
+        parse_data_files(options.get("data_files")),
     )
     splits = {
         role: datasets.Dataset.from_list(
-            [p.as_doc() | {"data_source": task.source, "data_digest": task.digest}
-             for p in build_split(spec, task, role, seed, answer_format)]
+            [
+                p.as_doc() | {"data_source": task.source, "data_digest": task.digest}
+                for p in build_split(spec, task, role, seed, answer_format)
+            ]
         )
         for role in ("identify", "evaluate")
     }
@@ -105,7 +113,9 @@ def general_dataset(name: str, **_lm_eval_options: Any):
 
     known = sorted(p.stem for p in (shipped_data_dir() / "general").glob("*.jsonl"))  # a new file is a new dataset
     if name not in known:
-        raise UserError(f"unknown general dataset {name!r}: expected one of {', '.join(known)} (data/general/NAME.jsonl)")
+        raise UserError(
+            f"unknown general dataset {name!r}: expected one of {', '.join(known)} (data/general/NAME.jsonl)"
+        )
     path = shipped_data_dir() / "general" / f"{name}.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})
@@ -180,8 +190,11 @@ def _general_task_configs() -> dict[str, dict[str, Any]]:
     found = {}
     for path in sorted(Path(tasks_dir()).rglob("*.yaml")):
         cfg = plain_yaml(path)
-        if isinstance(cfg, dict) and isinstance(cfg.get("task"), str) and \
-                (cfg.get("metadata") or {}).get("kind") == GENERAL_KIND:
+        if (
+            isinstance(cfg, dict)
+            and isinstance(cfg.get("task"), str)
+            and (cfg.get("metadata") or {}).get("kind") == GENERAL_KIND
+        ):
             found[cfg["task"]] = cfg
     return found
 
@@ -245,8 +258,9 @@ def find_task(name: str, answer_format: str = "letter", include_path: str | Path
         raise UserError(f"{paths[short]}: 'task' must be the lm-eval task name")
     check_spec(cfg["dataset_kwargs"]["spec"], str(paths[short]))
     lm_eval_name = cfg["task"] + FORMAT_SUFFIX[answer_format]
-    return AquaTask(short, lm_eval_name, dict(cfg["dataset_kwargs"]["spec"]), paths[short],
-                    lm_eval_yaml(paths[short], lm_eval_name))
+    return AquaTask(
+        short, lm_eval_name, dict(cfg["dataset_kwargs"]["spec"]), paths[short], lm_eval_yaml(paths[short], lm_eval_name)
+    )
 
 
 def lm_eval_yaml(spec_yaml: Path, lm_eval_name: str) -> Path | None:
@@ -271,6 +285,8 @@ def load_proxies(
     data = load_task_data(task.spec, seed, instances, eval_instances, data_files)
     if answer_format == "native":
         if role != "evaluate":
-            raise UserError("the native format is for evaluation: identification needs the AQUA proxies (letter or text)")
+            raise UserError(
+                "the native format is for evaluation: identification needs the AQUA proxies (letter or text)"
+            )
         return data, []
     return data, build_split(task.spec, data, role, seed, answer_format)

@@ -38,12 +38,21 @@ SCHEMA: dict[str, Any] = {
         "name": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
         "label": _TEXT,  # the report's display name (default: the name)
         "adapter": {"enum": list(_FIELDS_OF_ADAPTER)},
-        "hub": {"type": "object", "required": ["path"],
-                "properties": {"path": _TEXT, "name": {"type": ["string", "null"]}}},
-        "splits": {"type": "object", "required": ["identify", "evaluate"], "additionalProperties": False,
-                   "properties": {"identify": _TEXT, "evaluate": _TEXT}},
-        "shipped_files": {"type": "object", "additionalProperties": {"oneOf": [
-            _TEXT, {"type": "array", "minItems": 1, "items": _TEXT}]}},
+        "hub": {
+            "type": "object",
+            "required": ["path"],
+            "properties": {"path": _TEXT, "name": {"type": ["string", "null"]}},
+        },
+        "splits": {
+            "type": "object",
+            "required": ["identify", "evaluate"],
+            "additionalProperties": False,
+            "properties": {"identify": _TEXT, "evaluate": _TEXT},
+        },
+        "shipped_files": {
+            "type": "object",
+            "additionalProperties": {"oneOf": [_TEXT, {"type": "array", "minItems": 1, "items": _TEXT}]},
+        },
         "fields": {"type": "object", "additionalProperties": _TEXT},
         "label_names": {"type": "array", "minItems": 2, "uniqueItems": True, "items": _TEXT},
         "label_display": {"type": "object", "additionalProperties": _TEXT},
@@ -51,9 +60,13 @@ SCHEMA: dict[str, Any] = {
         "stem": _TEXT,
     },
     "allOf": [
-        {"if": {"properties": {"adapter": {"const": adapter}}, "required": ["adapter"]},
-         "then": {"properties": {"fields": {"required": list(fields)}},
-                  **({"required": ["label_names"]} if adapter != "multiple_choice" else {})}}
+        {
+            "if": {"properties": {"adapter": {"const": adapter}}, "required": ["adapter"]},
+            "then": {
+                "properties": {"fields": {"required": list(fields)}},
+                **({"required": ["label_names"]} if adapter != "multiple_choice" else {}),
+            },
+        }
         for adapter, fields in _FIELDS_OF_ADAPTER.items()
     ],
 }
@@ -111,7 +124,9 @@ def _check_labels(spec: Mapping[str, Any], source: str) -> None:
             continue
         label = display.get(kind, kind)
         if shown.get(label, kind) != kind:
-            raise UserError(f"{source}: spec.label_display shows labels {shown[label]!r} and {kind!r} both as {label!r}")
+            raise UserError(
+                f"{source}: spec.label_display shows labels {shown[label]!r} and {kind!r} both as {label!r}"
+            )
         shown[label] = kind
     if len(task_labels(spec)) < 2:
         raise UserError(f"{source}: spec.label_names gives fewer than two labels to choose from")
@@ -130,15 +145,23 @@ def render_example(spec: Mapping[str, Any], source: str) -> None:
             environment.from_string(spec[key]).render(**context)
         except jinja2.TemplateError as err:
             allowed = ", ".join(context)
-            raise UserError(f"{source}: spec.{key}: {type(err).__name__}: {str(err).splitlines()[0]} "
-                            f"(variables: {allowed})") from None
+            raise UserError(
+                f"{source}: spec.{key}: {type(err).__name__}: {str(err).splitlines()[0]} (variables: {allowed})"
+            ) from None
     option = {"letter": "A", "text": "an option"}
-    prompt_context: dict[str, Any] = {"role": "role", "answer_format": "text", "stem": "stem", "options": [option, option],
-                                      "example": {"stem": "stem", "options": [option, option], "answer": "A"}}
+    prompt_context: dict[str, Any] = {
+        "role": "role",
+        "answer_format": "text",
+        "stem": "stem",
+        "options": [option, option],
+        "example": {"stem": "stem", "options": [option, option], "answer": "A"},
+    }
     try:
         environment.get_template("prompt.jinja").render(**prompt_context)
     except jinja2.TemplateError as err:
-        raise UserError(f"{templates_dir() / 'prompt.jinja'}: {type(err).__name__}: {str(err).splitlines()[0]}") from None
+        raise UserError(
+            f"{templates_dir() / 'prompt.jinja'}: {type(err).__name__}: {str(err).splitlines()[0]}"
+        ) from None
 
 
 def _include_chain(path: Path) -> list[Path]:

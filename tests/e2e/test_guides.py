@@ -68,8 +68,22 @@ def config(repo: Path, tasks: list[str], methods: list[str]) -> Path:
 
 
 def dry_run(repo: Path, configfile: Path, target: str) -> str:
-    done = run(repo, sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(configfile),
-               "--directory", str(repo), "--snakefile", str(repo / "Snakefile"), target)
+    done = run(
+        repo,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-n",
+        "--cores",
+        "1",
+        "--configfile",
+        str(configfile),
+        "--directory",
+        str(repo),
+        "--snakefile",
+        str(repo / "Snakefile"),
+        target,
+    )
     return done.stdout + done.stderr
 
 
@@ -82,12 +96,27 @@ def test_a_task_added_by_its_yaml_files_appears_everywhere(repo):
     (repo / "tasks" / "aqua" / f"aqua_{name}_text.yaml").write_text(text_yaml)
 
     # the CLI knows it (a typo of it gets a did-you-mean, before any model loads)
-    typo = run(repo, sys.executable, "-m", "neuronllm.cli", "identify", "--task", name + "x", "--method", "cni",
-               "--out", str(repo / "x.json"), check=False)
+    typo = run(
+        repo,
+        sys.executable,
+        "-m",
+        "neuronllm.cli",
+        "identify",
+        "--task",
+        name + "x",
+        "--method",
+        "cni",
+        "--out",
+        str(repo / "x.json"),
+        check=False,
+    )
     assert typo.returncode == 2 and f"did you mean {name!r}" in typo.stderr, typo.stderr
     # the config check, the plan, the report's header and the SLURM profile's routing
     configfile = config(repo, [name, "sentiment"], ["cni"])
-    found = json.loads(python(repo, f"""
+    found = json.loads(
+        python(
+            repo,
+            f"""
 import json, yaml
 from neuronllm.pipeline.plan import Plan, check_config, gpu_rules
 from neuronllm.report.kinds import task_labels
@@ -98,7 +127,9 @@ plan = Plan(config)
 print(json.dumps({{"tasks": plan.tasks, "labels": task_labels(), "gpu": gpu_rules(),
                   "text_task": find_task({name!r}, "text").lm_eval_name,
                   "specificity": bool(plan.specificity_job({name!r}, False).outputs)}}))
-"""))
+""",
+        )
+    )
     assert name in found["tasks"] and found["labels"][name] == label
     assert f"evaluate_specificity_{name}" in found["gpu"]
     assert found["text_task"] == f"aqua_{name}_text" and found["specificity"]
@@ -124,7 +155,10 @@ def test_a_method_added_by_its_module_and_record_appears_everywhere(repo):
     assert name in help_text
     # the config check, the plan and the report
     configfile = config(repo, ["sentiment", "commonsense"], ["cni", name])
-    found = json.loads(python(repo, f"""
+    found = json.loads(
+        python(
+            repo,
+            f"""
 import json, yaml
 from neuronllm.methods import METHOD_NAMES
 from neuronllm.pipeline.plan import Plan, check_config
@@ -135,7 +169,9 @@ plan = Plan(config)
 print(json.dumps({{"methods": list(METHOD_NAMES), "sets": plan.main_job().sets,
                   "table1": list(KINDS["table1"].methods),
                   "rows": [r.labels[0] for r in KINDS["table1"].rows(list(KINDS["table1"].methods))]}}))
-"""))
+""",
+        )
+    )
     assert name in found["methods"] and name in found["table1"] and label in found["rows"]
     assert any(f"/{name}/" in s for s in found["sets"]), found["sets"]
     # the workflow's dry run identifies with it and evaluates its sets

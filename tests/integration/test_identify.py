@@ -67,15 +67,45 @@ def test_evaluate_command_writes_predictions(tiny_local_model, tmp_path):
     neurons = tmp_path / "set.json"
     identify(tiny_local_model, "tn", 5, IdentifySettings(task="commonsense", **SETTINGS)).save(neurons)
     result = subprocess.run(
-        [sys.executable, "-m", "neuronllm.cli", "evaluate", "--model", tiny_local_model, "--task", "commonsense",
-         "--data-files", "shipped", "--instances", "4", "--eval-instances", "5", "--neurons", str(neurons),
-         "--op", "degrade", "--part", "good", "--out", str(out)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "neuronllm.cli",
+            "evaluate",
+            "--model",
+            tiny_local_model,
+            "--task",
+            "commonsense",
+            "--data-files",
+            "shipped",
+            "--instances",
+            "4",
+            "--eval-instances",
+            "5",
+            "--neurons",
+            str(neurons),
+            "--op",
+            "degrade",
+            "--part",
+            "good",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads(out.read_text())
     assert data["n_instances"] == 5 and data["n_proxies"] == 15
-    assert len(data["predictions"]) == 15 and {"instance_id", "proxy", "gold", "prediction", "correct", "scores"} <= set(data["predictions"][0])
+    assert len(data["predictions"]) == 15 and {
+        "instance_id",
+        "proxy",
+        "gold",
+        "prediction",
+        "correct",
+        "scores",
+    } <= set(data["predictions"][0])
     assert data["acc"] == sum(p["correct"] for p in data["predictions"]) / 15
     assert data["condition"]["label"] == "degrade/good"
     assert abs(data["acc"] - data["lm_eval_metrics"]["acc,none"]) < 1e-9

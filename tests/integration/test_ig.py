@@ -173,7 +173,9 @@ def test_layers_below_a_chunk_run_once_where_the_forward_reenters_exactly(models
     started = []
     original_starting_at = ig_layouts.DecoderStack.starting_at
     monkeypatch.setattr(
-        ig_layouts.DecoderStack, "starting_at", lambda self, layer: started.append(layer) or original_starting_at(self, layer)
+        ig_layouts.DecoderStack,
+        "starting_at",
+        lambda self, layer: started.append(layer) or original_starting_at(self, layer),
     )
     cached = integrated_gradients(model, proxy, "contrastive", steps=STEPS, layer_batch=2)
     naive = integrated_gradients(model, proxy, "contrastive", steps=STEPS, engine="naive")

@@ -12,7 +12,9 @@ INPUT = torch.tensor([[5, 9, 17, 3, 44, 2], [7, 7, 1, 90, 12, 60]])
 
 def capture_projection_inputs(model, layer):
     seen = []
-    handle = ffn_output_projections(model)[layer].register_forward_pre_hook(lambda m, a: seen.append(a[0].detach().clone()))
+    handle = ffn_output_projections(model)[layer].register_forward_pre_hook(
+        lambda m, a: seen.append(a[0].detach().clone())
+    )
     return seen, handle
 
 

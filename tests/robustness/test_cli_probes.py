@@ -14,6 +14,7 @@ def checksums():
 @pytest.fixture(autouse=True)
 def no_model_loads(monkeypatch):
     """Any model load fails the probe: every check must come first."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("a model was loaded before the bad input was refused")
 
@@ -22,7 +23,11 @@ def no_model_loads(monkeypatch):
     import neuronllm.evaluation.evaluate  # noqa: F401 - imported before the patch, so it binds the real load_model
     import neuronllm.methods.identify  # noqa: F401 - the same, for identification
 
-    for target in ("neuronllm.model.loading.load_model", "neuronllm.evaluation.evaluate.load_model", "neuronllm.methods.identify.load_model"):
+    for target in (
+        "neuronllm.model.loading.load_model",
+        "neuronllm.evaluation.evaluate.load_model",
+        "neuronllm.methods.identify.load_model",
+    ):
         monkeypatch.setattr(target, refuse)
 
 

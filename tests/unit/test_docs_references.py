@@ -11,8 +11,25 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TOP = ("neuronllm", "tasks", "data", "docs", "workflow", "config", "profiles", "benchmarks", "tests", ".ci",
-       "Snakefile", "Makefile", "pyproject.toml", "README.md", "environment.yml", ".test", "LICENSE")
+TOP = (
+    "neuronllm",
+    "tasks",
+    "data",
+    "docs",
+    "workflow",
+    "config",
+    "profiles",
+    "benchmarks",
+    "tests",
+    ".ci",
+    "Snakefile",
+    "Makefile",
+    "pyproject.toml",
+    "README.md",
+    "environment.yml",
+    ".test",
+    "LICENSE",
+)
 # what the pipeline writes (not in the repository until a run): named in the docs as outputs
 OUTPUT_PREFIXES = ("results/",)
 WHEEL_ONLY = ("neuronllm/_tasks", "neuronllm/_data", "neuronllm/_workflow")  # force-included by pyproject.toml
@@ -29,7 +46,10 @@ def sources() -> list[tuple[str, str]]:
     found += [(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8")) for p in sorted((ROOT / "docs").glob("*.md"))]
     for path in sorted((ROOT / "neuronllm").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        nodes = [tree, *(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))]
+        nodes = [
+            tree,
+            *(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))),
+        ]
         docstrings = [ast.get_docstring(n) or "" for n in nodes]
         found.append((str(path.relative_to(ROOT)), "\n".join(docstrings)))
     return found

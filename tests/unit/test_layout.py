@@ -8,7 +8,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "neuronllm"
 # Lowest first: a module may import its own layer and the ones before it, never one after it.
-LAYERS = ("core", "model", "tasks", "scoring", "attribution", "methods", "analysis", "evaluation", "pipeline", "report", "cli")
+LAYERS = (
+    "core",
+    "model",
+    "tasks",
+    "scoring",
+    "attribution",
+    "methods",
+    "analysis",
+    "evaluation",
+    "pipeline",
+    "report",
+    "cli",
+)
 CORE = ("__init__", "_lm_eval_plugin", "errors", "quiet", "atomic", "digests", "neurons")  # the top-level modules
 MAX_LINES = 400
 
@@ -54,8 +66,12 @@ def test_the_top_level_holds_only_the_core_and_the_layer_folders():
 
 
 def test_every_import_points_down_the_layers():
-    upward = [f"{m} ({layer(m)}) imports {o} ({layer(o)})" for m, others in GRAPH.items() for o in others
-              if LAYERS.index(layer(o)) > LAYERS.index(layer(m))]
+    upward = [
+        f"{m} ({layer(m)}) imports {o} ({layer(o)})"
+        for m, others in GRAPH.items()
+        for o in others
+        if LAYERS.index(layer(o)) > LAYERS.index(layer(m))
+    ]
     assert upward == []
 
 
@@ -67,7 +83,7 @@ def test_no_import_cycle():
         state[module] = "open"
         for other in sorted(GRAPH.get(module, ())):
             if state.get(other) == "open":
-                cycles.append(stack[stack.index(other):] + [other])
+                cycles.append(stack[stack.index(other) :] + [other])
             elif other not in state:
                 visit(other, [*stack, other])
         state[module] = "done"
@@ -81,5 +97,7 @@ def test_no_import_cycle():
 
 
 def test_no_module_outgrows_a_read():
-    long = {str(p.relative_to(ROOT)): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    long = {
+        str(p.relative_to(ROOT)): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
     assert long == {}

@@ -14,8 +14,13 @@ from neuronllm.tasks.data import parse_data_files
 
 
 def config(methods, budget):
-    return {"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": methods, "budget": budget,
-            "data_files": "shipped"}
+    return {
+        "models": {"m": {"spec": "x"}},
+        "tasks": ["ner"],
+        "methods": methods,
+        "budget": budget,
+        "data_files": "shipped",
+    }
 
 
 @pytest.mark.parametrize("method", ["cni", "tn"])
@@ -30,9 +35,13 @@ def test_the_config_check_counts_the_bad_side_only_for_a_method_that_has_one(mon
         check_config(config([method], 30))
         check_budget(30, 40, has_bad)
         return
-    with pytest.raises(UserError, match=r"^config: budget 30 \(30 good \+ 30 bad neurons\) is larger than model m's 40 neurons$"):
+    with pytest.raises(
+        UserError, match=r"^config: budget 30 \(30 good \+ 30 bad neurons\) is larger than model m's 40 neurons$"
+    ):
         check_config(config([method], 30))
-    with pytest.raises(UserError, match=r"^budget 30 \(30 good \+ 30 bad neurons\) is larger than the model's 40 neurons$"):
+    with pytest.raises(
+        UserError, match=r"^budget 30 \(30 good \+ 30 bad neurons\) is larger than the model's 40 neurons$"
+    ):
         check_budget(30, 40, has_bad)
 
 
@@ -45,8 +54,11 @@ def test_read_json_is_strict_and_one_line(tmp_path):
     good = tmp_path / "good.json"
     write_json(good, {"a": 1.5})
     assert read_json(good, "metrics") == {"a": 1.5}
-    cases = {"nan.json": ('{"a": NaN}', "not valid JSON"), "list.json": ("[1]", "not a metrics file (expected a JSON object)"),
-             "cut.json": ('{"a"', "not valid JSON")}
+    cases = {
+        "nan.json": ('{"a": NaN}', "not valid JSON"),
+        "list.json": ("[1]", "not a metrics file (expected a JSON object)"),
+        "cut.json": ('{"a"', "not valid JSON"),
+    }
     for name, (text, message) in cases.items():
         (tmp_path / name).write_text(text)
         with pytest.raises(UserError, match=re.escape(message)):
@@ -64,10 +76,18 @@ def test_one_data_files_parser_for_the_cli_and_lm_eval():
     from neuronllm.cli.checks import data_files
 
     mapping = {"train": "a.jsonl", "test": "b.jsonl"}
-    for value, expected in [(None, None), ("", None), ("shipped", "shipped"), ("hub", "hub"), (json.dumps(mapping), mapping)]:
+    for value, expected in [
+        (None, None),
+        ("", None),
+        ("shipped", "shipped"),
+        ("hub", "hub"),
+        (json.dumps(mapping), mapping),
+    ]:
         assert data_files(value) == parse_data_files(value) == expected
     assert parse_data_files(mapping) == mapping  # lm-eval's --metadata may hand over the mapping itself
-    with pytest.raises(UserError, match=r"^--data-files must be 'shipped', 'hub' or a JSON object \{split: path\}, got '\{broken'$"):
+    with pytest.raises(
+        UserError, match=r"^--data-files must be 'shipped', 'hub' or a JSON object \{split: path\}, got '\{broken'$"
+    ):
         data_files("{broken")
     with pytest.raises(UserError, match=r"^data_files must be .* got JSON list$"):
         parse_data_files("[1, 2]")

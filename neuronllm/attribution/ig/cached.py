@@ -41,7 +41,9 @@ PASS_TOKENS = 512  # tokens per batched pass (memory, and the packed mask's N² 
 Result = dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]
 
 
-def _unmodified_pass(loaded: LoadedModel, layout: PackedLayout | FullRowLayout, layers: list[int], starts: list[int], stack: DecoderStack):
+def _unmodified_pass(
+    loaded: LoadedModel, layout: PackedLayout | FullRowLayout, layers: list[int], starts: list[int], stack: DecoderStack
+):
     """One group, unmodified: n̂ (the answer-position neurons, column 0) and the exact entries."""
     captured: dict[int, torch.Tensor] = {}
 
@@ -52,7 +54,9 @@ def _unmodified_pass(loaded: LoadedModel, layout: PackedLayout | FullRowLayout, 
         return hook
 
     with torch.no_grad(), hooks.attach(loaded, {hooks.neurons(j): capture(j) for j in layers}):
-        recording: AbstractContextManager[dict[int, torch.Tensor]] = stack.entries(starts) if starts else nullcontext({})
+        recording: AbstractContextManager[dict[int, torch.Tensor]] = (
+            stack.entries(starts) if starts else nullcontext({})
+        )
         with recording as recorded:
             reference = layout.logits(loaded.model)
     n_hat = torch.stack([captured[j] for j in layers])  # [len(layers), d_ff]
@@ -102,14 +106,22 @@ def cached_ig(
     groups_per_pass = max(1, pass_tokens // make_layout(1).input_ids.numel())
 
     alphas = torch.arange(steps + 1, dtype=torch.float32) / steps  # [m+1]: α_k = k/m
-    out = {o: (torch.zeros(len(layers), d_ff), torch.zeros(len(layers)), torch.zeros(len(layers)),
-               torch.zeros(len(layers), d_ff)) for o in objectives}
+    out = {
+        o: (
+            torch.zeros(len(layers), d_ff),
+            torch.zeros(len(layers)),
+            torch.zeros(len(layers)),
+            torch.zeros(len(layers), d_ff),
+        )
+        for o in objectives
+    }
     layouts: dict[int, PackedLayout | FullRowLayout] = {}
     bar = progress(show, total=len(layers), desc="IG cached" if key_values is not None else "IG full rows")
     done = 0
     for chunk in chunks:
         leaves = [
-            (alphas[:, None] * n_hat[done + slot][None, :]).to(projection_device(loaded.projections[layer], device))
+            (alphas[:, None] * n_hat[done + slot][None, :])
+            .to(projection_device(loaded.projections[layer], device))
             .requires_grad_(True)
             for slot, layer in enumerate(chunk)
         ]

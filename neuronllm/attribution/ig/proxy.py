@@ -1,9 +1,9 @@
 """What integrated gradients score: one proxy QA as tokens, the objective F, and the result record.
 
-    score(o)       = logsumexp_a Σ_j log p(a_j | prompt, a_<j)         [eq. 2]
-    contrastive:   F = score(gold) − logsumexp_o score(o)              (CNI: log-softmax over the options)
-    gold_prob:     F = exp(score(gold))                                (KN, QRNCA: whole-vocabulary probability)
-    gold_logprob:  F = score(gold)                                     (TN's task loss is −F)
+score(o)       = logsumexp_a Σ_j log p(a_j | prompt, a_<j)         [eq. 2]
+contrastive:   F = score(gold) − logsumexp_o score(o)              (CNI: log-softmax over the options)
+gold_prob:     F = exp(score(gold))                                (KN, QRNCA: whole-vocabulary probability)
+gold_logprob:  F = score(gold)                                     (TN's task loss is −F)
 """
 
 from __future__ import annotations
