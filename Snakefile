@@ -15,7 +15,7 @@ conda environment (workflow/envs/, used with --sdm conda) and mem_mb/runtime/gpu
 from snakemake.utils import validate
 
 from neuronllm.errors import UserError
-from neuronllm.pipeline.plan import check_config
+from neuronllm.pipeline.config_check import check_config
 
 if (
     not workflow.overwrite_configfiles

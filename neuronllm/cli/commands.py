@@ -257,7 +257,7 @@ def cmd_report(args) -> None:
         prepare_outputs([args.out], args.metrics)
         report.write_csv(args.metrics, args.out)
     elif args.kind == "transfer":
-        from neuronllm.report.transfer import write_transfer
+        from neuronllm.report.transfer_figures import write_transfer
 
         needed = {
             "--plan": args.plan,

@@ -118,7 +118,8 @@ def test_a_task_added_by_its_yaml_files_appears_everywhere(repo):
             repo,
             f"""
 import json, yaml
-from neuronllm.pipeline.plan import Plan, check_config, gpu_rules
+from neuronllm.pipeline.config_check import check_config
+from neuronllm.pipeline.plan import Plan, gpu_rules
 from neuronllm.report.kinds import task_labels
 from neuronllm.tasks.lm_eval_tasks import find_task
 config = yaml.safe_load(open({str(configfile)!r}))
@@ -161,7 +162,8 @@ def test_a_method_added_by_its_module_and_record_appears_everywhere(repo):
             f"""
 import json, yaml
 from neuronllm.methods import METHOD_NAMES
-from neuronllm.pipeline.plan import Plan, check_config
+from neuronllm.pipeline.config_check import check_config
+from neuronllm.pipeline.plan import Plan
 from neuronllm.report.kinds import KINDS
 config = yaml.safe_load(open({str(configfile)!r}))
 check_config(config)

@@ -1,6 +1,6 @@
 """What the README, docs/ and the package's docstrings point a reader at exists: every backticked
 repository path (`neuronllm/tasks/data.py`, `tasks/aqua/`) and every `neuronllm.*` identifier
-(`neuronllm.pipeline.plan.check_config`), and every neuronllm/….py a docstring names. A renamed module
+(`neuronllm.pipeline.config_check.check_config`), and every neuronllm/….py a docstring names. A renamed module
 or function makes this fail instead of leaving a guide that sends a reader nowhere."""
 
 from __future__ import annotations

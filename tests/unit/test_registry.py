@@ -15,7 +15,7 @@ def test_schema_names_no_method_and_the_config_check_reads_the_registry():
     import pytest
 
     from neuronllm.errors import UserError
-    from neuronllm.pipeline.plan import _check_methods
+    from neuronllm.pipeline.config_check import _check_methods
 
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     assert schema["$defs"]["method"] == {"type": "string", "description": schema["$defs"]["method"]["description"]}

@@ -27,7 +27,7 @@ def config(methods, budget):
 def test_the_config_check_counts_the_bad_side_only_for_a_method_that_has_one(monkeypatch, method):
     """40 neurons: K = 30 fits a good-only set (TN) and not K good + K bad (CNI), as identify decides."""
     import neuronllm.model.loading as loading
-    from neuronllm.pipeline.plan import check_config
+    from neuronllm.pipeline.config_check import check_config
 
     monkeypatch.setattr(loading, "config_neuron_counts", lambda *args, **kwargs: [20, 20])
     has_bad = METHODS[method].has_bad

@@ -56,7 +56,7 @@ def _evaluation(path: str, rng: random.Random, shift: float) -> dict:
 
 
 def test_transfer_report_writes_every_cell_with_an_interval_and_a_band(tmp_path):
-    from neuronllm.report.transfer import write_transfer
+    from neuronllm.report.transfer_figures import write_transfer
 
     config = {
         "results_dir": str(tmp_path / "r"),
