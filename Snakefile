@@ -3,6 +3,7 @@
     snakemake --cores all                          # Table 1 of config/config.yaml (= results/table1.md)
     snakemake --cores all all_tables               # every table, the tidy CSV and the layer figure
     snakemake --cores all results/specificity.md   # the specificity matrix (+ heatmap)
+    snakemake --cores all results/transfer.md      # task or format: native format, other format, dose-response
     snakemake --report report.html                 # a browsable report of what was built
     snakemake --profile profiles/slurm --configfile config/paper.yaml   # the paper's setting on a SLURM cluster
 
@@ -14,10 +15,11 @@ conda environment (workflow/envs/, used with --sdm conda) and mem_mb/runtime/gpu
 from snakemake.utils import validate
 
 from neuronllm.errors import UserError
-from neuronllm.plan import check_config
+from neuronllm.pipeline.config_check import check_config
 
-
-if not workflow.overwrite_configfiles:  # an explicit --configfile replaces the default (no merging)
+if (
+    not workflow.overwrite_configfiles
+):  # an explicit --configfile replaces the default (no merging)
 
     configfile: "config/config.yaml"
 
@@ -48,6 +50,8 @@ include: "workflow/rules/specificity.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/outputs.smk"
 include: "workflow/rules/specificity_report.smk"
+include: "workflow/rules/transfer.smk"
+include: "workflow/rules/transfer_report.smk"
 
 
 rule default:

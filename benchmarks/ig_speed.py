@@ -1,4 +1,4 @@
-"""Naive vs prefix-cached integrated gradients (neuronllm/ig.py) on the embedded SmolLM2-135M.
+"""Naive vs prefix-cached integrated gradients (neuronllm/attribution/ig/) on the embedded SmolLM2-135M.
 
     .venv/bin/python benchmarks/ig_speed.py [--prompts 2] [--steps 20] [--layers all] \
         [--engines naive,cached] [--formats letter,text] [--threads N]
@@ -134,7 +134,7 @@ def peak_rss_mb() -> float:
 
 def timed_ig(model, proxy, args: argparse.Namespace, layers: list[int]) -> tuple[dict, float, float, float | None]:
     """(saved tensors, wall s, CPU s, peak RSS MiB) of one integrated_gradients call."""
-    from neuronllm.ig import integrated_gradients
+    from neuronllm.attribution.ig import integrated_gradients
 
     resettable = peak_rss_reset()
     start, start_cpu = time.perf_counter(), time.process_time()
@@ -153,8 +153,8 @@ def worker(args: argparse.Namespace) -> None:
     """
     import torch
 
-    from neuronllm.ig import proxy_tokens
-    from neuronllm.models import load_model, neuron_counts
+    from neuronllm.attribution.ig import proxy_tokens
+    from neuronllm.model.loading import load_model, neuron_counts
 
     if args.threads:
         torch.set_num_threads(args.threads)

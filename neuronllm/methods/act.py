@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neuronllm.attribution import Attributions
+from neuronllm.attribution.kinds import Attributions
 from neuronllm.methods.ranking import Ranked, top_k
 
 

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from neuronllm.attribution import Attributions
+from neuronllm.attribution.kinds import Attributions
 from neuronllm.methods.ranking import Ranked
 
 PROMPT_THRESHOLD = 0.2

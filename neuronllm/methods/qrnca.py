@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from neuronllm.attribution import Attributions
+from neuronllm.attribution.kinds import Attributions
 from neuronllm.methods.ranking import Ranked, top_k
 
 PROMPT_THRESHOLD = 0.2

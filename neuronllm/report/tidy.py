@@ -12,7 +12,7 @@ the paper prints them: sizes without sign, "fail" says the direction), the signe
 direction positive) with intervals, bootstrap SE (_se) and one-sided p of no effect (_p0), the
 answer-distribution shift (answer_tv, top_answer_share_delta), answer_shift_* flags, mcnemar_p,
 flips, neurons_changed, and per tested measure its null band (null_* = mean [95% prediction
-interval]), p_null_* / p_* (evidence.py) and passes_* (the per-cell test at evidence.LEVEL, before a
+interval]), p_null_* / p_* (neuronllm/analysis/evidence.py) and passes_* (the per-cell test at evidence.LEVEL, before a
 table's Benjamini-Hochberg step, which depends on the table's other cells). docs/metrics.md defines
 every metric.
 """
@@ -22,21 +22,50 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from neuronllm.evidence import MEASURES
+from neuronllm.analysis.evidence import MEASURES
 from neuronllm.report.inputs import load_metrics
 
-EFFECTS = ("acc_delta", "com_delta", "gold_prob_delta", "rac_signed", "rcc_signed", "gold_prob_signed",
-           "balanced_acc_delta", "balanced_signed", "balanced_gold_prob_signed", "answer_tv", "top_answer_share_delta")
-SCALARS = ("acc", "comprehension", "balanced_acc", "fail", "mcnemar_p", "flips_lost", "flips_gained", "neurons_changed",
-           "top_answer", "top_answer_share")
+EFFECTS = (
+    "acc_delta",
+    "com_delta",
+    "gold_prob_delta",
+    "rac_signed",
+    "rcc_signed",
+    "gold_prob_signed",
+    "balanced_acc_delta",
+    "balanced_signed",
+    "balanced_gold_prob_signed",
+    "answer_tv",
+    "top_answer_share_delta",
+)
+SCALARS = (
+    "acc",
+    "comprehension",
+    "balanced_acc",
+    "fail",
+    "mcnemar_p",
+    "flips_lost",
+    "flips_gained",
+    "neurons_changed",
+    "top_answer",
+    "top_answer_share",
+)
 MAGNITUDES = {"rac": "rac_magnitude", "rcc": "rcc_magnitude"}  # unsigned, as the paper prints them
 
 
 def rows_of(m: dict[str, Any]) -> list[dict[str, Any]]:
-    base = {"model": m["model"], "model_label": m.get("model_label", m["model"]), "seed": m.get("seed"),
-            "task": m["task"], "method": m["method"], "neurons_from": m.get("neurons_from", m["task"]),
-            "K": m["budget"], "n_instances": m.get("eval_instances"), "answer_format": m.get("answer_format"),
-            "data": m.get("data")}
+    base = {
+        "model": m["model"],
+        "model_label": m.get("model_label", m["model"]),
+        "seed": m.get("seed"),
+        "task": m["task"],
+        "method": m["method"],
+        "neurons_from": m.get("neurons_from", m["task"]),
+        "K": m["budget"],
+        "n_instances": m.get("eval_instances"),
+        "answer_format": m.get("answer_format"),
+        "data": m.get("data"),
+    }
     rows = []
 
     def add(condition: str, metric: str, value: Any, low: Any = None, high: Any = None) -> None:
@@ -83,8 +112,25 @@ def write_csv(metrics_paths: list[str | Path], out: str | Path) -> None:
     from neuronllm.atomic import atomic_path
 
     rows = [row for m in load_metrics(metrics_paths) for row in rows_of(m)]
-    frame = pd.DataFrame(rows, columns=["model", "model_label", "seed", "task", "method", "neurons_from", "K",
-                                        "condition", "metric", "value", "low", "high", "n_instances",
-                                        "answer_format", "data"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "model",
+            "model_label",
+            "seed",
+            "task",
+            "method",
+            "neurons_from",
+            "K",
+            "condition",
+            "metric",
+            "value",
+            "low",
+            "high",
+            "n_instances",
+            "answer_format",
+            "data",
+        ],
+    )
     with atomic_path(out) as tmp:
         frame.to_csv(tmp, index=False)

@@ -1,7 +1,7 @@
 """The CI config through profiles/slurm on a real single-node SLURM cluster (tests/e2e/slurm/up.sh):
 every cluster job goes through sbatch and shows in squeue, on the partition the profile gives its rule;
 one job cancelled with scancel mid-run makes the run fail, and the same command then submits only what
-had not completed; the numbers equal the CI reference (neuronllm.regression's collect/compare).
+had not completed; the numbers equal the CI reference (.ci/regression.py's collect/compare).
 
 Slow (about 8 minutes on 2 cores): `make ci-slurm` (what .ci/run runs) or
 `python -m pytest -m slow tests/e2e/test_slurm_cluster.py`. It uses the cluster of $SLURM_CONF when one
@@ -21,14 +21,23 @@ from pathlib import Path
 
 import pytest
 
-from neuronllm import regression
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / ".ci"))  # CI code lives beside .ci/run, not in the library
+import regression  # noqa: E402  (after the path to .ci/)
+
 SCRIPTS = ROOT / "tests" / "e2e" / "slurm"
 RESULTS = "results/ci-slurm"
 TARGETS = [f"{RESULTS}/{target}.md" for target in regression.TARGETS]
 GPU_RULES = ("attribute", "evaluate_")
-LOCAL_RULES = {"table1", "table5", "ablation", "table7", "metrics_csv", "layer_figure", "specificity_report"}  # report.smk
+LOCAL_RULES = {
+    "table1",
+    "table5",
+    "ablation",
+    "table7",
+    "metrics_csv",
+    "layer_figure",
+    "specificity_report",
+}  # report.smk
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +76,8 @@ def profile_env(cluster_env: dict) -> dict:
 
 def command(*extra: str) -> list[str]:
     return [sys.executable, "-m", "snakemake", "--profile", "profiles/slurm", "--configfile", regression.CONFIG,
-            "--config", f"results_dir={RESULTS}", "--slurm-init-seconds-before-status-checks", "5", *extra, *TARGETS]  # fmt: skip
+            "--config", f"results_dir={RESULTS}", "--slurm-init-seconds-before-status-checks", "5",
+            *extra, *TARGETS]  # fmt: skip
 
 
 def squeue(env: dict) -> list[dict[str, str]]:
@@ -140,7 +150,10 @@ def test_ci_config_through_slurm_equals_the_reference_and_a_cancelled_job_resume
     submitted_again = {j["job"] for j in rerun}
     assert not submitted_again & done_first, f"resubmitted completed jobs: {sorted(submitted_again & done_first)}"
     assert cancelled["job"] in submitted_again
-    assert sorted(done_first | submitted_again) == sorted(expected), (sorted(done_first | submitted_again), sorted(expected))
+    assert sorted(done_first | submitted_again) == sorted(expected), (
+        sorted(done_first | submitted_again),
+        sorted(expected),
+    )
     for job in first + rerun:
         rule = job["job"].removeprefix("rule_").split("_wildcards_")[0]
         assert job["partition"] == ("gpu" if rule.startswith(GPU_RULES) else "cpu"), job

@@ -1,15 +1,15 @@
-"""Integrated gradients (neuronllm/ig/): the cached engine equals the naive reference on every
+"""Integrated gradients (neuronllm/attribution/ig/): the cached engine equals the naive reference on every
 supported architecture, IG is complete, TN's a·∂F/∂a equals autograd, and the model is left as found."""
 
 import pytest
 import torch
+from tiny_models import ARCHITECTURES, D_FF, VOCAB, tiny_config, tiny_model
 from transformers import AutoModelForCausalLM
 
-import neuronllm.ig as ig
-import neuronllm.ig.cached as ig_cached
-import neuronllm.ig.layouts as ig_layouts
-from neuronllm.errors import UserError
-from neuronllm.ig import (
+import neuronllm.attribution.ig as ig
+import neuronllm.attribution.ig.cached as ig_cached
+import neuronllm.attribution.ig.layouts as ig_layouts
+from neuronllm.attribution.ig import (
     OBJECTIVES,
     ProxyTokens,
     activation_times_gradient,
@@ -17,10 +17,10 @@ from neuronllm.ig import (
     integrated_gradients,
     proxy_tokens,
 )
-from neuronllm.models import LoadedModel, ffn_output_projections
-from neuronllm.prefix_kv import prefix_key_values
-from neuronllm.tokens import encode_pair, letter_variants
-from tiny_models import ARCHITECTURES, D_FF, VOCAB, tiny_config, tiny_model
+from neuronllm.errors import UserError
+from neuronllm.model.loading import LoadedModel, ffn_output_projections
+from neuronllm.scoring.prefix_kv import prefix_key_values
+from neuronllm.scoring.tokens import encode_pair, letter_variants
 
 STEPS = 4
 
@@ -173,7 +173,9 @@ def test_layers_below_a_chunk_run_once_where_the_forward_reenters_exactly(models
     started = []
     original_starting_at = ig_layouts.DecoderStack.starting_at
     monkeypatch.setattr(
-        ig_layouts.DecoderStack, "starting_at", lambda self, layer: started.append(layer) or original_starting_at(self, layer)
+        ig_layouts.DecoderStack,
+        "starting_at",
+        lambda self, layer: started.append(layer) or original_starting_at(self, layer),
     )
     cached = integrated_gradients(model, proxy, "contrastive", steps=STEPS, layer_batch=2)
     naive = integrated_gradients(model, proxy, "contrastive", steps=STEPS, engine="naive")
@@ -309,7 +311,7 @@ def test_hooks_and_flags_restored_when_the_objective_fails(models, monkeypatch, 
         raise RuntimeError("boom")
 
     monkeypatch.setattr(ig_cached, "objective_from_scores", broken)
-    monkeypatch.setattr("neuronllm.ig.naive.objective_from_scores", broken)
+    monkeypatch.setattr("neuronllm.attribution.ig.naive.objective_from_scores", broken)
     with pytest.raises(RuntimeError, match="boom"):
         integrated_gradients(model, proxy, "contrastive", steps=2, engine=engine)
     assert model.training
@@ -403,7 +405,7 @@ def test_cached_equals_naive_on_the_embedded_model_more_layers(embedded, answer_
 def test_endpoint_gradient_gives_tn_and_act_without_their_own_passes(models, arch, answer_format):
     """TN's a·∂ log P/∂a from the IG pass (a · ∂P/∂a / P at w = n̂) equals its own forward and backward,
     and the IG pass's n̂ equals ACT's activations."""
-    from neuronllm.attribution import _gradient_x_activation
+    from neuronllm.attribution.kinds import _gradient_x_activation
 
     model, proxy = models[arch], random_proxies()[answer_format]
     results = ig.integrated_gradients_many(model, proxy, ["contrastive", "gold_prob"], steps=STEPS, layer_batch=2)

@@ -26,7 +26,7 @@ def requests(prompt=PROMPT, continuations=CONTINUATIONS):
 
 @pytest.fixture(scope="module")
 def neuronllm_factory(embedded):
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     model, tokenizer = embedded
 

@@ -1,4 +1,4 @@
-"""Interventions on every lm-eval request type (neuronllm/lm_eval_model.py): generate_until acts at the
+"""Interventions on every lm-eval request type (neuronllm/evaluation/lm_eval_model.py): generate_until acts at the
 last prompt token and every generated token, loglikelihood_rolling at every position; an unmodified
 NeuronLLM equals HFLM; models load through HFLM's arguments (dtype, trust_remote_code)."""
 
@@ -11,7 +11,7 @@ import torch
 from lm_eval.api.instance import Instance
 
 from neuronllm.errors import UserError
-from neuronllm.models import load_model
+from neuronllm.model.loading import load_model
 from neuronllm.neurons import Neuron, NeuronSet
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -24,8 +24,16 @@ def tiny_local_model(tmp_path_factory, embedded):
     from transformers import AutoModelForCausalLM, LlamaConfig
 
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(embedded.tokenizer), hidden_size=32, intermediate_size=48, num_hidden_layers=3,
-                         num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True, initializer_range=0.5)
+    config = LlamaConfig(
+        vocab_size=len(embedded.tokenizer),
+        hidden_size=32,
+        intermediate_size=48,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        tie_word_embeddings=True,
+        initializer_range=0.5,
+    )
     directory = tmp_path_factory.mktemp("strong-tiny")
     AutoModelForCausalLM.from_config(config).save_pretrained(directory)
     embedded.tokenizer.save_pretrained(directory)
@@ -42,7 +50,7 @@ def strong_set(tmp_path_factory, tiny_local_model):
 
 def scale_from(model, start: int, factor: float = 0.0):
     """Reference hooks: every FFN neuron of the set at positions >= start (of a full-sequence forward)."""
-    from neuronllm.models import ffn_output_projections
+    from neuronllm.model.loading import ffn_output_projections
 
     indices = torch.arange(48)
 
@@ -68,14 +76,16 @@ def greedy(model, ids: list[int], steps: int, start: int | None) -> list[int]:
 
 
 def test_generation_intervenes_at_the_answer_position_and_every_generated_token(tiny_local_model, strong_set):
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     lm = NeuronLLM(pretrained=tiny_local_model, neurons=strong_set, op="silence", part="good")
     prompt = lm.tok_encode("Continue the list with the next item: Monday, Tuesday, Wednesday,")
     context = torch.tensor([prompt])
     ours = lm._model_generate(context, max_length=len(prompt) + 6, stop=[], do_sample=False)[0].tolist()
     assert ours == greedy(lm.model, prompt, 6, start=len(prompt) - 1)
-    plain = NeuronLLM(pretrained=lm.loaded)._model_generate(context, max_length=len(prompt) + 6, stop=[], do_sample=False)
+    plain = NeuronLLM(pretrained=lm.loaded)._model_generate(
+        context, max_length=len(prompt) + 6, stop=[], do_sample=False
+    )
     assert plain[0].tolist() == greedy(lm.model, prompt, 6, start=None)  # no set: the model's own text
     assert ours != plain[0].tolist()  # the set changed the generated text
     assert all(not m._forward_pre_hooks for m in lm.model.modules())
@@ -84,7 +94,7 @@ def test_generation_intervenes_at_the_answer_position_and_every_generated_token(
 def test_rolling_loglikelihood_intervenes_at_every_position(tiny_local_model, strong_set):
     from lm_eval.models.huggingface import HFLM
 
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     text = "The bakery on the corner opens before sunrise, and people wait outside."
     request = [Instance("loglikelihood_rolling", doc={}, arguments=(text,), idx=0)]
@@ -104,7 +114,7 @@ def test_rolling_loglikelihood_intervenes_at_every_position(tiny_local_model, st
 
 
 def test_op_without_neurons_is_refused(tiny_local_model):
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     with pytest.raises(UserError, match="without neurons"):
         NeuronLLM(pretrained=tiny_local_model, op="degrade")
@@ -126,15 +136,24 @@ def custom_code_model(tmp_path_factory, embedded):
 
     directory = tmp_path_factory.mktemp("custom-code")
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(embedded.tokenizer), hidden_size=32, intermediate_size=48, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True)
+    config = LlamaConfig(
+        vocab_size=len(embedded.tokenizer),
+        hidden_size=32,
+        intermediate_size=48,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        tie_word_embeddings=True,
+    )
     AutoModelForCausalLM.from_config(config).save_pretrained(directory)
     embedded.tokenizer.save_pretrained(directory)
     for name in ("configuration_tiny_custom.py", "modeling_tiny_custom.py"):
         shutil.copy(FIXTURES / "custom_code" / name, directory / name)
     saved = json.loads((directory / "config.json").read_text())
-    saved["auto_map"] = {"AutoConfig": "configuration_tiny_custom.TinyCustomConfig",
-                         "AutoModelForCausalLM": "modeling_tiny_custom.TinyCustomForCausalLM"}
+    saved["auto_map"] = {
+        "AutoConfig": "configuration_tiny_custom.TinyCustomConfig",
+        "AutoModelForCausalLM": "modeling_tiny_custom.TinyCustomForCausalLM",
+    }
     saved["model_type"] = "tiny_custom"
     saved["architectures"] = ["TinyCustomForCausalLM"]
     (directory / "config.json").write_text(json.dumps(saved))
@@ -147,7 +166,7 @@ def test_custom_code_model_loads_with_trust_remote_code(custom_code_model):
     loaded = load_model(custom_code_model, trust_remote_code=True)
     assert type(loaded.model).__name__ == "TinyCustomForCausalLM" and loaded.neuron_counts == [48, 48]
     assert loaded.identity["load_arguments"] == {"trust_remote_code": True}
-    from neuronllm.lm_eval_model import NeuronLLM
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
     lm = NeuronLLM(pretrained=custom_code_model, trust_remote_code=True)
     request = [Instance("loglikelihood", doc={}, arguments=("Correct answer:", " yes"), idx=0)]

@@ -37,7 +37,7 @@ SPEC_ERRORS = {
 @pytest.mark.parametrize("variant", sorted(SPEC_ERRORS))
 def test_a_broken_task_spec_is_one_line_naming_file_and_key(variant):
     """Found through --include_path (as lm-eval finds a user's task), checked before data or a model."""
-    from neuronllm.lm_eval_tasks import find_task, load_proxies
+    from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
     with pytest.raises(UserError) as caught:
         task = find_task(f"bad_{variant}", "text", include_path=SPECS)
@@ -48,7 +48,7 @@ def test_a_broken_task_spec_is_one_line_naming_file_and_key(variant):
 
 @pytest.mark.parametrize("variant", ["missing_splits", "undefined_variable", "display_collision"])
 def test_lm_eval_custom_dataset_checks_the_spec_too(variant):
-    from neuronllm.lm_eval_tasks import build_text_dataset
+    from neuronllm.tasks.lm_eval_tasks import build_text_dataset
 
     spec = yaml.safe_load((SPECS / f"bad_{variant}.yaml").read_text())["dataset_kwargs"]["spec"]
     with pytest.raises(UserError, match=re.escape(SPEC_ERRORS[variant])):
@@ -57,13 +57,15 @@ def test_lm_eval_custom_dataset_checks_the_spec_too(variant):
 
 def test_questions_with_fewer_than_two_distinct_options_are_dropped_with_a_count(capfd):
     """One choice, or every distractor equal to the gold text: left out, with one warning line."""
-    from neuronllm.aqua import build_split
-    from neuronllm.data import load_task_data
-    from neuronllm.lm_eval_tasks import find_task
+    from neuronllm.tasks.aqua import build_split
+    from neuronllm.tasks.data import load_task_data
+    from neuronllm.tasks.lm_eval_tasks import find_task
 
     spec = find_task("commonsense").spec
-    files = {"train": str(ROOT / "data" / "commonsense" / "train.jsonl"),
-             "validation": str(MALFORMED / "commonsense_degenerate.jsonl")}
+    files = {
+        "train": str(ROOT / "data" / "commonsense" / "train.jsonl"),
+        "validation": str(MALFORMED / "commonsense_degenerate.jsonl"),
+    }
     rows = (MALFORMED / "commonsense_degenerate.jsonl").read_text().splitlines()
     task = load_task_data(spec, data_files=files)
     assert len(task.evaluate) == len(rows) - 2
@@ -75,20 +77,23 @@ def test_questions_with_fewer_than_two_distinct_options_are_dropped_with_a_count
 
 @pytest.mark.parametrize("seed", ["abc", 1.5, True, -1])
 def test_metadata_values_are_type_checked(seed):
-    from neuronllm.lm_eval_tasks import build_text_dataset, find_task
+    from neuronllm.tasks.lm_eval_tasks import build_text_dataset, find_task
 
     with pytest.raises(UserError, match="seed must be an integer >= 0"):
         build_text_dataset(spec=find_task("sentiment").spec, data_files="shipped", seed=seed)
 
 
-@pytest.mark.parametrize("change", [
-    {"ablation_methods": ["cni", "cni"]},
-    {"matched_null": ["cni", "cni"]},
-    {"table7": {"task": "commonsense", "methods": ["cni"], "budgets": [10, 10]}},
-    {"specificity": {"sources": ["cni", "cni"]}},
-    {"results_dir": "results/{model}"},
-    {"data_files": {"sentiment": {"train": "data/{x}.jsonl", "validation": "v.jsonl"}}},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"ablation_methods": ["cni", "cni"]},
+        {"matched_null": ["cni", "cni"]},
+        {"table7": {"task": "commonsense", "methods": ["cni"], "budgets": [10, 10]}},
+        {"specificity": {"sources": ["cni", "cni"]}},
+        {"results_dir": "results/{model}"},
+        {"data_files": {"sentiment": {"train": "data/{x}.jsonl", "validation": "v.jsonl"}}},
+    ],
+)
 def test_the_config_schema_rejects_duplicates_and_wildcard_characters(change):
     import jsonschema
 
@@ -101,16 +106,32 @@ def test_the_config_schema_rejects_duplicates_and_wildcard_characters(change):
 
 # ----------------------------------------------------------------------------------------------- writes
 
+
 def _commands(tmp_path):
     """null, metrics and report: a command that writes JSON or text, with valid inputs."""
     set_valid = str(MALFORMED / "set_valid.json")
     metrics_out = tmp_path / "m.json"
     return {
         "null": ["null", "--model", "embedded", "--budget", "3", "--indices", "0", "--outs", str(tmp_path / "n.json")],
-        "metrics": ["metrics", "--original", str(MALFORMED / "eval_original.json"), "--conditions",
-                    str(MALFORMED / "eval_condition.json"), "--resamples", "100", "--out", str(metrics_out)],
-        "report": ["report", "csv", "--metrics", str(ROOT / "tests" / "fixtures" / "report" / "embedded-ner-cni-k100.json"),
-                   "--out", str(tmp_path / "r.csv")],
+        "metrics": [
+            "metrics",
+            "--original",
+            str(MALFORMED / "eval_original.json"),
+            "--conditions",
+            str(MALFORMED / "eval_condition.json"),
+            "--resamples",
+            "100",
+            "--out",
+            str(metrics_out),
+        ],
+        "report": [
+            "report",
+            "csv",
+            "--metrics",
+            str(ROOT / "tests" / "fixtures" / "report" / "embedded-ner-cni-k100.json"),
+            "--out",
+            str(tmp_path / "r.csv"),
+        ],
     }, set_valid
 
 

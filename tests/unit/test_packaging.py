@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from neuronllm import data, workflow_files
 from neuronllm.errors import UserError
+from neuronllm.pipeline import workflow_files
+from neuronllm.tasks import data
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,7 @@ def installed_layout(tmp_path: Path) -> Path:
 
 def test_shipped_data_of_an_installed_package_is_its_own(tmp_path, monkeypatch):
     package = installed_layout(tmp_path)
-    monkeypatch.setattr(data, "__file__", str(package / "data.py"))
+    monkeypatch.setattr(data, "__file__", str(package / "tasks" / "data.py"))
     assert data.shipped_data_dir() == package / "_data"
 
 
@@ -38,11 +39,13 @@ def test_shipped_data_in_the_repository():
 
 def test_workflow_of_an_installed_package_is_copied_out(tmp_path, monkeypatch):
     package = installed_layout(tmp_path)
-    monkeypatch.setattr(workflow_files, "__file__", str(package / "workflow_files.py"))
+    monkeypatch.setattr(workflow_files, "__file__", str(package / "pipeline" / "workflow_files.py"))
     assert workflow_files.workflow_source() == package / "_workflow"
     copied = workflow_files.copy_workflow(tmp_path / "mine")
     assert [p.name for p in copied] == list(workflow_files.ENTRIES)
-    assert (tmp_path / "mine" / "workflow" / "rules" / "common.smk").read_text() == (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    assert (tmp_path / "mine" / "workflow" / "rules" / "common.smk").read_text() == (
+        ROOT / "workflow" / "rules" / "common.smk"
+    ).read_text()
     assert (tmp_path / "mine" / "profiles" / "slurm" / "config.yaml").is_file()
 
 
@@ -63,13 +66,17 @@ def test_workflow_into_a_file_is_refused(tmp_path):
 
 
 def test_the_wheel_carries_what_the_installed_package_looks_for():
-    """pyproject.toml's force-include targets are the paths data.py, _lm_eval_plugin.py and
-    workflow_files.py look for."""
+    """pyproject.toml's force-include targets are the paths tasks/data.py, _lm_eval_plugin.py and
+    pipeline/workflow_files.py look for."""
     import tomllib
 
-    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"][
+        "force-include"
+    ]
     assert include["data"] == "neuronllm/_data" and include["tasks"] == "neuronllm/_tasks"
-    assert {include[name] for name in workflow_files.ENTRIES} == {f"neuronllm/_workflow/{n}" for n in workflow_files.ENTRIES}
+    assert {include[name] for name in workflow_files.ENTRIES} == {
+        f"neuronllm/_workflow/{n}" for n in workflow_files.ENTRIES
+    }
     assert include["neuronllm_lm_eval.pth"] == "neuronllm_lm_eval.pth"
 
 

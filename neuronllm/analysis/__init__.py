@@ -1,0 +1,1 @@
+"""After evaluation: metrics, statistics, null sets, the evidence gates, pairing, metrics files, common neurons."""

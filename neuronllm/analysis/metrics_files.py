@@ -1,0 +1,383 @@
+"""One metrics file per (model, seed, task, method, budget): everything the tables print, with its uncertainty.
+
+    original    acc, comprehension, mean gold-option probability, each with a bootstrap 95% interval,
+                and the bias diagnostics of the unmodified model (stats.bias_diagnostics)
+    conditions  per intervention ("deg/both", "enh/good", ...): acc, comprehension, RAC/RCC/Fail
+                (metrics.effect), the paired-bootstrap intervals and McNemar test of the effect
+                (stats.effect_statistics: with balanced accuracy and the answer-distribution shift),
+                the answer-shift flags, the neurons it changed, and the null band: the same
+                statistics for RANDOM sets of the same size and shape, the test against them and
+                every null draw's record (evidence.py)
+The report reads only these files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the metrics command starts without it
+    import numpy as np
+
+from neuronllm.analysis.evidence import MEASURES, answer_shift, cell_test, draw_record
+from neuronllm.analysis.metrics import effect
+from neuronllm.analysis.pairing import check_info, check_resamples, check_same_inputs, null_sets_of_the_shape
+from neuronllm.analysis.stats import (
+    answer_keying,
+    answers_from_predictions,
+    bias_diagnostics,
+    effect_statistics,
+    interval_of_scores,
+    paired,
+)
+from neuronllm.atomic import finite_or_none, read_json, write_json
+from neuronllm.errors import UserError
+
+DIRECTION_OF_OP = {"degrade": "deg", "silence": "deg", "enhance": "enh", "excite": "enh"}
+# The settings that determine an evaluation's numbers (prefix_cache, a directory, does not).
+NUMBER_SETTINGS = ("task", "answer_format", "seed", "instances", "eval_instances")
+NULL_STATISTICS = MEASURES
+FORMAT = "neuronllm.metrics/3"
+TASK_FORMAT = "neuronllm.task-metrics/1"  # the metrics file of a general (non-AQUA) lm-eval task
+INFO_TYPES = {"budget": int, "method": str, "model_label": str, "steps": int, "instances": int}
+
+
+EVALUATION_KEYS: dict[str, type | tuple[type, ...]] = {
+    "task": str,
+    "condition": dict,
+    "settings": dict,
+    "acc": (int, float),
+    "comprehension": (int, float),
+    "predictions": list,
+    "n_instances": int,
+}
+
+
+def check_evaluation(obj: Mapping[str, Any], source: str, original: bool) -> None:
+    """An AQUA evaluation file as `neuronllm evaluate` writes it: the fields the metrics read, and the
+    right kind (the original is unmodified, a condition changes neurons with a known operator)."""
+    for key, kind in EVALUATION_KEYS.items():
+        if not isinstance(obj.get(key), kind) or isinstance(obj.get(key), bool):
+            raise UserError(f"{source}: not an AQUA evaluation file (missing or malformed {key!r})")
+    condition = obj["condition"]
+    if original and condition.get("neurons") is not None:
+        raise UserError(f"{source}: the original must be an unmodified evaluation, not {condition.get('label')!r}")
+    if not original:
+        if condition.get("neurons") is None:
+            raise UserError(f"{source}: an unmodified evaluation is not an intervention condition")
+        if condition.get("op") not in DIRECTION_OF_OP or condition.get("part") not in ("good", "bad", "both"):
+            raise UserError(f"{source}: unknown condition {condition.get('op')!r}/{condition.get('part')!r}")
+
+
+def condition_key(evaluation: Mapping[str, Any]) -> str:
+    """'deg/both', 'enh/good', ... from an evaluation's condition; a factor other than the paper's ×2
+    is part of the key ('enh/good@0.5'), so two factors never share a cell or a null band."""
+    from neuronllm.model.condition import EXCITE, factor_text
+
+    condition = evaluation["condition"]
+    factor = condition.get("factor", EXCITE)
+    suffix = "" if factor in (None, EXCITE) else f"@{factor_text(float(factor))}"
+    return f"{DIRECTION_OF_OP[condition['op']]}/{condition['part']}{suffix}"
+
+
+def _same_data(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Same task, format, seed and sizes, and the same data actually read (where the files record it:
+    a run without --data-files that fell back to the shipped data read the same rows as one with it)."""
+    settings_a, settings_b = a.get("settings", {}), b.get("settings", {})
+    same = a["task"] == b["task"] and all(settings_a.get(k) == settings_b.get(k) for k in NUMBER_SETTINGS)
+    if "data_source" in a and "data_source" in b:
+        return same and a["data_source"] == b["data_source"]
+    return same and settings_a.get("data_files") == settings_b.get("data_files")
+
+
+def _same_model(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Same weights, dtype and device where both files record them (older files carry the spec only)."""
+    identity_a, identity_b = a.get("model_identity"), b.get("model_identity")
+    if identity_a and identity_b:
+        return all(identity_a.get(k) == identity_b.get(k) for k in ("weights", "dtype", "device", "revision"))
+    return a.get("model") == b.get("model")
+
+
+def _check_pair(original: Mapping[str, Any], evaluation: Mapping[str, Any], source: str) -> None:
+    check_same_inputs(original, evaluation, source)  # content: digests, model identity, instances
+    if not _same_data(evaluation, original):
+        raise UserError(
+            f"{source}: condition {evaluation['condition']['label']} was evaluated on other data than the original"
+        )
+    if not _same_model(evaluation, original):
+        raise UserError(
+            f"{source}: condition {evaluation['condition']['label']} was evaluated on another model than the original"
+        )
+
+
+def json_effect(effect_result: dict[str, Any]) -> dict[str, Any]:
+    """An effect for a JSON file: an undefined relative change (a 0 baseline that rose) is null with its reason."""
+    out = dict(effect_result)
+    for key, metric in (("rac", "acc"), ("rcc", "comprehension")):
+        if finite_or_none(out[key]) is None:
+            out[key] = None
+            out[f"{key}_undefined"] = f"the original {metric} is 0, so a relative change has no scale"
+    return out
+
+
+def condition_entry(
+    original: Mapping[str, Any], evaluation: Mapping[str, Any], resamples: int, seed: int
+) -> dict[str, Any]:
+    """The scores and effect statistics of one intervened evaluation against the original."""
+    key = condition_key(evaluation)
+    direction = key.split("/")[0]
+    base = {"acc": original["acc"], "comprehension": original["comprehension"]}
+    scores = {"acc": evaluation["acc"], "comprehension": evaluation["comprehension"]}
+    try:
+        before, after = paired(original["predictions"], evaluation["predictions"])
+    except (ValueError, KeyError, TypeError) as err:
+        raise UserError(f"condition {key}: its predictions do not pair with the original's ({err})") from None
+    entry = (
+        scores
+        | json_effect(effect(base, scores, direction))
+        | effect_statistics(before, after, direction, resamples, seed)
+    )
+    entry["answer_shift"] = {measure: answer_shift(entry, measure) for measure in MEASURES}
+    if "neurons_changed" in evaluation:
+        entry["neurons_changed"] = evaluation["neurons_changed"]
+    return entry
+
+
+def _bands(entry: dict[str, Any], null_entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per measure: the prediction band of the null draws, the cell's p-values against them and against
+    no effect, and the per-cell verdict ("outside": passes at evidence.LEVEL, not an answer shift; the
+    tables' † add the Benjamini-Hochberg step); the draws' records for the calibration."""
+    tests = {name: cell_test(entry, null_entries, name) for name in NULL_STATISTICS}
+    return tests | {
+        "outside": {name: tests[name]["passes"] for name in NULL_STATISTICS},
+        "sets": len(null_entries),
+        "draws": [draw_record(n) for n in null_entries],
+    }
+
+
+def build_metrics(
+    original: dict[str, Any],
+    evaluations: list[dict[str, Any]],
+    info: dict[str, Any],
+    nulls: Sequence[Mapping[str, Any]] = (),
+    resamples: int = 2000,
+    seed: int = 0,
+    matched: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The metrics file's content (module docstring). `nulls`: evaluations of uniform null sets, grouped
+    by their condition key; each condition gets the band of the nulls with the same key ("null").
+    `matched`: evaluations of activation-matched null sets, the same way ("null_matched")."""
+    for evaluation in [*evaluations, *nulls, *matched]:
+        _check_pair(original, evaluation, "metrics")
+    keys = [condition_key(e) for e in evaluations]
+    duplicated = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicated:
+        raise UserError(f"metrics: condition {duplicated[0]} given more than once")
+    null_entries: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for evaluation in nulls:
+        null_entries[condition_key(evaluation)].append(condition_entry(original, evaluation, resamples, seed))
+    matched_entries: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for evaluation in matched:
+        matched_entries[condition_key(evaluation)].append(condition_entry(original, evaluation, resamples, seed))
+    conditions = {}
+    for evaluation in evaluations:
+        entry = condition_entry(original, evaluation, resamples, seed)
+        key = condition_key(evaluation)
+        if null_entries.get(key):
+            entry["null"] = _bands(entry, null_entries[key])
+        if matched_entries.get(key):
+            entry["null_matched"] = _bands(entry, matched_entries[key])
+        conditions[key] = entry
+    settings = original["settings"]
+    data_files = settings.get("data_files")
+    original_scores = interval_of_scores(
+        answers_from_predictions(original["predictions"], by_text=answer_keying(original["predictions"])),
+        resamples,
+        seed,
+    )
+    return {
+        "format": FORMAT,
+        "model": original["model"],
+        "task": original["task"],
+        "answer_format": settings["answer_format"],
+        "seed": settings["seed"],
+        "eval_instances": original["n_instances"],
+        "data": ", ".join(original["data_source"])
+        if original.get("data_source")
+        else (data_files if isinstance(data_files, str) else ("hub" if data_files is None else "local files")),
+        "original": {"acc": original["acc"], "comprehension": original["comprehension"]}
+        | {k: v for k, v in original_scores.items() if k not in ("acc", "comprehension")},
+        "bias": bias_diagnostics(original["predictions"], resamples, seed),
+        "bootstrap": {"resamples": resamples, "seed": seed, "unit": "instance (its 3 proxies together)"},
+        "conditions": conditions,
+    } | info
+
+
+def _parse_info(info_json: str) -> dict:
+    """The --info JSON object (one-line errors for anything else)."""
+    try:
+        info = json.loads(info_json)
+    except json.JSONDecodeError as err:
+        raise UserError(f"--info is not valid JSON ({err})") from None
+    if not isinstance(info, dict):
+        raise UserError("--info must be a JSON object")
+    return info
+
+
+def write_metrics(
+    original_path: str,
+    condition_paths: list[str],
+    out: str,
+    info_json: str = "{}",
+    null_paths: Sequence[str] = (),
+    resamples: int = 2000,
+    matched_paths: Sequence[str] = (),
+) -> None:
+    info = _parse_info(info_json)
+    for key, kind in INFO_TYPES.items():
+        if key in info and (not isinstance(info[key], kind) or isinstance(info[key], bool)):
+            raise UserError(
+                f"--info {key!r} must be {kind.__name__ if isinstance(kind, type) else 'a number'}, got {info[key]!r}"
+            )
+    check_resamples(resamples)
+    original = read_json(original_path, "evaluation")
+    check_evaluation(original, original_path, original=True)
+    evaluations: list[dict[str, Any]] = []
+    nulls: list[Mapping[str, Any]] = []
+    for path in condition_paths:
+        evaluations.append(read_json(path, "evaluation"))
+        check_evaluation(evaluations[-1], path, original=False)
+    for path in null_paths:
+        nulls.append(read_json(path, "evaluation"))
+        check_evaluation(nulls[-1], path, original=False)
+    matched: list[Mapping[str, Any]] = []
+    for path in matched_paths:
+        matched.append(read_json(path, "evaluation"))
+        check_evaluation(matched[-1], path, original=False)
+    check_info(info, original, evaluations)
+    nulls, no_band = null_sets_of_the_shape(evaluations, nulls, condition_key)
+    matched, no_matched_band = null_sets_of_the_shape(evaluations, matched, condition_key, "matched null")
+    metrics = build_metrics(original, evaluations, info, nulls, resamples, matched=matched)
+    for key, reason in no_band.items():
+        metrics["conditions"][key]["null_unavailable"] = reason
+    for key, reason in no_matched_band.items():
+        metrics["conditions"][key]["null_matched_unavailable"] = reason
+    write_json(
+        out,
+        metrics | {"digests": input_digests(original, [*condition_paths, *null_paths, *matched_paths], original_path)},
+    )
+
+
+# ----------------------------------------------------------------------------------------------- any lm-eval task
+
+
+def _aggregate(values: np.ndarray, paired_values: bool, name: str) -> np.ndarray:
+    """A task metric over documents, per bootstrap row: values [R, n] (mean) or [R, n, 2] (loglik, units)."""
+    import numpy as np
+
+    if not paired_values:
+        return values.mean(axis=1)
+    total = values[..., 0].sum(axis=1) / values[..., 1].sum(axis=1)
+    if name == "bits_per_byte":
+        return -total / np.log(2)
+    return np.exp(-total)  # word_perplexity, byte_perplexity
+
+
+def _document_values(evaluation: dict[str, Any], name: str) -> np.ndarray:
+    import numpy as np
+
+    samples = sorted(evaluation.get("samples") or [], key=lambda s: s.get("doc_id", 0))
+    try:
+        return np.array([s["metrics"][name] for s in samples], dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        raise UserError(f"evaluation of {evaluation.get('task')!r} has no per-document values of {name!r}") from None
+
+
+def primary_metric(evaluation: dict[str, Any]) -> str:
+    """The task's first reported metric (perplexity tasks: word_perplexity)."""
+    names = [k.split(",")[0] for k in evaluation.get("metrics", {}) if "stderr" not in k and k != "sample_len"]
+    if not names:
+        raise UserError(f"evaluation of {evaluation.get('task')!r} reports no metric")
+    return "word_perplexity" if "word_perplexity" in names else names[0]
+
+
+def build_task_metrics(
+    original: dict[str, Any],
+    evaluations: list[dict[str, Any]],
+    info: dict[str, Any],
+    resamples: int = 2000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Effects on any lm-eval task: the relative change of its primary metric (%), with a paired
+    bootstrap 95% interval over documents (the same documents before and after)."""
+    import numpy as np
+
+    from neuronllm.analysis.stats import _draws, _interval
+
+    name = info.get("metric") or primary_metric(original)
+    before = _document_values(original, name)
+    draws = _draws(before.shape[0], resamples, seed)
+    pairs = before.ndim == 2
+    base = _aggregate(before[draws], pairs, name)
+    conditions = {}
+    for evaluation in evaluations:
+        if evaluation.get("task") != original.get("task"):
+            raise UserError(
+                f"condition {evaluation['condition']['label']} was evaluated on another task than the original"
+            )
+        if not _same_model(evaluation, original):
+            raise UserError(
+                f"condition {evaluation['condition']['label']} was evaluated on another model than the original"
+            )
+        after = _document_values(evaluation, name)
+        if after.shape != before.shape:
+            raise UserError(f"condition {evaluation['condition']['label']} scored other documents than the original")
+        value = _aggregate(after[draws], pairs, name)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative = np.where(base != 0, (value - base) / base * 100, np.nan)
+        low, high = _interval(relative[1:])
+        conditions[condition_key(evaluation)] = {
+            "value": float(value[0]),
+            "relative_change": finite_or_none(float(relative[0])),
+            "relative_change_low": low,
+            "relative_change_high": high,
+            "neurons_changed": evaluation.get("neurons_changed"),
+        }
+    return {
+        "format": TASK_FORMAT,
+        "model": original["model"],
+        "task": original["task"],
+        "metric": name,
+        "higher_is_better": name not in ("word_perplexity", "byte_perplexity", "bits_per_byte"),
+        "original": {"value": float(base[0]), "documents": int(before.shape[0])},
+        "bootstrap": {"resamples": resamples, "seed": seed, "unit": "document"},
+        "conditions": conditions,
+    } | info
+
+
+def write_task_metrics(
+    original_path: str, condition_paths: list[str], out: str, info_json: str = "{}", resamples: int = 2000
+) -> None:
+    info = _parse_info(info_json)
+    check_resamples(resamples)
+    original = read_json(original_path, "evaluation")
+    evaluations = [read_json(p, "evaluation") for p in condition_paths]
+    for path, evaluation in zip(condition_paths, evaluations):
+        check_same_inputs(original, evaluation, path)
+    write_json(
+        out,
+        build_task_metrics(original, evaluations, info, resamples)
+        | {"digests": input_digests(original, condition_paths, original_path)},
+    )
+
+
+def input_digests(original: dict[str, Any], paths: list[str], original_path: str) -> dict[str, Any]:
+    """A metrics file's provenance: the content digests its evaluations were computed from, and the
+    digest of every evaluation file it read."""
+    from neuronllm.digests import file_digest
+
+    return dict(original.get("digests") or {}) | {
+        "evaluations": {str(p): file_digest(p) for p in [original_path, *paths]}
+    }

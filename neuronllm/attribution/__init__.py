@@ -1,0 +1,1 @@
+"""Neuron attributions: integrated gradients (ig/) and the other attribution kinds, computed once per proxy."""

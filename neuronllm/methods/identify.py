@@ -1,0 +1,246 @@
+"""identify(model, task, method, budget) -> NeuronSet: the one entry point of every method.
+
+Cheap checks (method, task, budget against the model's config, identification data) run before the
+model is loaded, so an impossible request fails in a second with one line. The expensive part,
+attribution, can be computed once and passed in (`attributions=`), which the pipeline does to share
+it between methods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from neuronllm import __version__
+from neuronllm.attribution.kinds import Attributions, compute_attributions
+from neuronllm.digests import provenance_digests
+from neuronllm.errors import UserError
+from neuronllm.methods import attribution_kinds, get_method
+from neuronllm.model.loading import LoadedModel, checkpoint_weights, config_neuron_counts, load_model, model_fingerprint
+from neuronllm.neurons import Neuron, NeuronSet, check_budget
+from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
+
+
+@dataclass(frozen=True)
+class IdentifySettings:
+    task: str
+    answer_format: str = "text"
+    seed: int = 0
+    instances: int | None = None  # identification instances (each gives 3 proxies)
+    steps: int = 20  # m of the Riemann sum
+    layer_batch: int = 6  # layers per batched IG pass: bounds memory
+    z: int = 1000  # CNI: per-instance top-z (eq. 5)
+    data_files: Any = None
+    engine: str = "cached"
+
+
+def config_neuron_total(model_spec: str) -> int | None:
+    """Neuron count from the model's config alone (no weights), when the config names its FFN width."""
+    counts = config_neuron_counts(model_spec)
+    return sum(counts) if counts else None
+
+
+def check_instances(method: str, settings: IdentifySettings, available: int) -> None:
+    """Enough identification instances for the method (QRNCA's rule keeps nothing below 4), and a
+    warning when more were asked for than the split has."""
+    from neuronllm.errors import warn
+
+    needed = get_method(method).min_instances
+    if available < needed:
+        raise UserError(
+            f"{method} needs at least {needed} identification instances; the task has {available} "
+            f"with these settings (--instances)"
+        )
+    if settings.instances is not None and settings.instances > available:
+        warn(
+            f"--instances {settings.instances}: the identification split has {available} usable instances; using "
+            f"{available}"
+        )
+
+
+def required_kinds(methods: list[str]) -> list[str]:
+    """The attribution kinds these methods read (unknown names are one-line errors)."""
+    for name in methods:
+        get_method(name)
+    return attribution_kinds(methods)
+
+
+def attribute(
+    model_spec: str,
+    settings: IdentifySettings,
+    kinds: list[str],
+    loaded: LoadedModel | None = None,
+    progress: bool = True,
+) -> Attributions:
+    """The per-proxy scores `kinds` on the task's identification proxies."""
+    task = find_task(settings.task, settings.answer_format)
+    data, proxies = load_proxies(
+        task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files
+    )
+    if settings.instances is not None and settings.instances > len(data.identify):
+        from neuronllm.errors import warn
+
+        warn(f"--instances {settings.instances}: the identification split has {len(data.identify)} usable instances")
+    loaded = loaded or load_model(model_spec)
+    result = compute_attributions(
+        loaded, proxies, kinds, settings.steps, settings.layer_batch, settings.engine, progress
+    )
+    result.provenance.update(
+        {
+            "model": model_fingerprint(model_spec),
+            "model_identity": loaded.identity,
+            "task": task.name,
+            "data_source": data.source,
+            "settings": asdict(settings),
+            "n_instances": len(data.identify),
+            "digests": provenance_digests(data.digest, task.digest, loaded.fingerprint, matched_settings(settings)),
+        }
+    )
+    return result
+
+
+# What must agree between an attribution file and the identification that reads it.
+MATCHED_SETTINGS = ("answer_format", "seed", "instances", "data_files", "steps", "engine")
+
+
+def matched_settings(settings: IdentifySettings) -> dict[str, Any]:
+    """The settings an attribution's numbers depend on (the digests' "settings")."""
+    return {"task": settings.task} | {k: getattr(settings, k) for k in MATCHED_SETTINGS}
+
+
+def check_attribution_content(
+    attributions: Attributions,
+    task: Any,
+    data_digest: str,
+    model_args: dict[str, Any] | None,
+    source: str = "attributions",
+) -> None:
+    """Same names are not enough: the data the attributions were computed on (its bytes), the task spec
+    (after include resolution, with its templates) and the loading arguments must be today's."""
+    from neuronllm.model.fingerprint import load_arguments_identity
+
+    recorded = attributions.provenance.get("digests") or {}
+    if recorded.get("data") and recorded["data"] != data_digest:
+        raise UserError(
+            f"{source} were computed on other data (the data files' content changed since, or other files were given)"
+        )
+    if recorded.get("task_spec") and recorded["task_spec"] != task.digest:
+        raise UserError(
+            f"{source} were computed with another version of task {task.name}'s spec or templates ({task.yaml_path})"
+        )
+    identity = attributions.provenance.get("model_identity") or {}
+    if model_args is not None and "load_arguments" in identity:
+        wanted = load_arguments_identity(model_args)
+        if identity["load_arguments"] != wanted:
+            raise UserError(
+                f"{source} were computed with model arguments {identity['load_arguments']!r}, not {wanted!r}"
+            )
+
+
+def check_attributions_match(
+    attributions: Attributions, model_spec: str, task: str, settings: IdentifySettings, source: str = "attributions"
+) -> None:
+    """Refuse attributions computed for another model, task, seed, answer format, data or instance count:
+    their neurons would be reported as this request's."""
+    provenance = attributions.provenance
+    recorded = provenance.get("settings") or {}
+    wanted = asdict(settings)
+    if provenance.get("model") != model_fingerprint(model_spec):
+        raise UserError(
+            f"{source} were computed for model {provenance.get('model')!r}, not {model_fingerprint(model_spec)!r}"
+        )
+    recorded_task = provenance.get("task") or recorded.get("task", "").removeprefix("aqua_").removesuffix("_text")
+    if recorded_task != task:
+        raise UserError(f"{source} were computed for task {recorded_task!r}, not {task!r}")
+    for key in MATCHED_SETTINGS:
+        if recorded.get(key) != wanted[key]:
+            raise UserError(
+                f"{source} were computed with {key.replace('_', '-')} {recorded.get(key)!r}, not {wanted[key]!r}"
+            )
+    recorded_weights = (provenance.get("model_identity") or {}).get("weights")
+    current = checkpoint_weights(model_spec)
+    if recorded_weights and current and recorded_weights != current:
+        raise UserError(f"{source} were computed with other weights of {model_spec!r} (the checkpoint changed since)")
+
+
+def _check_sides(method: str, good: list, bad: list, task: str, instances: int, require_bad: bool = False) -> None:
+    """An empty side that a condition needs is an error now, not a 0.0 cell later. Table 1 changes a
+    baseline's good side only; the ablation (require_bad) changes every method's bad side too."""
+    chosen = get_method(method)
+    missing = "good" if not good else "bad" if (chosen.has_bad or require_bad) and not bad else None
+    if missing:
+        raise UserError(
+            f"{method} found no {missing} neurons for task {task} from {instances} identification instance(s); "
+            f"use more instances (--instances) or another method"
+        )
+
+
+def identify(
+    model_spec: str,
+    method: str,
+    budget: int,
+    settings: IdentifySettings,
+    attributions: Attributions | None = None,
+    loaded: LoadedModel | None = None,
+    progress: bool = True,
+    attributions_source: str = "attributions",
+    require_bad: bool = False,
+    model_args: dict[str, Any] | None = None,
+) -> NeuronSet:
+    chosen = get_method(method)
+    task = find_task(settings.task, settings.answer_format)
+    if attributions is None:
+        check_budget(budget, config_neuron_total(model_spec), chosen.has_bad)
+        data, _ = load_proxies(
+            task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files
+        )
+        check_instances(method, settings, len(data.identify))
+    else:
+        check_attributions_match(attributions, model_spec, task.name, settings, attributions_source)
+        data, _ = load_proxies(
+            task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files
+        )
+        check_attribution_content(attributions, task, data.digest, model_args, attributions_source)
+        check_instances(method, replace(settings, instances=None), len(attributions.by_instance()))
+    if attributions is None and chosen.needs:
+        attributions = attribute(model_spec, settings, list(chosen.needs), loaded, progress)
+    if attributions is not None:
+        counts = attributions.neuron_counts
+    else:  # RANDOM needs only the model's shape: from its config where that says it, else from the model
+        counts = (
+            loaded.neuron_counts
+            if loaded
+            else (config_neuron_counts(model_spec) or load_model(model_spec).neuron_counts)
+        )
+    check_budget(budget, sum(counts), chosen.has_bad)
+    good, bad = chosen.select(attributions, budget, seed=settings.seed, z=settings.z, neuron_counts=counts)
+    n_instances = len(attributions.by_instance()) if attributions is not None else 0
+    _check_sides(method, good, bad, task.name, n_instances, require_bad and method != "random")
+    short = [
+        f"{len(side)} {name}"
+        for name, side in (("good", good), ("bad", bad if chosen.has_bad else [None] * budget))
+        if len(side) < budget
+    ]
+    if short:
+        from neuronllm.errors import warn
+
+        warn(
+            f"{method} on {task.name} found only {' and '.join(short)} neurons for budget K = {budget} "
+            f"(eligible neurons ran out); the set has fewer than K"
+        )
+    provenance = {
+        "model": model_fingerprint(model_spec),
+        "task": task.name,
+        "method": method,
+        "budget": budget,
+        "found": {"good": len(good), "bad": len(bad)},
+        "seed": settings.seed,
+        "config": asdict(settings),
+        "package_version": __version__,
+        "attribution": attributions.provenance if attributions is not None else None,
+        "digests": (attributions.provenance.get("digests") if attributions is not None else None)
+        or provenance_digests(
+            data.digest if attributions is None else None, task.digest, None, matched_settings(settings)
+        ),
+    }
+    return NeuronSet([Neuron(l, i, s) for l, i, s in good], [Neuron(l, i, s) for l, i, s in bad], counts, provenance)

@@ -1,0 +1,1 @@
+"""Workflow glue: the plan of what the Snakemake workflow builds, and the workflow files of an installed package."""

@@ -1,0 +1,1 @@
+"""The shared-context evaluation engine: prefix tree, prefix keys/values, continuation tries, caches."""
