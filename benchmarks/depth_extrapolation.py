@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from neuronllm import memory
-from neuronllm.shapes import shape_config
+from neuronllm.model import memory
+from neuronllm.model.shapes import shape_config
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -44,15 +44,22 @@ def _flops(shape: str, layers: int, vocab: int, r: dict) -> float:
     from projection import identification_counts  # benchmarks/ is on sys.path when run as a script
 
     config = shape_config(shape, layers, vocab)
-    return float(sum(f for f, _, _ in identification_counts(config, r["prompt_tokens"], r["trie_tokens"], r["steps"],
-                                                           r["layer_batch"])))
+    return float(
+        sum(
+            f
+            for f, _, _ in identification_counts(
+                config, r["prompt_tokens"], r["trie_tokens"], r["steps"], r["layer_batch"]
+            )
+        )
+    )
 
 
 def _memory(shape: str, layers: int, vocab: int, r: dict, dtype: str, device: str) -> float:
     config = shape_config(shape, layers, vocab)
     weights = memory.weight_bytes(config, dtype) / memory.MIB
-    return memory.identification_peak(config, r["prompt_tokens"], r["trie_tokens"], r["steps"], r["layer_batch"],
-                                      dtype=dtype, device=device).total_mib(weights)
+    return memory.identification_peak(
+        config, r["prompt_tokens"], r["trie_tokens"], r["steps"], r["layer_batch"], dtype=dtype, device=device
+    ).total_mib(weights)
 
 
 def carry(shape: str, runs: list[dict], target: int) -> dict:
@@ -68,14 +75,22 @@ def carry(shape: str, runs: list[dict], target: int) -> dict:
         slope, fixed = np.polyfit(flops, seconds, 1)
         reference = points[-1][1]
         target_flops = _flops(shape, target, vocab, reference)
-        totals = np.array([r["increment_mib"] + run["steps"]["load"]["weights_mib"] for (_, r), run in zip(points, runs)])
+        totals = np.array(
+            [r["increment_mib"] + run["steps"]["load"]["weights_mib"] for (_, r), run in zip(points, runs)]
+        )
         depths = np.array([layers for layers, _ in points], dtype=float)
         line = np.polyfit(depths, totals, 1)
         out[step] = {
-            "depths": depths.tolist(), "seconds": seconds.tolist(), "flops": flops.tolist(),
-            "rate_gflops": (1e-9 / slope) if slope > 0 else None, "fixed_seconds": float(fixed),
-            "target_layers": target, "target_flops": target_flops,
+            "depths": depths.tolist(),
+            "seconds": seconds.tolist(),
+            "flops": flops.tolist(),
+            "rate_gflops": (1e-9 / slope) if slope > 0 else None,
+            "fixed_seconds": float(fixed),
+            "target_layers": target,
+            "target_flops": target_flops,
             "predicted_seconds": float(fixed + slope * target_flops),
+            # the deepest run's seconds per FLOP, overheads included: the plain proportional carry
+            "predicted_seconds_proportional": float(seconds[-1] * target_flops / flops[-1]),
             "measured_total_mib": totals.tolist(),
             "model_total_mib": [_memory(shape, int(d), vocab, r, dtype, device) for d, (_, r) in zip(depths, points)],
             "predicted_total_mib_model": _memory(shape, target, vocab, reference, dtype, device),
@@ -101,24 +116,61 @@ def main() -> None:
     for step, c in record["steps"].items():
         measured = checked.get(step)
         if measured:
-            c["check"] = {"seconds": measured["seconds"],
-                          "total_mib": measured["increment_mib"] + _load(args.check)["steps"]["load"]["weights_mib"]}
-        rows.append([step, " / ".join(f"{d:.0f}L {s:.0f} s" for d, s in zip(c["depths"], c["seconds"])),
-                     f"{c['rate_gflops']:.0f}" if c["rate_gflops"] else "–", f"{c['fixed_seconds']:.0f}",
-                     f"{c['predicted_seconds']:.0f}", f"{c['check']['seconds']:.0f}" if measured else "–",
-                     f"{100 * (c['predicted_seconds'] - c['check']['seconds']) / c['check']['seconds']:+.0f}%" if measured else "–",
-                     f"{c['predicted_total_mib_model']:.0f}", f"{c['predicted_total_mib_line']:.0f}",
-                     f"{c['check']['total_mib']:.0f}" if measured else "–",
-                     " ; ".join(c["threads_load"])])
+            c["check"] = {
+                "seconds": measured["seconds"],
+                "total_mib": measured["increment_mib"] + _load(args.check)["steps"]["load"]["weights_mib"],
+            }
+        rows.append(
+            [
+                step,
+                " / ".join(f"{d:.0f}L {s:.0f} s" for d, s in zip(c["depths"], c["seconds"])),
+                f"{c['rate_gflops']:.0f}" if c["rate_gflops"] else "–",
+                f"{c['fixed_seconds']:.0f}",
+                f"{c['predicted_seconds']:.0f}",
+                f"{c['predicted_seconds_proportional']:.0f}",
+                f"{c['check']['seconds']:.0f}" if measured else "–",
+                " / ".join(
+                    f"{100 * (p - c['check']['seconds']) / c['check']['seconds']:+.0f}%"
+                    for p in (c["predicted_seconds"], c["predicted_seconds_proportional"])
+                )
+                if measured
+                else "–",
+                f"{c['predicted_total_mib_model']:.0f}",
+                f"{c['predicted_total_mib_line']:.0f}",
+                f"{c['check']['total_mib']:.0f}" if measured else "–",
+                " ; ".join(c["threads_load"]),
+            ]
+        )
     name = args.name or f"depth_{args.shape}_{target}L"
-    table = tabulate(rows, headers=["step", "measured (depth, s)", "fitted GFLOP/s", "fixed s", f"predicted s at {target}L",
-                                    "measured s", "error", "memory model MiB", "line through totals MiB", "measured MiB",
-                                    "threads / load"], tablefmt="github")
-    text = (f"# {args.shape}: identification carried from {', '.join(str(_layers(r)) for r in runs)} layers to {target}\n\n"
-            "Seconds = fixed + FLOPs / rate, fitted to the truncated runs, FLOPs from the cached engine's counts "
-            "(benchmarks/projection.py); memory from neuronllm/memory.py at full depth and from a straight line through "
-            "the measured totals. An extrapolation, not a measurement" + (", checked where full depth was measured" if
-                                                                          checked else "") + ".\n\n" + table + "\n")
+    table = tabulate(
+        rows,
+        headers=[
+            "step",
+            "measured (depth, s)",
+            "fitted GFLOP/s",
+            "fixed s",
+            f"line: s at {target}L",
+            f"proportional: s at {target}L",
+            "measured s",
+            "error (line / proportional)",
+            "memory model MiB",
+            "line through totals MiB",
+            "measured MiB",
+            "threads / load",
+        ],
+        tablefmt="github",
+    )
+    text = (
+        f"# {args.shape}: identification carried from {', '.join(str(_layers(r)) for r in runs)} layers to {target}\n\n"
+        "Line: seconds = fixed + FLOPs / rate, fitted to the truncated runs; proportional: the deepest truncated "
+        "run's seconds per FLOP times the full depth's FLOPs; FLOPs from the cached engine's counts "
+        "(benchmarks/projection.py); memory from neuronllm/memory.py at full depth and from a straight line through "
+        "the measured totals. An extrapolation, not a measurement"
+        + (", checked where full depth was measured" if checked else "")
+        + ".\n\n"
+        + table
+        + "\n"
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
     (RESULTS / f"{name}.md").write_text(text)
