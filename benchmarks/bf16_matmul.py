@@ -33,8 +33,15 @@ def rate(fn, flops: float) -> float:
 
 
 def main() -> None:
-    flags = sorted({f for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")
-                    for f in line.split() if "bf16" in f or f.startswith("amx")})
+    flags = sorted(
+        {
+            f
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("flags")
+            for f in line.split()
+            if "bf16" in f or f.startswith("amx")
+        }
+    )
     rows, records = [], []
     for threads in (1, 2):
         torch.set_num_threads(threads)
@@ -45,18 +52,59 @@ def main() -> None:
                     w = torch.randn(out, 4096, dtype=dtype)
                     x, g = torch.randn(m, 4096, dtype=dtype), torch.randn(m, out, dtype=dtype)
                     flops = 2 * m * 4096 * out
-                    measured[str(dtype)] = (rate(lambda: F.linear(x, w), flops), rate(lambda: g @ w, flops))
+                    measured[str(dtype)] = (
+                        rate(lambda x=x, w=w: F.linear(x, w), flops),
+                        rate(lambda g=g, w=w: g @ w, flops),
+                    )
                 (f32, f32b), (b16, b16b) = measured["torch.float32"], measured["torch.bfloat16"]
                 load = os.getloadavg()[0]
-                records.append({"threads": threads, "rows": m, "out": out, "fp32_gflops": f32, "bf16_gflops": b16,
-                                "fp32_backward_gflops": f32b, "bf16_backward_gflops": b16b, "loadavg": load})
-                rows.append([threads, m, out, f"{f32:.0f}", f"{b16:.0f}", f"{b16 / f32:.2f}×", f"{f32b:.0f}", f"{b16b:.0f}",
-                             f"{b16b / f32b:.2f}×", f"{load:.1f}"])
-    table = tabulate(rows, headers=["threads", "rows", "out", "fp32 GF/s", "bf16 GF/s", "bf16/fp32", "fp32 bwd",
-                                    "bf16 bwd", "bf16/fp32 bwd", "load"], tablefmt="github")
-    note = (f"x[rows, 4096] @ W[4096, out], forward F.linear and backward grad @ W; torch {torch.__version__}, "
-            f"CPU flags {', '.join(flags) or 'none'}, {os.cpu_count()} CPUs shared with other jobs (load average "
-            f"per row) (benchmarks/bf16_matmul.py, {time.strftime('%Y-%m-%d')}).")
+                records.append(
+                    {
+                        "threads": threads,
+                        "rows": m,
+                        "out": out,
+                        "fp32_gflops": f32,
+                        "bf16_gflops": b16,
+                        "fp32_backward_gflops": f32b,
+                        "bf16_backward_gflops": b16b,
+                        "loadavg": load,
+                    }
+                )
+                rows.append(
+                    [
+                        threads,
+                        m,
+                        out,
+                        f"{f32:.0f}",
+                        f"{b16:.0f}",
+                        f"{b16 / f32:.2f}×",
+                        f"{f32b:.0f}",
+                        f"{b16b:.0f}",
+                        f"{b16b / f32b:.2f}×",
+                        f"{load:.1f}",
+                    ]
+                )
+    table = tabulate(
+        rows,
+        headers=[
+            "threads",
+            "rows",
+            "out",
+            "fp32 GF/s",
+            "bf16 GF/s",
+            "bf16/fp32",
+            "fp32 bwd",
+            "bf16 bwd",
+            "bf16/fp32 bwd",
+            "load",
+        ],
+        tablefmt="github",
+    )
+    note = (
+        f"x[rows, 4096] @ W[4096, out], forward F.linear and backward grad @ W; torch {torch.__version__}, "
+        f"CPU flags {', '.join(flags) or 'none'}, {os.cpu_count()} CPUs shared with other jobs (load average "
+        f"per row) (benchmarks/bf16_matmul.py, {time.strftime('%Y-%m-%d')})."
+    )
     print(note + "\n\n" + table)
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "bf16_matmul.md").write_text(note + "\n\n" + table + "\n")

@@ -23,10 +23,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-from tabulate import tabulate  # noqa: E402
+from tabulate import tabulate
 
-from neuronllm.evaluation.evaluate import Condition, EvalSettings, evaluate  # noqa: E402
-from neuronllm.model.loading import load_model  # noqa: E402
+from neuronllm.evaluation.evaluate import Condition, EvalSettings, evaluate
+from neuronllm.model.loading import load_model
 
 HERE = Path(__file__).resolve().parent
 TASKS = ["ner", "chunking", "sentiment", "commonsense"]
@@ -50,8 +50,9 @@ def main() -> None:
         for task in TASKS:
             path = parts / f"{task}.{answer_format}.json"
             if not path.is_file():
-                settings = EvalSettings(task=task, answer_format=answer_format, eval_instances=args.eval_instances,
-                                        data_files="shipped")
+                settings = EvalSettings(
+                    task=task, answer_format=answer_format, eval_instances=args.eval_instances, data_files="shipped"
+                )
                 start = time.perf_counter()
                 result = evaluate("embedded", settings, [Condition()], loaded=loaded)[0]
                 result["seconds"] = time.perf_counter() - start
@@ -77,11 +78,30 @@ def main() -> None:
                 "seconds": result["seconds"],
             }
             records.append(record)
-            rows.append([task, answer_format, record["instances"], f"{100 * record['acc']:.1f}",
-                         f"{100 * chance_acc:.1f}", f"{100 * record['comprehension']:.1f}", f"{100 * chance_com:.1f}",
-                         f"{100 * top_share:.0f}%", f"{record['seconds']:.0f}"])
-    headers = ["task", "format", "instances", "acc %", "chance acc %", "comprehension %", "chance com. %",
-               "most frequent answer", "seconds"]
+            rows.append(
+                [
+                    task,
+                    answer_format,
+                    record["instances"],
+                    f"{100 * record['acc']:.1f}",
+                    f"{100 * chance_acc:.1f}",
+                    f"{100 * record['comprehension']:.1f}",
+                    f"{100 * chance_com:.1f}",
+                    f"{100 * top_share:.0f}%",
+                    f"{record['seconds']:.0f}",
+                ]
+            )
+    headers = [
+        "task",
+        "format",
+        "instances",
+        "acc %",
+        "chance acc %",
+        "comprehension %",
+        "chance com. %",
+        "most frequent answer",
+        "seconds",
+    ]
     table = tabulate(rows, headers=headers, tablefmt="github")
     print(table)
     (HERE / "results" / "embedded_accuracy.json").write_text(json.dumps(records, indent=2) + "\n")

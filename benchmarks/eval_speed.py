@@ -26,15 +26,15 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-import psutil  # noqa: E402
-from lm_eval.api.instance import Instance  # noqa: E402
-from lm_eval.models.huggingface import HFLM  # noqa: E402
-from tabulate import tabulate  # noqa: E402
+import psutil
+from lm_eval.api.instance import Instance
+from lm_eval.models.huggingface import HFLM
+from tabulate import tabulate
 
-from neuronllm.evaluation.lm_eval_model import NeuronLLM  # noqa: E402
-from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies  # noqa: E402
-from neuronllm.model.loading import load_model  # noqa: E402
-from neuronllm.neurons import Neuron, NeuronSet  # noqa: E402
+from neuronllm.evaluation.lm_eval_model import NeuronLLM
+from neuronllm.model.loading import load_model
+from neuronllm.neurons import Neuron, NeuronSet
+from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
 HERE = Path(__file__).resolve().parent
 
@@ -64,7 +64,9 @@ def requests_for(proxies) -> list[Instance]:
     requests = []
     for proxy in proxies:
         for choice in proxy.choices:
-            requests.append(Instance("loglikelihood", doc={}, arguments=(proxy.prompt, " " + choice), idx=len(requests)))
+            requests.append(
+                Instance("loglikelihood", doc={}, arguments=(proxy.prompt, " " + choice), idx=len(requests))
+            )
     return requests
 
 
@@ -85,7 +87,9 @@ def random_sets(counts: list[int], n: int, directory: Path) -> list[str]:
         rng = random.Random(seed)
         picks = rng.sample([(layer, i) for layer, c in enumerate(counts) for i in range(c)], 200)
         path = directory / f"set{seed}.json"
-        NeuronSet([Neuron(l, i, 1.0) for l, i in picks[:100]], [Neuron(l, i, -1.0) for l, i in picks[100:]], counts).save(path)
+        NeuronSet(
+            [Neuron(l, i, 1.0) for l, i in picks[:100]], [Neuron(l, i, -1.0) for l, i in picks[100:]], counts
+        ).save(path)
         paths.append(str(path))
     return paths
 
@@ -115,7 +119,9 @@ def main() -> None:
     ours = NeuronLLM(pretrained=loaded, letter_merge=False)
     ours.set_conditions([(None, "degrade", "both", "answer")] + [(p, "degrade", "both", "answer") for p in sets])
     ours.scorer.progress = False
-    cold_s, cold_mb, ours_scores = timed(lambda: ours.loglikelihood(requests, disable_tqdm=True))  # scores all conditions
+    cold_s, cold_mb, ours_scores = timed(
+        lambda: ours.loglikelihood(requests, disable_tqdm=True)
+    )  # scores all conditions
     # Warm = what each extra condition costs: one run with only the unmodified condition vs all of them.
     single = NeuronLLM(pretrained=loaded, letter_merge=False)
     single.scorer.progress = False
@@ -135,27 +141,57 @@ def main() -> None:
     rows = [
         ["HFLM, batch 1 (lm-eval's default)", f"{hflm_s:.1f}", "1.0x", f"{hflm_mb:.0f}"],
         [f"HFLM, batch {args.hflm_batch}", f"{batched_s:.1f}", f"{hflm_s / batched_s:.1f}x", f"{batched_mb:.0f}"],
-        ["neuronllm, cold (prefix tree + 1 condition)", f"{single_s:.1f}", f"{hflm_s / single_s:.1f}x", f"{cold_mb:.0f}"],
+        [
+            "neuronllm, cold (prefix tree + 1 condition)",
+            f"{single_s:.1f}",
+            f"{hflm_s / single_s:.1f}x",
+            f"{cold_mb:.0f}",
+        ],
         ["neuronllm, warm (each further condition)", f"{warm_s:.2f}", f"{hflm_s / warm_s:.1f}x", "–"],
         ["neuronllm, prefix tree read from disk", f"{disk_s:.1f}", f"{hflm_s / disk_s:.1f}x", f"{disk_mb:.0f}"],
     ]
-    table = tabulate(rows, headers=["scoring (same requests)", "seconds", "vs HFLM batch 1", "peak RSS +MiB"],
-                     tablefmt="github")
-    summary = (f"{len(proxies)} proxy questions ({args.task}, {args.format}), {len(requests)} requests; "
-               f"{1 + args.conditions} conditions scored together in {cold_s:.1f} s; max |Δ log-likelihood| vs HFLM "
-               f"= {max_diff:.2e}; prefix-tree files {disk_bytes / 2**20:.0f} MiB; torch threads {os.environ.get('OMP_NUM_THREADS', 'default')}")
+    table = tabulate(
+        rows, headers=["scoring (same requests)", "seconds", "vs HFLM batch 1", "peak RSS +MiB"], tablefmt="github"
+    )
+    summary = (
+        f"{len(proxies)} proxy questions ({args.task}, {args.format}), {len(requests)} requests; "
+        f"{1 + args.conditions} conditions scored together in {cold_s:.1f} s; max |Δ log-likelihood| vs HFLM "
+        f"= {max_diff:.2e}; prefix-tree files {disk_bytes / 2**20:.0f} MiB; torch threads "
+        f"{os.environ.get('OMP_NUM_THREADS', 'default')}"
+    )
     print(table)
     print(summary)
     (HERE / "results").mkdir(exist_ok=True)
     name = f"eval_speed_{args.task}_{args.format}_{args.instances}"
     (HERE / "results" / f"{name}.md").write_text(table + "\n\n" + summary + "\n")
-    (HERE / "results" / f"{name}.json").write_text(json.dumps({
-        "task": args.task, "format": args.format, "proxies": len(proxies), "requests": len(requests),
-        "hflm_s": hflm_s, "hflm_batched_s": batched_s, "hflm_batch": args.hflm_batch, "cold_s": single_s,
-        "warm_s_per_condition": warm_s, "all_conditions_s": cold_s, "conditions": 1 + args.conditions,
-        "disk_s": disk_s, "max_abs_diff": max_diff, "peak_rss_mib": {"hflm": hflm_mb, "hflm_batched": batched_mb,
-        "cold_all_conditions": cold_mb, "disk": disk_mb}, "prefix_cache_mib": disk_bytes / 2**20,
-    }, indent=2) + "\n")
+    (HERE / "results" / f"{name}.json").write_text(
+        json.dumps(
+            {
+                "task": args.task,
+                "format": args.format,
+                "proxies": len(proxies),
+                "requests": len(requests),
+                "hflm_s": hflm_s,
+                "hflm_batched_s": batched_s,
+                "hflm_batch": args.hflm_batch,
+                "cold_s": single_s,
+                "warm_s_per_condition": warm_s,
+                "all_conditions_s": cold_s,
+                "conditions": 1 + args.conditions,
+                "disk_s": disk_s,
+                "max_abs_diff": max_diff,
+                "peak_rss_mib": {
+                    "hflm": hflm_mb,
+                    "hflm_batched": batched_mb,
+                    "cold_all_conditions": cold_mb,
+                    "disk": disk_mb,
+                },
+                "prefix_cache_mib": disk_bytes / 2**20,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

@@ -26,14 +26,22 @@ def checks_of(run: dict) -> list[dict]:
     steps, out = run["steps"], []
 
     def check(name: str, value: float, limit: float, upper: bool = True) -> None:
-        out.append({"check": name, "value": value, "limit": limit, "ok": bool(value <= limit if upper else value >= limit)})
+        out.append(
+            {"check": name, "value": value, "limit": limit, "ok": bool(value <= limit if upper else value >= limit)}
+        )
 
     for name, r in steps.items():
         kind = name.split("/")[0]
         if kind == "identify" and "completeness" in r:  # Σ_l |ΣIG_l − ΔF_l| / Σ_l |ΔF_l|, worst objective
-            check(f"{name}: completeness (relative)", max(
-                sum(abs(a - b) for a, b in zip(c["sum_ig"], c["delta_f"])) / max(sum(abs(b) for b in c["delta_f"]), 1e-12)
-                for c in r["completeness"].values()), 0.15)
+            check(
+                f"{name}: completeness (relative)",
+                max(
+                    sum(abs(a - b) for a, b in zip(c["sum_ig"], c["delta_f"]))
+                    / max(sum(abs(b) for b in c["delta_f"]), 1e-12)
+                    for c in r["completeness"].values()
+                ),
+                0.15,
+            )
         elif kind == "naive":
             check(f"{name}: cached vs naive (max rel diff)", r["max_rel_diff"], 2e-2)
             check(f"{name}: cached vs naive top-100 overlap", r["top100_overlap"], 90, upper=False)

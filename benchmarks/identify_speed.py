@@ -23,18 +23,18 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-import torch  # noqa: E402
-from tabulate import tabulate  # noqa: E402
+import torch
+from tabulate import tabulate
 
-from neuronllm.attribution.ig import (  # noqa: E402
+from neuronllm.attribution.ig import (
     activation_times_gradient,
     answer_activations,
     integrated_gradients_many,
     proxy_tokens,
 )
-from neuronllm.attribution.kinds import compute_attributions  # noqa: E402
-from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies  # noqa: E402
-from neuronllm.model.loading import load_model  # noqa: E402
+from neuronllm.attribution.kinds import compute_attributions
+from neuronllm.model.loading import load_model
+from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
 HERE = Path(__file__).resolve().parent
 TASKS = ["ner", "chunking", "sentiment", "commonsense"]
@@ -79,9 +79,12 @@ def main() -> None:
             seconds.setdefault(job, {}).setdefault(task, []).append(time.perf_counter() - start)
     rows = [[name] + [f"{statistics.mean(seconds[name][task]):.2f}" for task in TASKS] for name in measures]
     rows.append(["RANDOM", *["0"] * len(TASKS)])
-    separate = {task: statistics.mean(seconds["CNI + KN/QRNCA, shared forwards"][task])
-                + statistics.mean(seconds["TN (activation x gradient)"][task])
-                + statistics.mean(seconds["ACT (activations)"][task]) for task in TASKS}
+    separate = {
+        task: statistics.mean(seconds["CNI + KN/QRNCA, shared forwards"][task])
+        + statistics.mean(seconds["TN (activation x gradient)"][task])
+        + statistics.mean(seconds["ACT (activations)"][task])
+        for task in TASKS
+    }
     together = {task: statistics.mean(seconds[job][task]) for task in TASKS}
     rows.append(["every kind, separately (shared IG + TN + ACT)", *[f"{separate[t]:.2f}" for t in TASKS]])
     rows.append([job, *[f"{together[t]:.2f} ({separate[t] / together[t]:.2f}x)" for t in TASKS]])

@@ -26,7 +26,8 @@ from neuronllm.model.loading import load_model, neuron_counts
 imported = time.perf_counter()
 model, tokenizer = load_model("embedded")
 seconds = time.perf_counter() - imported
-print(json.dumps({"seconds": seconds, "import_seconds": imported - start, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "import_seconds": imported - start, "peak_rss_mb": peak_rss_mb,
                   "layers": len(neuron_counts(model)), "neurons_per_layer": neuron_counts(model)[0]}))
 """
 
@@ -41,8 +42,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         cold = measure(cache)
         cached = measure(cache)
-    rows = [["cold (GGUF -> fp32 HF dir, first use)", f"{cold['seconds']:.1f}", f"{cold['peak_rss_mb']:.0f}"],
-            ["cached HF dir (every later use)", f"{cached['seconds']:.2f}", f"{cached['peak_rss_mb']:.0f}"]]
+    rows = [
+        ["cold (GGUF -> fp32 HF dir, first use)", f"{cold['seconds']:.1f}", f"{cold['peak_rss_mb']:.0f}"],
+        ["cached HF dir (every later use)", f"{cached['seconds']:.2f}", f"{cached['peak_rss_mb']:.0f}"],
+    ]
     table = tabulate(rows, headers=["embedded model load", "seconds (after imports)", "peak RSS MB"], tablefmt="github")
     table += f"\n\nimporting torch + transformers + neuronllm: {cached['import_seconds']:.1f} s"
     print(table)

@@ -40,10 +40,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import torch  # noqa: E402
+import torch
 
-from neuronllm.model import memory  # noqa: E402
-from neuronllm.model.shapes import build_shape  # noqa: E402
+from neuronllm.model import memory
+from neuronllm.model.shapes import build_shape
 
 HERE = Path(__file__).resolve().parent
 RESULTS = Path(os.environ.get("SCALE_RESULTS", HERE / "results"))
@@ -53,6 +53,7 @@ TOP = 100
 
 
 # -- measuring ------------------------------------------------------------------------------------------
+
 
 def rss_mib() -> float:
     return _status("VmRSS")
@@ -89,9 +90,15 @@ class Peak:
         else:
             self.mib = _status("VmHWM")
         self.seconds = time.perf_counter() - self.start
-        self.record = {"seconds": self.seconds, "peak_mib": self.mib, "start_mib": self.start_mib,
-                       "increment_mib": self.mib - self.start_mib, "threads": torch.get_num_threads(),
-                       "loadavg_start": self.load, "loadavg_end": os.getloadavg()[0]}
+        self.record = {
+            "seconds": self.seconds,
+            "peak_mib": self.mib,
+            "start_mib": self.start_mib,
+            "increment_mib": self.mib - self.start_mib,
+            "threads": torch.get_num_threads(),
+            "loadavg_start": self.load,
+            "loadavg_end": os.getloadavg()[0],
+        }
 
 
 def touch_weights(model) -> None:
@@ -113,6 +120,7 @@ def current_mib(device: str) -> float:
 
 
 # -- the steps --------------------------------------------------------------------------------------------
+
 
 def proxies_of(task: str, answer_format: str, role: str, n: int):
     from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
@@ -136,14 +144,27 @@ def identify_step(loaded, args, task: str, answer_format: str, weights_mib: floa
     trie = tokens.continuations()
     with Peak(args.device) as peak:
         results = integrated_gradients_many(loaded, tokens, KINDS, steps=args.steps, layer_batch=args.layer_batch)
-    completeness = {k: float(((r.attributions.sum(1) - (r.f_full - r.f_zero)).abs()
-                              / (r.f_full - r.f_zero).abs().clamp_min(1e-6)).max()) for k, r in results.items()}
-    return {**peak.record, "above_weights_mib": peak.mib - weights_mib, "prompt_tokens": len(tokens.prompt_ids),
-            "trie_tokens": len(trie.tokens), "layers": len(loaded.layers), "steps": args.steps,
-            "layer_batch": args.layer_batch, "completeness_max_rel": completeness,
-            # per layer: ΣIG and ΔF = F(n̂) − F(0); a random model's ΔF is tiny, so relative errors mislead
-            "completeness": {k: {"sum_ig": r.attributions.sum(1).tolist(), "delta_f": (r.f_full - r.f_zero).tolist()}
-                             for k, r in results.items()}}
+    completeness = {
+        k: float(
+            ((r.attributions.sum(1) - (r.f_full - r.f_zero)).abs() / (r.f_full - r.f_zero).abs().clamp_min(1e-6)).max()
+        )
+        for k, r in results.items()
+    }
+    return {
+        **peak.record,
+        "above_weights_mib": peak.mib - weights_mib,
+        "prompt_tokens": len(tokens.prompt_ids),
+        "trie_tokens": len(trie.tokens),
+        "layers": len(loaded.layers),
+        "steps": args.steps,
+        "layer_batch": args.layer_batch,
+        "completeness_max_rel": completeness,
+        # per layer: ΣIG and ΔF = F(n̂) − F(0); a random model's ΔF is tiny, so relative errors mislead
+        "completeness": {
+            k: {"sum_ig": r.attributions.sum(1).tolist(), "delta_f": (r.f_full - r.f_zero).tolist()}
+            for k, r in results.items()
+        },
+    }
 
 
 def naive_step(loaded, args, answer_format: str, weights_mib: float) -> dict:
@@ -156,15 +177,22 @@ def naive_step(loaded, args, answer_format: str, weights_mib: float) -> dict:
     found = {}
     for engine in ("cached", "naive"):
         with Peak(args.device) as peak:
-            found[engine] = integrated_gradients(loaded, tokens, "contrastive", args.naive_steps, layers, engine,
-                                                 args.layer_batch)
+            found[engine] = integrated_gradients(
+                loaded, tokens, "contrastive", args.naive_steps, layers, engine, args.layer_batch
+            )
         r = found[engine]
-        out[engine] = {**peak.record, "above_weights_mib": peak.mib - weights_mib,
-                       "completeness_abs": float((r.attributions.sum(1) - (r.f_full - r.f_zero)).abs().max()),
-                       "f_full": r.f_full.tolist(), "f_zero": r.f_zero.tolist()}
+        out[engine] = {
+            **peak.record,
+            "above_weights_mib": peak.mib - weights_mib,
+            "completeness_abs": float((r.attributions.sum(1) - (r.f_full - r.f_zero)).abs().max()),
+            "f_full": r.f_full.tolist(),
+            "f_zero": r.f_zero.tolist(),
+        }
     a, b = found["cached"].attributions, found["naive"].attributions
     out["max_rel_diff"] = float((a - b).abs().max() / b.abs().max().clamp_min(1e-30))
-    out["top100_overlap"] = len(set(a.flatten().topk(TOP).indices.tolist()) & set(b.flatten().topk(TOP).indices.tolist()))
+    out["top100_overlap"] = len(
+        set(a.flatten().topk(TOP).indices.tolist()) & set(b.flatten().topk(TOP).indices.tolist())
+    )
     out["time_ratio"] = out["naive"]["seconds"] / out["cached"]["seconds"]
     return out
 
@@ -174,21 +202,24 @@ def evaluate_step(loaded, args, answer_format: str, weights_mib: float) -> dict:
     from lm_eval.models.huggingface import HFLM
 
     from neuronllm.evaluation.lm_eval_model import NeuronLLM
-    from neuronllm.scoring.prefix_tree import PrefixTree
     from neuronllm.scoring.engine import Question
+    from neuronllm.scoring.prefix_tree import PrefixTree
 
     n = args.eval_questions if answer_format == "letter" else args.text_eval_questions
     per_task = max(1, n // len(args.tasks))
     proxies = [p for task in args.tasks for p in proxies_of(task, answer_format, "evaluate", per_task)[:per_task]]
-    requests = [Instance("loglikelihood", doc={}, arguments=(p.prompt, " " + c), idx=i)
-                for i, (p, c) in enumerate((p, c) for p in proxies for c in p.choices)]
+    requests = [
+        Instance("loglikelihood", doc={}, arguments=(p.prompt, " " + c), idx=i)
+        for i, (p, c) in enumerate((p, c) for p in proxies for c in p.choices)
+    ]
     out = {"questions": len(proxies), "requests": len(requests), "hflm_batch": args.hflm_batch}
     hflm = HFLM(pretrained=loaded.model, tokenizer=loaded.tokenizer, batch_size=args.hflm_batch)
     with Peak(args.device) as peak:
         reference = hflm.loglikelihood(requests, disable_tqdm=True)
     out["hflm"] = {**peak.record, "above_weights_mib": peak.mib - weights_mib}
-    ours = NeuronLLM(pretrained=loaded, letter_merge=False, kv_memory_mb=args.kv_memory_mb,
-                     batch_tokens=args.batch_tokens)
+    ours = NeuronLLM(
+        pretrained=loaded, letter_merge=False, kv_memory_mb=args.kv_memory_mb, batch_tokens=args.batch_tokens
+    )
     ours.scorer.progress = False
     with Peak(args.device) as peak:
         scores = ours.loglikelihood(requests, disable_tqdm=True)
@@ -206,8 +237,10 @@ def evaluate_step(loaded, args, answer_format: str, weights_mib: float) -> dict:
     out["prefix_tree_mib"] = tree.size() * memory.kv_bytes_per_token(loaded.model.config, loaded.dtype) / 2**20
     out["kv_memory_mb"], out["batch_tokens"] = ours.scorer.kv_memory_mb, ours.scorer.batch_tokens
     out["longest_context"] = max(contexts)
-    out["widest_trie"] = max(len(Question(hflm.tok_encode(p.prompt), [[hflm.tok_encode(" " + c)] for c in p.choices])
-                                 .continuations().tokens) for p in proxies)
+    out["widest_trie"] = max(
+        len(Question(hflm.tok_encode(p.prompt), [[hflm.tok_encode(" " + c)] for c in p.choices]).continuations().tokens)
+        for p in proxies
+    )
     del hflm, ours
     return out
 
@@ -224,23 +257,34 @@ def exactness_step(args, answer_format: str, work: Path) -> dict:
     scores = {}
     for dtype in ("float32", args.dtype):
         loaded = load_model(str(directory), dtype=dtype, device=args.device)
-        scores[dtype] = {task: integrated_gradients(loaded, tokens_of(loaded, proxies_of(task, answer_format, "identify", 1)[0]),
-                                                    "contrastive", args.steps, layer_batch=args.layer_batch).attributions.flatten()
-                         for task in args.tasks}
+        scores[dtype] = {
+            task: integrated_gradients(
+                loaded,
+                tokens_of(loaded, proxies_of(task, answer_format, "identify", 1)[0]),
+                "contrastive",
+                args.steps,
+                layer_batch=args.layer_batch,
+            ).attributions.flatten()
+            for task in args.tasks
+        }
         del loaded
     out = {"layers": args.exactness_layers, "build_seconds": build.seconds, "per_task": {}}
     for task in args.tasks:
         a, b = scores["float32"][task], scores[args.dtype][task]
         good = len(set(a.topk(TOP).indices.tolist()) & set(b.topk(TOP).indices.tolist()))
         bad = len(set((-a).topk(TOP).indices.tolist()) & set((-b).topk(TOP).indices.tolist()))
-        out["per_task"][task] = {"good_overlap": good, "bad_overlap": bad,
-                                 "spearman": float(spearmanr(a.numpy(), b.numpy()).statistic),
-                                 "max_rel_diff": float((a - b).abs().max() / a.abs().max())}
+        out["per_task"][task] = {
+            "good_overlap": good,
+            "bad_overlap": bad,
+            "spearman": float(spearmanr(a.numpy(), b.numpy()).statistic),
+            "max_rel_diff": float((a - b).abs().max() / a.abs().max()),
+        }
     shutil.rmtree(directory, ignore_errors=True)
     return out
 
 
 # -- driving ----------------------------------------------------------------------------------------------
+
 
 def save(path: Path, data: dict) -> None:
     """Merge this process's steps into the file (several processes may fill one rehearsal) and replace it."""
@@ -265,8 +309,14 @@ def run(args) -> Path:
     path = RESULTS / f"{args.name}.json"
     data = json.loads(path.read_text()) if path.is_file() else {}
     data["settings"] = {k: v for k, v in vars(args).items() if k not in ("render", "only", "only_tasks")}
-    data["machine"] = {"cpus": os.cpu_count(), "torch": torch.__version__, "device": args.device,
-                       "cuda": [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if _on_gpu(args.device) else None}
+    data["machine"] = {
+        "cpus": os.cpu_count(),
+        "torch": torch.__version__,
+        "device": args.device,
+        "cuda": [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        if _on_gpu(args.device)
+        else None,
+    }
     steps = data.setdefault("steps", {})
     torch.set_num_threads(args.threads or torch.get_num_threads())
     work = Path(args.work or tempfile.mkdtemp(prefix="scale-rehearsal-"))
@@ -275,13 +325,19 @@ def run(args) -> Path:
     todo += [f"naive/{f}" for f in args.formats if args.naive_layers]
     todo += [f"evaluate/{f}" for f in args.formats if args.eval_questions]
     if args.only:
-        todo = [step for step in todo if step.split("/")[0] in args.only and
-                (step.split("/")[0] != "identify" or step.split("/")[2] in args.only_tasks)]
+        todo = [
+            step
+            for step in todo
+            if step.split("/")[0] in args.only
+            and (step.split("/")[0] != "identify" or step.split("/")[2] in args.only_tasks)
+        ]
         args.exactness_layers = args.exactness_layers if "exactness" in args.only else 0
     order = []
     for f in args.formats:  # one format at a time, letter first; each kind of step once before the rest
         identify = [s for s in todo if s.split("/")[1] == f and s.startswith("identify")]
-        order += identify[:1] + [s for s in todo if s.split("/")[1] == f and not s.startswith("identify")] + identify[1:]
+        order += (
+            identify[:1] + [s for s in todo if s.split("/")[1] == f and not s.startswith("identify")] + identify[1:]
+        )
     try:
         if any(s not in steps for s in order):
             if args.model:  # a real model instead of a built shape (the 135M embedded one)
@@ -296,8 +352,12 @@ def run(args) -> Path:
                 loaded = load_model(str(directory), dtype=args.dtype, device=args.device)
                 touch_weights(loaded.model)
             weights_mib = current_mib(args.device)
-            steps["load"] = {**peak.record, "weights_mib": weights_mib, "before_mib": before,
-                             "config": loaded.model.config.to_diff_dict()}
+            steps["load"] = {
+                **peak.record,
+                "weights_mib": weights_mib,
+                "before_mib": before,
+                "config": loaded.model.config.to_diff_dict(),
+            }
             save(path, data)
             for step in order:
                 if step in steps:
@@ -338,13 +398,28 @@ def predictions(data: dict, step: str) -> list[tuple[float, float, object]]:
         return []
     config, weights = memory.config_from_dict(load["config"]), load["weights_mib"]
     if step.startswith("identify/"):
-        predicted = memory.identification_peak(config, r["prompt_tokens"], r["trie_tokens"], r["steps"], r["layer_batch"],
-                                               dtype=s["dtype"], device=s["device"])
+        predicted = memory.identification_peak(
+            config,
+            r["prompt_tokens"],
+            r["trie_tokens"],
+            r["steps"],
+            r["layer_batch"],
+            dtype=s["dtype"],
+            device=s["device"],
+        )
         measured = r.get("increment_mib", r["above_weights_mib"])
     else:
         widest = r.get("widest_trie", 1 if step.endswith("letter") else 32)
-        predicted = memory.evaluation_peak(config, r["prefix_tree_tokens"], r["longest_context"], r["batch_tokens"],
-                                           r["kv_memory_mb"], s["dtype"], widest, s["device"])
+        predicted = memory.evaluation_peak(
+            config,
+            r["prefix_tree_tokens"],
+            r["longest_context"],
+            r["batch_tokens"],
+            r["kv_memory_mb"],
+            s["dtype"],
+            widest,
+            s["device"],
+        )
         measured = r["neuronllm"].get("increment_mib", r["neuronllm"]["above_weights_mib"])
     return [(measured + weights, predicted.total_mib(weights), predicted)]
 
@@ -360,63 +435,155 @@ def render(name: str) -> str:
     data = json.loads((RESULTS / f"{name}.json").read_text())
     s, steps = data["settings"], data["steps"]
     build, load = steps.get("build", {}), steps.get("load", {})
-    lines = [f"# Scale rehearsal: {s['shape']} shape, {build.get('layers')} of {build.get('full_layers')} layers, "
-             f"{s['dtype']}, {s['device']}",
-             "",
-             f"Random weights (seed {s['seed']}), the embedded tokenizer: vocabulary {build.get('vocab_size')} instead of "
-             f"{build.get('shape_vocab_size')} ({build.get('vocab_parameter_difference', 0) / 1e6:+.1f} M embedding + head "
-             f"parameters; {build.get('parameters', 0) / 1e9:.2f} B in all). Built in {build.get('seconds', 0):.0f} s, "
-             f"loaded through `load_model` in {load.get('seconds', 0):.0f} s; weights resident {load.get('weights_mib', 0):.0f} MiB. "
-             f"m = {s['steps']}, layer_batch {s['layer_batch']}, {data['machine']['cpus']} CPUs "
-             f"({data['machine']['device']}). The machine is shared with other jobs: each timing lists the torch "
-             "threads and the 1-minute load average at its start and end.",
-             ""]
+    lines = [
+        f"# Scale rehearsal: {s['shape']} shape, {build.get('layers')} of {build.get('full_layers')} layers, "
+        f"{s['dtype']}, {s['device']}",
+        "",
+        f"Random weights (seed {s['seed']}), the embedded tokenizer: vocabulary {build.get('vocab_size')} instead of "
+        f"{build.get('shape_vocab_size')} ({build.get('vocab_parameter_difference', 0) / 1e6:+.1f} M embedding + head "
+        f"parameters; {build.get('parameters', 0) / 1e9:.2f} B in all). Built in {build.get('seconds', 0):.0f} s, "
+        f"loaded through `load_model` in {load.get('seconds', 0):.0f} s; weights resident "
+        f"{load.get('weights_mib', 0):.0f} MiB. "
+        f"m = {s['steps']}, layer_batch {s['layer_batch']}, {data['machine']['cpus']} CPUs "
+        f"({data['machine']['device']}). The machine is shared with other jobs: each timing lists the torch "
+        "threads and the 1-minute load average at its start and end.",
+        "",
+    ]
     rows = []
     for step, r in steps.items():
         if not step.startswith("identify/"):
             continue
         _, f, task = step.split("/")
-        rows.append([f, task, r["prompt_tokens"], r["trie_tokens"], f"{r['seconds']:.1f}",
-                     f"{r.get('increment_mib', r['above_weights_mib']):.0f}", *_prediction(data, step),
-                     f"{max(r['completeness_max_rel'].values()):.1e}", f"{r['threads']} / {r['loadavg_start']:.1f}–{r['loadavg_end']:.1f}"])
+        rows.append(
+            [
+                f,
+                task,
+                r["prompt_tokens"],
+                r["trie_tokens"],
+                f"{r['seconds']:.1f}",
+                f"{r.get('increment_mib', r['above_weights_mib']):.0f}",
+                *_prediction(data, step),
+                f"{max(r['completeness_max_rel'].values()):.1e}",
+                f"{r['threads']} / {r['loadavg_start']:.1f}–{r['loadavg_end']:.1f}",
+            ]
+        )
     if rows:
-        lines += ["## Identification: one proxy prompt, every layer (IG, contrastive + gold_prob sharing each forward)", "",
-                  tabulate(rows, headers=["format", "task", "prompt tok", "trie tok", "s / prompt", "peak above start MiB",
-                                          "predicted MiB", "error", "peak total MiB", "predicted total", "error (total)",
-                                          "completeness (max rel)", "threads / load"], tablefmt="github"), "",
-                  "Peak above start: the step's VmHWM minus its starting RSS (total: resident after load + that). "
-                  "Completeness is the worst layer's |ΣIG − ΔF| / |ΔF|: on random weights a layer's ΔF can be ~0, so "
-                  "large values there say nothing; benchmarks/gpu_check.py judges Σ_l |ΣIG_l − ΔF_l| / Σ_l |ΔF_l|.", ""]
+        lines += [
+            "## Identification: one proxy prompt, every layer (IG, contrastive + gold_prob sharing each forward)",
+            "",
+            tabulate(
+                rows,
+                headers=[
+                    "format",
+                    "task",
+                    "prompt tok",
+                    "trie tok",
+                    "s / prompt",
+                    "peak above start MiB",
+                    "predicted MiB",
+                    "error",
+                    "peak total MiB",
+                    "predicted total",
+                    "error (total)",
+                    "completeness (max rel)",
+                    "threads / load",
+                ],
+                tablefmt="github",
+            ),
+            "",
+            "Peak above start: the step's VmHWM minus its starting RSS (total: resident after load + that). "
+            "Completeness is the worst layer's |ΣIG − ΔF| / |ΔF|: on random weights a layer's ΔF can be ~0, so "
+            "large values there say nothing; benchmarks/gpu_check.py judges Σ_l |ΣIG_l − ΔF_l| / Σ_l |ΔF_l|.",
+            "",
+        ]
     for step, r in steps.items():
         if step.startswith("naive/"):
-            lines += [f"## Naive vs cached engine ({step.split('/')[1]}, {r['task']}, layers {r['layers']}, m = {r.get('steps', s['steps'])})", "",
-                      f"naive {r['naive']['seconds']:.1f} s, cached {r['cached']['seconds']:.1f} s: **{r['time_ratio']:.1f}×**; "
-                      f"max relative difference {r['max_rel_diff']:.1e}; top-100 overlap {r['top100_overlap']}/100; "
-                      f"completeness |ΣIG − ΔF| naive {r['naive']['completeness_abs']:.1e}, cached {r['cached']['completeness_abs']:.1e}; "
-                      f"peak above weights naive {r['naive']['above_weights_mib']:.0f} MiB, cached {r['cached']['above_weights_mib']:.0f} MiB "
-                      f"(threads {r['naive']['threads']}, load {r['naive']['loadavg_start']:.1f}).", ""]
+            lines += [
+                f"## Naive vs cached engine ({step.split('/')[1]}, {r['task']}, layers {r['layers']}, m = "
+                f"{r.get('steps', s['steps'])})",
+                "",
+                f"naive {r['naive']['seconds']:.1f} s, cached {r['cached']['seconds']:.1f} s: "
+                f"**{r['time_ratio']:.1f}×**; "
+                f"max relative difference {r['max_rel_diff']:.1e}; top-100 overlap {r['top100_overlap']}/100; "
+                f"completeness |ΣIG − ΔF| naive {r['naive']['completeness_abs']:.1e}, cached "
+                f"{r['cached']['completeness_abs']:.1e}; "
+                f"peak above weights naive {r['naive']['above_weights_mib']:.0f} MiB, cached "
+                f"{r['cached']['above_weights_mib']:.0f} MiB "
+                f"(threads {r['naive']['threads']}, load {r['naive']['loadavg_start']:.1f}).",
+                "",
+            ]
     for step, r in steps.items():
         if step.startswith("evaluate/"):
             ours = r["neuronllm"]
-            lines += [f"## Evaluation ({step.split('/')[1]}): {r['questions']} questions, {r['requests']} requests", "",
-                      tabulate([["HFLM, batch " + str(r["hflm_batch"]), f"{r['hflm']['seconds']:.1f}", "1.0×",
-                                 f"{r['hflm'].get('increment_mib', r['hflm']['above_weights_mib']):.0f}", "–", "–", "–", "–", "–",
-                                 f"{r['hflm']['threads']} / {r['hflm']['loadavg_start']:.1f}"],
-                                ["neuronllm", f"{ours['seconds']:.1f}", f"{r['time_ratio']:.1f}×", f"{ours.get('increment_mib', ours['above_weights_mib']):.0f}",
-                                 *_prediction(data, step), f"{ours['threads']} / {ours['loadavg_start']:.1f}"]],
-                               headers=["scoring", "seconds", "speed-up", "peak above start MiB", "predicted MiB", "error",
-                                        "peak total MiB", "predicted total", "error (total)", "threads / load"],
-                               tablefmt="github"), "",
-                      f"max |Δ log-likelihood| vs HFLM {r['max_abs_diff']:.2e}; prefix tree {r['prefix_tree_tokens']} tokens "
-                      f"of {r['prefix_tokens_total']} ({r['prefix_tree_mib']:.0f} MiB of keys/values); kv_memory_mb "
-                      f"{r['kv_memory_mb']:.0f}, batch_tokens {r['batch_tokens']}.", ""]
+            lines += [
+                f"## Evaluation ({step.split('/')[1]}): {r['questions']} questions, {r['requests']} requests",
+                "",
+                tabulate(
+                    [
+                        [
+                            "HFLM, batch " + str(r["hflm_batch"]),
+                            f"{r['hflm']['seconds']:.1f}",
+                            "1.0×",
+                            f"{r['hflm'].get('increment_mib', r['hflm']['above_weights_mib']):.0f}",
+                            "–",
+                            "–",
+                            "–",
+                            "–",
+                            "–",
+                            f"{r['hflm']['threads']} / {r['hflm']['loadavg_start']:.1f}",
+                        ],
+                        [
+                            "neuronllm",
+                            f"{ours['seconds']:.1f}",
+                            f"{r['time_ratio']:.1f}×",
+                            f"{ours.get('increment_mib', ours['above_weights_mib']):.0f}",
+                            *_prediction(data, step),
+                            f"{ours['threads']} / {ours['loadavg_start']:.1f}",
+                        ],
+                    ],
+                    headers=[
+                        "scoring",
+                        "seconds",
+                        "speed-up",
+                        "peak above start MiB",
+                        "predicted MiB",
+                        "error",
+                        "peak total MiB",
+                        "predicted total",
+                        "error (total)",
+                        "threads / load",
+                    ],
+                    tablefmt="github",
+                ),
+                "",
+                f"max |Δ log-likelihood| vs HFLM {r['max_abs_diff']:.2e}; prefix tree {r['prefix_tree_tokens']} tokens "
+                f"of {r['prefix_tokens_total']} ({r['prefix_tree_mib']:.0f} MiB of keys/values); kv_memory_mb "
+                f"{r['kv_memory_mb']:.0f}, batch_tokens {r['batch_tokens']}.",
+                "",
+            ]
     for step, r in steps.items():
         if step.startswith("exactness/"):
-            rows = [[t, f"{v['good_overlap']}/100", f"{v['bad_overlap']}/100", f"{v['spearman']:.4f}", f"{v['max_rel_diff']:.1e}"]
-                    for t, v in r["per_task"].items()]
-            lines += [f"## {s['dtype']} against float32, same weights ({step.split('/')[1]}, {r['layers']} layers, CNI scores)", "",
-                      tabulate(rows, headers=["task", "top-100 good overlap", "top-100 bad overlap", "Spearman",
-                                              "max rel diff"], tablefmt="github"), ""]
+            rows = [
+                [
+                    t,
+                    f"{v['good_overlap']}/100",
+                    f"{v['bad_overlap']}/100",
+                    f"{v['spearman']:.4f}",
+                    f"{v['max_rel_diff']:.1e}",
+                ]
+                for t, v in r["per_task"].items()
+            ]
+            lines += [
+                f"## {s['dtype']} against float32, same weights ({step.split('/')[1]}, {r['layers']} layers, CNI "
+                "scores)",
+                "",
+                tabulate(
+                    rows,
+                    headers=["task", "top-100 good overlap", "top-100 bad overlap", "Spearman", "max rel diff"],
+                    tablefmt="github",
+                ),
+                "",
+            ]
     text = "\n".join(lines)
     (RESULTS / f"{name}.md").write_text(text)
     return text
@@ -429,8 +596,13 @@ def _prediction(data: dict, step: str) -> list[str]:
         return ["–"] * 5
     measured, predicted, prediction = found[0]
     above = measured - data["steps"]["load"]["weights_mib"]
-    return [f"{prediction.above_weights_mib:.0f}", f"{100 * (prediction.above_weights_mib - above) / max(above, 1):+.0f}%",
-            f"{measured:.0f}", f"{predicted:.0f}", f"{100 * (predicted - measured) / measured:+.1f}%"]
+    return [
+        f"{prediction.above_weights_mib:.0f}",
+        f"{100 * (prediction.above_weights_mib - above) / max(above, 1):+.0f}%",
+        f"{measured:.0f}",
+        f"{predicted:.0f}",
+        f"{100 * (predicted - measured) / measured:+.1f}%",
+    ]
 
 
 def main() -> None:
@@ -442,8 +614,11 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="measure this model spec instead of building a shape")
     parser.add_argument("--layers", type=int, default=None, help="truncate the depth (default: the shape's)")
     parser.add_argument("--dtype", default="bfloat16")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
-                        help="cpu, cuda, or auto (every GPU: the model sharded with parallelize)")
+    parser.add_argument(
+        "--device",
+        default="cuda" if torch.cuda.is_available() else "cpu",
+        help="cpu, cuda, or auto (every GPU: the model sharded with parallelize)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--layer-batch", type=int, default=4, help="config/paper.yaml's layer_batch")
@@ -459,9 +634,13 @@ def main() -> None:
     parser.add_argument("--text-tasks", type=lambda v: v.split(","), default=None, help="default: --tasks")
     parser.add_argument("--exactness-layers", type=int, default=0)
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--only", type=lambda v: v.split(","), default=None,
-                        help="run only these kinds of step (identify,naive,evaluate,exactness): several processes "
-                             "can fill one rehearsal, sharing the memory-mapped weights")
+    parser.add_argument(
+        "--only",
+        type=lambda v: v.split(","),
+        default=None,
+        help="run only these kinds of step (identify,naive,evaluate,exactness): several processes "
+        "can fill one rehearsal, sharing the memory-mapped weights",
+    )
     parser.add_argument("--only-tasks", type=lambda v: v.split(","), default=TASKS, help="with --only identify")
     parser.add_argument("--name", default=None)
     parser.add_argument("--work", default=None, help="where the weights go (default: a temporary directory)")

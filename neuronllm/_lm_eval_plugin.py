@@ -18,7 +18,8 @@ import importlib.abc
 import importlib.machinery
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 MODEL_NAME = "neuronllm"
 MODEL_TARGET = "neuronllm.evaluation.lm_eval_model:NeuronLLM"
@@ -50,8 +51,7 @@ def add_tasks_to_task_manager() -> None:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if len(args) >= 2:  # (verbosity, include_path, ...) given positionally
-            args = list(args)
-            kwargs["include_path"], args = args[1], [args[0], *args[2:]]
+            kwargs["include_path"], args = args[1], (args[0], *args[2:])
         include = kwargs.get("include_path")
         paths = [] if include is None else list(include) if isinstance(include, (list, tuple)) else [include]
         ours = tasks_dir()
@@ -60,7 +60,7 @@ def add_tasks_to_task_manager() -> None:
         kwargs["include_path"] = paths
         original(self, *args, **kwargs)
 
-    __init__._neuronllm_wrapped = True  # type: ignore[attr-defined]
+    __init__._neuronllm_wrapped = True  # type: ignore[attr-defined]  # a mark on lm-eval's function: wrap it once
     cls.__init__ = __init__
 
 
@@ -98,7 +98,7 @@ def one_line_user_errors() -> None:
             print(f"neuronllm: error: {found}", file=sys.stderr)
             raise SystemExit(2) from None
 
-    cli_evaluate._neuronllm_wrapped = True  # type: ignore[attr-defined]
+    cli_evaluate._neuronllm_wrapped = True  # type: ignore[attr-defined]  # a mark on lm-eval's function: wrap it once
     main.cli_evaluate = cli_evaluate
 
 
@@ -110,7 +110,7 @@ def _excepthook(previous: Callable) -> Callable:
             return
         previous(kind, value, traceback)
 
-    hook._neuronllm = True  # type: ignore[attr-defined]
+    hook._neuronllm = True  # type: ignore[attr-defined]  # a mark on our hook: install it once
     return hook
 
 
@@ -147,7 +147,7 @@ class _AfterImport(importlib.abc.MetaPathFinder):
             except Exception as err:  # never break lm-eval itself
                 print(f"neuronllm: lm-eval hook failed ({err})", file=sys.stderr)
 
-        loader.exec_module = exec_module  # type: ignore[method-assign]
+        loader.exec_module = exec_module  # type: ignore[method-assign]  # the loader of lm-eval's module only
         return spec
 
 

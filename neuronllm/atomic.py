@@ -58,6 +58,27 @@ def write_json(path: str | Path, obj: Any) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_json(path: str | Path, what: str = "input") -> dict[str, Any]:
+    """The reading side of write_json, for every file the pipeline reads back: strict JSON (NaN and
+    Infinity refused), a JSON object, from a regular UTF-8 file; each problem one line naming the file."""
+    from neuronllm.digests import regular_file
+
+    regular_file(path, what)  # not found, a directory, a FIFO or device
+    try:
+        obj = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a {what} file (not UTF-8 text)") from None
+    except ValueError as err:  # JSONDecodeError, and NaN/Infinity
+        raise UserError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(obj, dict):
+        raise UserError(f"{path}: not a {what} file (expected a JSON object)")
+    return obj
+
+
 _created: list[Path] = []
 
 
@@ -96,6 +117,7 @@ def check_writable(path: str | Path, what: str = "output") -> Path:
 
 def check_distinct(outputs: list[str | Path], inputs: list[str | Path]) -> None:
     """Refuse an output that is also an input (or another output): it would be destroyed or overwritten."""
+
     def key(p: str | Path) -> Path:
         return Path(p).expanduser().resolve()
 

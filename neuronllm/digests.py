@@ -25,6 +25,9 @@ from typing import Any
 from neuronllm.errors import UserError
 
 # What a change of the code's numbers is keyed by (the scorer's version keys the prefix cache already).
+# The scorer's version (neuronllm/scoring/, the prefix cache and IG's prefix reuse): bump when what a cached
+# prefix or score means changes; it is part of every cache key and of every output's code identity.
+SCORER_VERSION = 2
 DIGEST_KEYS = ("data", "task_spec", "model", "settings", "code")
 
 
@@ -69,22 +72,30 @@ def data_digest(splits: Mapping[str, str]) -> str:
 
 def task_spec_digest(resolved_config: Mapping[str, Any], templates: Iterable[str | Path]) -> str:
     """The task's lm-eval config after `include:` resolution (functions by name) and its templates' bytes."""
-    return object_digest({"config": resolved_config, "templates": {Path(t).name: file_digest(t) for t in sorted(map(str, templates))}}, 32)
+    return object_digest(
+        {"config": resolved_config, "templates": {Path(t).name: file_digest(t) for t in sorted(map(str, templates))}},
+        32,
+    )
 
 
 def code_identity() -> dict[str, Any]:
     """The versions of the code that computes the numbers (the scorer's is what changes them)."""
     from neuronllm import __version__
-    from neuronllm.scoring.prefix_kv import SCORER_VERSION
 
     return {"neuronllm": __version__, "scorer": SCORER_VERSION}
 
 
-def provenance_digests(data: str | None, task_spec: str | None, model: str | None,
-                       settings: Mapping[str, Any] | None) -> dict[str, Any]:
+def provenance_digests(
+    data: str | None, task_spec: str | None, model: str | None, settings: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """The "digests" block of an output's provenance."""
-    return {"data": data, "task_spec": task_spec, "model": model,
-            "settings": object_digest(dict(settings)) if settings is not None else None, "code": code_identity()}
+    return {
+        "data": data,
+        "task_spec": task_spec,
+        "model": model,
+        "settings": object_digest(dict(settings)) if settings is not None else None,
+        "code": code_identity(),
+    }
 
 
 def differing(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None, keys: Iterable[str]) -> list[str]:

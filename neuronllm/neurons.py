@@ -18,21 +18,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuronllm.atomic import write_json
+from neuronllm.atomic import read_json, write_json
 from neuronllm.errors import UserError
 
 FORMAT = "neuronllm.neurons/1"
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+def check_budget(budget: int, total: int | None, both_sides: bool = False, model: str = "the model") -> None:
+    """The one budget rule (identify, common neurons, the config check): K >= 1, and the set's neurons
+    fit in the model: K, or K good + K bad for a set with a bad side. total None: not known yet."""
+    if budget <= 0:
+        raise UserError(f"budget must be positive, got {budget}")
+    needed = 2 * budget if both_sides else budget
+    if total is not None and needed > total:
+        what = f"budget {budget} ({budget} good + {budget} bad neurons)" if both_sides else f"budget {budget}"
+        raise UserError(f"{what} is larger than {model}'s {total} neurons")
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _neuron(entry: Any, source: str, side: str, position: int) -> "Neuron":
+def _neuron(entry: Any, source: str, side: str, position: int) -> Neuron:
     where = f"{source}: {side} entry {position}"
     if not isinstance(entry, list) or len(entry) != 3:
         raise UserError(f"{where} must be [layer, index, score], got {entry!r}")
@@ -87,7 +94,9 @@ class NeuronSet:
                         f"in layer {neuron.layer}"
                     )
                 if not math.isfinite(neuron.score):
-                    raise UserError(f"{source}: {name} neuron (layer {neuron.layer}, index {neuron.index}) has score {neuron.score}")
+                    raise UserError(
+                        f"{source}: {name} neuron (layer {neuron.layer}, index {neuron.index}) has score {neuron.score}"
+                    )
                 key = (neuron.layer, neuron.index)
                 if key in seen:
                     raise UserError(f"{source}: {name} neuron (layer {key[0]}, index {key[1]}) listed twice")
@@ -116,11 +125,11 @@ class NeuronSet:
         write_json(path, self.to_json())
 
     @classmethod
-    def from_json(cls, obj: Any, source: str = "neuron set") -> "NeuronSet":
+    def from_json(cls, obj: Any, source: str = "neuron set") -> NeuronSet:
         """Parse strictly: layer and index must be JSON integers (173.7 is not silently 173, true is not
         1), scores finite numbers, counts positive integers."""
         if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-            raise UserError(f"{source}: not a neuron file (expected \"format\": \"{FORMAT}\")")
+            raise UserError(f'{source}: not a neuron file (expected "format": "{FORMAT}")')
         for key in ("good", "bad", "neuron_counts"):
             if not isinstance(obj.get(key), list):
                 raise UserError(f"{source}: malformed neuron file ({key!r} must be a list)")
@@ -137,23 +146,10 @@ class NeuronSet:
         return neuron_set
 
     @classmethod
-    def load(cls, path: str | Path, neuron_counts: Sequence[int] | None = None) -> "NeuronSet":
+    def load(cls, path: str | Path, neuron_counts: Sequence[int] | None = None) -> NeuronSet:
         """Read and validate; with `neuron_counts`, also check the set fits that model."""
-        from neuronllm.digests import regular_file
-
         path = Path(path)
-        if path.exists() and not path.is_dir():
-            regular_file(path, "neuron")
-        try:
-            obj = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
-        except FileNotFoundError:
-            raise UserError(f"neuron file not found: {path}") from None
-        except IsADirectoryError:
-            raise UserError(f"{path}: a directory, not a neuron file") from None
-        except UnicodeDecodeError:
-            raise UserError(f"{path}: not a neuron file (not UTF-8 text)") from None
-        except ValueError as err:  # JSONDecodeError, and NaN/Infinity
-            raise UserError(f"{path}: not valid JSON ({err})") from None
+        obj = read_json(path, "neuron")
         neuron_set = cls.from_json(obj, source=str(path))
         if neuron_counts is not None:
             neuron_set.validate(neuron_counts, source=str(path))

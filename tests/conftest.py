@@ -23,9 +23,12 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def embedded_converted():
+def embedded_converted(request):
     """Convert the embedded model before any test runs a command: the one-time conversion prints a
-    line that a test of one-line error messages would otherwise see on a fresh machine."""
+    line that a test of one-line error messages would otherwise see on a fresh machine. A session of
+    unit tests only (`make test-fast`) runs no command and loads no model, so it skips the conversion."""
+    if all(item.get_closest_marker("unit") for item in request.session.items):
+        return None
     from neuronllm.model.embedded import embedded_model_dir
 
     return embedded_model_dir()
@@ -48,8 +51,15 @@ def tiny_local_model(tmp_path_factory, embedded):
 
     _, tokenizer = embedded
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=48, num_hidden_layers=3,
-                         num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=48,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        tie_word_embeddings=True,
+    )
     model = AutoModelForCausalLM.from_config(config)
     directory = tmp_path_factory.mktemp("tiny-llama")
     model.save_pretrained(directory)

@@ -83,8 +83,20 @@ PARAGRAPHS = [
 
 SEQUENCES = []
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 NUMBERS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
 LETTERS = list("ABCDEFGHIJ")
@@ -92,8 +104,13 @@ LETTERS = list("ABCDEFGHIJ")
 
 def add(items, start, kind):
     shown = [items[(start + i) % len(items)] for i in range(3)]
-    SEQUENCES.append({"kind": kind, "prompt": "Continue the list with the next item: " + ", ".join(shown) + ",",
-                      "answer": items[(start + 3) % len(items)]})
+    SEQUENCES.append(
+        {
+            "kind": kind,
+            "prompt": "Continue the list with the next item: " + ", ".join(shown) + ",",
+            "answer": items[(start + 3) % len(items)],
+        }
+    )
 
 
 for start in range(7):
@@ -108,8 +125,13 @@ for start in range(6):
     add(LETTERS, start, "letters")
 for first, step in ((1, 1), (11, 1), (2, 2), (10, 10), (5, 5), (3, 3), (100, 100), (20, 20)):
     numbers = [str(first + step * i) for i in range(4)]
-    SEQUENCES.append({"kind": "numbers", "prompt": "Continue the list with the next item: " + ", ".join(numbers[:3]) + ",",
-                      "answer": numbers[3]})
+    SEQUENCES.append(
+        {
+            "kind": "numbers",
+            "prompt": "Continue the list with the next item: " + ", ".join(numbers[:3]) + ",",
+            "answer": numbers[3],
+        }
+    )
 
 
 def main() -> None:

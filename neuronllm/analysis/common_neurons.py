@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from neuronllm import __version__
 from neuronllm.errors import UserError, warn
-from neuronllm.neurons import Neuron, NeuronSet
+from neuronllm.neurons import Neuron, NeuronSet, check_budget
 
 
 def _rank_shared(lists: Sequence[list[Neuron]], budget: int) -> list[Neuron]:
@@ -37,8 +37,7 @@ def common_neurons(sets: Sequence[NeuronSet], budget: int) -> NeuronSet:
     repeated = sorted({t for t in tasks if t is not None and tasks.count(t) > 1})
     if repeated:
         raise UserError(f"common ability neurons need one set per task; task {repeated[0]!r} is given more than once")
-    if budget > sum(counts):
-        raise UserError(f"budget {budget} is larger than the model's {sum(counts)} neurons")
+    check_budget(budget, sum(counts), both_sides=True)  # K shared good + K shared bad, disjoint
     models = sorted({str(s.provenance.get("model")) for s in sets if s.provenance.get("model")})
     if len(models) > 1:
         warn(f"the sets were found on different models ({', '.join(models)})")

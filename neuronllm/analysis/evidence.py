@@ -41,8 +41,11 @@ from scipy import stats as scipy_stats
 
 LEVEL = 0.025  # one-sided, per cell; also the FDR of the Benjamini–Hochberg step
 MEASURES = ("rac_signed", "rcc_signed", "gold_prob_signed")
-BALANCED_OF = {"rac_signed": "balanced_signed", "rcc_signed": "balanced_signed",
-               "gold_prob_signed": "balanced_gold_prob_signed"}
+BALANCED_OF = {
+    "rac_signed": "balanced_signed",
+    "rcc_signed": "balanced_signed",
+    "gold_prob_signed": "balanced_gold_prob_signed",
+}
 GATE_OF = {"rcc_signed": "rac_signed"}
 MIN_NULL_SETS = 3  # a t prediction interval from 2 draws has 1 degree of freedom: refuse to mark on it
 
@@ -92,8 +95,13 @@ def cell_test(entry: dict[str, Any], null_draws: Sequence[dict[str, Any]], measu
     p_zero = entry.get(f"{measure}_p0")
     p = None if p_null is None or p_zero is None else max(p_null, p_zero)
     shift = answer_shift(entry, measure)
-    return band | {"p_null": p_null, "p_zero": p_zero, "p": p, "answer_shift": shift,
-                   "passes": p is not None and p <= LEVEL and not shift}
+    return band | {
+        "p_null": p_null,
+        "p_zero": p_zero,
+        "p": p,
+        "answer_shift": shift,
+        "passes": p is not None and p <= LEVEL and not shift,
+    }
 
 
 def benjamini_hochberg(pvalues: Sequence[float | None], q: float = LEVEL) -> list[bool]:
@@ -108,12 +116,15 @@ def benjamini_hochberg(pvalues: Sequence[float | None], q: float = LEVEL) -> lis
     for rank, (p, _) in enumerate(ranked, start=1):
         if p <= q * rank / m:
             cutoff = rank
-    for p, i in ranked[:cutoff]:
+    for _, i in ranked[:cutoff]:
         rejected[i] = True
     return rejected
 
 
-DRAW_KEYS = tuple(k for m in MEASURES for k in (m, f"{m}_se", f"{m}_p0")) + ("balanced_signed", "balanced_gold_prob_signed")
+DRAW_KEYS = tuple(k for m in MEASURES for k in (m, f"{m}_se", f"{m}_p0")) + (
+    "balanced_signed",
+    "balanced_gold_prob_signed",
+)
 # (_se is not used by the test; it is kept so a reader of metrics.json sees each draw's own sampling noise)
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from neuronllm.atomic import finite_or_none, write_json
-from neuronllm.errors import UserError
-from neuronllm.analysis.metrics import effect
+if TYPE_CHECKING:  # numpy is imported where it is used: the metrics command starts without it
+    import numpy as np
+
 from neuronllm.analysis.evidence import MEASURES, answer_shift, cell_test, draw_record
+from neuronllm.analysis.metrics import effect
 from neuronllm.analysis.pairing import check_info, check_resamples, check_same_inputs, null_sets_of_the_shape
 from neuronllm.analysis.stats import (
     answer_keying,
@@ -31,43 +32,30 @@ from neuronllm.analysis.stats import (
     interval_of_scores,
     paired,
 )
+from neuronllm.atomic import finite_or_none, read_json, write_json
+from neuronllm.errors import UserError
 
 DIRECTION_OF_OP = {"degrade": "deg", "silence": "deg", "enhance": "enh", "excite": "enh"}
 # The settings that determine an evaluation's numbers (prefix_cache, a directory, does not).
 NUMBER_SETTINGS = ("task", "answer_format", "seed", "instances", "eval_instances")
 NULL_STATISTICS = MEASURES
 FORMAT = "neuronllm.metrics/3"
+TASK_FORMAT = "neuronllm.task-metrics/1"  # the metrics file of a general (non-AQUA) lm-eval task
 INFO_TYPES = {"budget": int, "method": str, "model_label": str, "steps": int, "instances": int}
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+EVALUATION_KEYS: dict[str, type | tuple[type, ...]] = {
+    "task": str,
+    "condition": dict,
+    "settings": dict,
+    "acc": (int, float),
+    "comprehension": (int, float),
+    "predictions": list,
+    "n_instances": int,
+}
 
 
-def read_json(path: str | Path, what: str = "evaluation") -> dict[str, Any]:
-    """Strict JSON (NaN/Infinity refused), an object, from a readable UTF-8 file; one-line errors."""
-    from neuronllm.digests import regular_file
-
-    if Path(path).exists() and not Path(path).is_dir():
-        regular_file(path, what)
-    try:
-        obj = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constants)
-    except FileNotFoundError:
-        raise UserError(f"{what} file not found: {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: a directory, not a {what} file") from None
-    except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
-        raise UserError(f"{path}: not valid JSON ({err})") from None
-    if not isinstance(obj, dict):
-        raise UserError(f"{path}: not a {what} file (expected a JSON object)")
-    return obj
-
-
-EVALUATION_KEYS = {"task": str, "condition": dict, "settings": dict, "acc": (int, float), "comprehension": (int, float),
-                   "predictions": list, "n_instances": int}
-
-
-def check_evaluation(obj: dict[str, Any], source: str, original: bool) -> None:
+def check_evaluation(obj: Mapping[str, Any], source: str, original: bool) -> None:
     """An AQUA evaluation file as `neuronllm evaluate` writes it: the fields the metrics read, and the
     right kind (the original is unmodified, a condition changes neurons with a known operator)."""
     for key, kind in EVALUATION_KEYS.items():
@@ -83,7 +71,7 @@ def check_evaluation(obj: dict[str, Any], source: str, original: bool) -> None:
             raise UserError(f"{source}: unknown condition {condition.get('op')!r}/{condition.get('part')!r}")
 
 
-def condition_key(evaluation: dict[str, Any]) -> str:
+def condition_key(evaluation: Mapping[str, Any]) -> str:
     """'deg/both', 'enh/good', ... from an evaluation's condition; a factor other than the paper's ×2
     is part of the key ('enh/good@0.5'), so two factors never share a cell or a null band."""
     from neuronllm.model.condition import EXCITE, factor_text
@@ -94,7 +82,7 @@ def condition_key(evaluation: dict[str, Any]) -> str:
     return f"{DIRECTION_OF_OP[condition['op']]}/{condition['part']}{suffix}"
 
 
-def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _same_data(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Same task, format, seed and sizes, and the same data actually read (where the files record it:
     a run without --data-files that fell back to the shipped data read the same rows as one with it)."""
     settings_a, settings_b = a.get("settings", {}), b.get("settings", {})
@@ -104,7 +92,7 @@ def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return same and settings_a.get("data_files") == settings_b.get("data_files")
 
 
-def _same_model(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _same_model(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Same weights, dtype and device where both files record them (older files carry the spec only)."""
     identity_a, identity_b = a.get("model_identity"), b.get("model_identity")
     if identity_a and identity_b:
@@ -112,12 +100,16 @@ def _same_model(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a.get("model") == b.get("model")
 
 
-def _check_pair(original: dict[str, Any], evaluation: dict[str, Any], source: str) -> None:
+def _check_pair(original: Mapping[str, Any], evaluation: Mapping[str, Any], source: str) -> None:
     check_same_inputs(original, evaluation, source)  # content: digests, model identity, instances
     if not _same_data(evaluation, original):
-        raise UserError(f"{source}: condition {evaluation['condition']['label']} was evaluated on other data than the original")
+        raise UserError(
+            f"{source}: condition {evaluation['condition']['label']} was evaluated on other data than the original"
+        )
     if not _same_model(evaluation, original):
-        raise UserError(f"{source}: condition {evaluation['condition']['label']} was evaluated on another model than the original")
+        raise UserError(
+            f"{source}: condition {evaluation['condition']['label']} was evaluated on another model than the original"
+        )
 
 
 def json_effect(effect_result: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +122,9 @@ def json_effect(effect_result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def condition_entry(original: dict[str, Any], evaluation: dict[str, Any], resamples: int, seed: int) -> dict[str, Any]:
+def condition_entry(
+    original: Mapping[str, Any], evaluation: Mapping[str, Any], resamples: int, seed: int
+) -> dict[str, Any]:
     """The scores and effect statistics of one intervened evaluation against the original."""
     key = condition_key(evaluation)
     direction = key.split("/")[0]
@@ -140,7 +134,11 @@ def condition_entry(original: dict[str, Any], evaluation: dict[str, Any], resamp
         before, after = paired(original["predictions"], evaluation["predictions"])
     except (ValueError, KeyError, TypeError) as err:
         raise UserError(f"condition {key}: its predictions do not pair with the original's ({err})") from None
-    entry = scores | json_effect(effect(base, scores, direction)) | effect_statistics(before, after, direction, resamples, seed)
+    entry = (
+        scores
+        | json_effect(effect(base, scores, direction))
+        | effect_statistics(before, after, direction, resamples, seed)
+    )
     entry["answer_shift"] = {measure: answer_shift(entry, measure) for measure in MEASURES}
     if "neurons_changed" in evaluation:
         entry["neurons_changed"] = evaluation["neurons_changed"]
@@ -159,9 +157,15 @@ def _bands(entry: dict[str, Any], null_entries: list[dict[str, Any]]) -> dict[st
     }
 
 
-def build_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], info: dict[str, Any],
-                  nulls: list[dict[str, Any]] = (), resamples: int = 2000, seed: int = 0,
-                  matched: list[dict[str, Any]] = ()) -> dict[str, Any]:
+def build_metrics(
+    original: dict[str, Any],
+    evaluations: list[dict[str, Any]],
+    info: dict[str, Any],
+    nulls: Sequence[Mapping[str, Any]] = (),
+    resamples: int = 2000,
+    seed: int = 0,
+    matched: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
     """The metrics file's content (module docstring). `nulls`: evaluations of uniform null sets, grouped
     by their condition key; each condition gets the band of the nulls with the same key ("null").
     `matched`: evaluations of activation-matched null sets, the same way ("null_matched")."""
@@ -188,8 +192,11 @@ def build_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], i
         conditions[key] = entry
     settings = original["settings"]
     data_files = settings.get("data_files")
-    original_scores = interval_of_scores(answers_from_predictions(
-        original["predictions"], by_text=answer_keying(original["predictions"])), resamples, seed)
+    original_scores = interval_of_scores(
+        answers_from_predictions(original["predictions"], by_text=answer_keying(original["predictions"])),
+        resamples,
+        seed,
+    )
     return {
         "format": FORMAT,
         "model": original["model"],
@@ -197,10 +204,11 @@ def build_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], i
         "answer_format": settings["answer_format"],
         "seed": settings["seed"],
         "eval_instances": original["n_instances"],
-        "data": ", ".join(original["data_source"]) if original.get("data_source") else (
-            data_files if isinstance(data_files, str) else ("hub" if data_files is None else "local files")),
-        "original": {"acc": original["acc"], "comprehension": original["comprehension"]} | {
-            k: v for k, v in original_scores.items() if k not in ("acc", "comprehension")},
+        "data": ", ".join(original["data_source"])
+        if original.get("data_source")
+        else (data_files if isinstance(data_files, str) else ("hub" if data_files is None else "local files")),
+        "original": {"acc": original["acc"], "comprehension": original["comprehension"]}
+        | {k: v for k, v in original_scores.items() if k not in ("acc", "comprehension")},
         "bias": bias_diagnostics(original["predictions"], resamples, seed),
         "bootstrap": {"resamples": resamples, "seed": seed, "unit": "instance (its 3 proxies together)"},
         "conditions": conditions,
@@ -218,25 +226,35 @@ def _parse_info(info_json: str) -> dict:
     return info
 
 
-def write_metrics(original_path: str, condition_paths: list[str], out: str, info_json: str = "{}",
-                  null_paths: list[str] = (), resamples: int = 2000, matched_paths: list[str] = ()) -> None:
+def write_metrics(
+    original_path: str,
+    condition_paths: list[str],
+    out: str,
+    info_json: str = "{}",
+    null_paths: Sequence[str] = (),
+    resamples: int = 2000,
+    matched_paths: Sequence[str] = (),
+) -> None:
     info = _parse_info(info_json)
     for key, kind in INFO_TYPES.items():
         if key in info and (not isinstance(info[key], kind) or isinstance(info[key], bool)):
-            raise UserError(f"--info {key!r} must be {kind.__name__ if isinstance(kind, type) else 'a number'}, got {info[key]!r}")
+            raise UserError(
+                f"--info {key!r} must be {kind.__name__ if isinstance(kind, type) else 'a number'}, got {info[key]!r}"
+            )
     check_resamples(resamples)
-    original = read_json(original_path)
+    original = read_json(original_path, "evaluation")
     check_evaluation(original, original_path, original=True)
-    evaluations, nulls = [], []
+    evaluations: list[dict[str, Any]] = []
+    nulls: list[Mapping[str, Any]] = []
     for path in condition_paths:
-        evaluations.append(read_json(path))
+        evaluations.append(read_json(path, "evaluation"))
         check_evaluation(evaluations[-1], path, original=False)
     for path in null_paths:
-        nulls.append(read_json(path))
+        nulls.append(read_json(path, "evaluation"))
         check_evaluation(nulls[-1], path, original=False)
-    matched = []
+    matched: list[Mapping[str, Any]] = []
     for path in matched_paths:
-        matched.append(read_json(path))
+        matched.append(read_json(path, "evaluation"))
         check_evaluation(matched[-1], path, original=False)
     check_info(info, original, evaluations)
     nulls, no_band = null_sets_of_the_shape(evaluations, nulls, condition_key)
@@ -246,13 +264,16 @@ def write_metrics(original_path: str, condition_paths: list[str], out: str, info
         metrics["conditions"][key]["null_unavailable"] = reason
     for key, reason in no_matched_band.items():
         metrics["conditions"][key]["null_matched_unavailable"] = reason
-    write_json(out, metrics | {"digests": input_digests(original, [*condition_paths, *null_paths, *matched_paths],
-                                                        original_path)})
+    write_json(
+        out,
+        metrics | {"digests": input_digests(original, [*condition_paths, *null_paths, *matched_paths], original_path)},
+    )
 
 
 # ----------------------------------------------------------------------------------------------- any lm-eval task
 
-def _aggregate(values: "np.ndarray", paired_values: bool, name: str) -> "np.ndarray":
+
+def _aggregate(values: np.ndarray, paired_values: bool, name: str) -> np.ndarray:
     """A task metric over documents, per bootstrap row: values [R, n] (mean) or [R, n, 2] (loglik, units)."""
     import numpy as np
 
@@ -264,7 +285,7 @@ def _aggregate(values: "np.ndarray", paired_values: bool, name: str) -> "np.ndar
     return np.exp(-total)  # word_perplexity, byte_perplexity
 
 
-def _document_values(evaluation: dict[str, Any], name: str) -> "np.ndarray":
+def _document_values(evaluation: dict[str, Any], name: str) -> np.ndarray:
     import numpy as np
 
     samples = sorted(evaluation.get("samples") or [], key=lambda s: s.get("doc_id", 0))
@@ -282,8 +303,13 @@ def primary_metric(evaluation: dict[str, Any]) -> str:
     return "word_perplexity" if "word_perplexity" in names else names[0]
 
 
-def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any]], info: dict[str, Any],
-                       resamples: int = 2000, seed: int = 0) -> dict[str, Any]:
+def build_task_metrics(
+    original: dict[str, Any],
+    evaluations: list[dict[str, Any]],
+    info: dict[str, Any],
+    resamples: int = 2000,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Effects on any lm-eval task: the relative change of its primary metric (%), with a paired
     bootstrap 95% interval over documents (the same documents before and after)."""
     import numpy as np
@@ -298,9 +324,13 @@ def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any
     conditions = {}
     for evaluation in evaluations:
         if evaluation.get("task") != original.get("task"):
-            raise UserError(f"condition {evaluation['condition']['label']} was evaluated on another task than the original")
+            raise UserError(
+                f"condition {evaluation['condition']['label']} was evaluated on another task than the original"
+            )
         if not _same_model(evaluation, original):
-            raise UserError(f"condition {evaluation['condition']['label']} was evaluated on another model than the original")
+            raise UserError(
+                f"condition {evaluation['condition']['label']} was evaluated on another model than the original"
+            )
         after = _document_values(evaluation, name)
         if after.shape != before.shape:
             raise UserError(f"condition {evaluation['condition']['label']} scored other documents than the original")
@@ -309,12 +339,17 @@ def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any
             relative = np.where(base != 0, (value - base) / base * 100, np.nan)
         low, high = _interval(relative[1:])
         conditions[condition_key(evaluation)] = {
-            "value": float(value[0]), "relative_change": finite_or_none(float(relative[0])),
-            "relative_change_low": low, "relative_change_high": high,
+            "value": float(value[0]),
+            "relative_change": finite_or_none(float(relative[0])),
+            "relative_change_low": low,
+            "relative_change_high": high,
             "neurons_changed": evaluation.get("neurons_changed"),
         }
     return {
-        "format": "neuronllm.task-metrics/1", "model": original["model"], "task": original["task"], "metric": name,
+        "format": TASK_FORMAT,
+        "model": original["model"],
+        "task": original["task"],
+        "metric": name,
         "higher_is_better": name not in ("word_perplexity", "byte_perplexity", "bits_per_byte"),
         "original": {"value": float(base[0]), "documents": int(before.shape[0])},
         "bootstrap": {"resamples": resamples, "seed": seed, "unit": "document"},
@@ -322,15 +357,20 @@ def build_task_metrics(original: dict[str, Any], evaluations: list[dict[str, Any
     } | info
 
 
-def write_task_metrics(original_path: str, condition_paths: list[str], out: str, info_json: str = "{}",
-                       resamples: int = 2000) -> None:
+def write_task_metrics(
+    original_path: str, condition_paths: list[str], out: str, info_json: str = "{}", resamples: int = 2000
+) -> None:
     info = _parse_info(info_json)
     check_resamples(resamples)
-    original, evaluations = read_json(original_path), [read_json(p) for p in condition_paths]
+    original = read_json(original_path, "evaluation")
+    evaluations = [read_json(p, "evaluation") for p in condition_paths]
     for path, evaluation in zip(condition_paths, evaluations):
         check_same_inputs(original, evaluation, path)
-    write_json(out, build_task_metrics(original, evaluations, info, resamples)
-               | {"digests": input_digests(original, condition_paths, original_path)})
+    write_json(
+        out,
+        build_task_metrics(original, evaluations, info, resamples)
+        | {"digests": input_digests(original, condition_paths, original_path)},
+    )
 
 
 def input_digests(original: dict[str, Any], paths: list[str], original_path: str) -> dict[str, Any]:
@@ -339,4 +379,5 @@ def input_digests(original: dict[str, Any], paths: list[str], original_path: str
     from neuronllm.digests import file_digest
 
     return dict(original.get("digests") or {}) | {
-        "evaluations": {str(p): file_digest(p) for p in [original_path, *paths]}}
+        "evaluations": {str(p): file_digest(p) for p in [original_path, *paths]}
+    }

@@ -18,20 +18,28 @@ import random
 import torch
 
 from neuronllm import __version__
-from neuronllm.tasks.data import stable_seed
 from neuronllm.errors import UserError
 from neuronllm.methods.random_baseline import draw
 from neuronllm.neurons import Neuron, NeuronSet
+from neuronllm.tasks.adapters import stable_seed
 
 DECILES = 10
 
 
 def uniform_null(counts: list[int], budget: int, index: int, model: str) -> NeuronSet:
     if 2 * budget > sum(counts):
-        raise UserError(f"a null set of {budget} good and {budget} bad neurons needs {2 * budget} of the model's {sum(counts)}")
+        raise UserError(
+            f"a null set of {budget} good and {budget} bad neurons needs {2 * budget} of the model's {sum(counts)}"
+        )
     good, bad = draw(counts, budget, ("null", index))
-    provenance = {"model": model, "method": "null", "null": "uniform", "budget": budget, "index": index,
-                  "package_version": __version__}
+    provenance = {
+        "model": model,
+        "method": "null",
+        "null": "uniform",
+        "budget": budget,
+        "index": index,
+        "package_version": __version__,
+    }
     return NeuronSet([Neuron(*n) for n in good], [Neuron(*n) for n in bad], list(counts), provenance)
 
 
@@ -73,7 +81,14 @@ def matched_null(target: NeuronSet, magnitude: torch.Tensor, index: int, model: 
             used.add(pick)
             side.append(Neuron(pick // d_ff, pick % d_ff, 0.0))
         sides.append(side)
-    provenance = {"model": model, "method": "null", "null": "matched", "matched_to": target.digest(),
-                  "matched_method": target.provenance.get("method"), "budget": target.provenance.get("budget"),
-                  "index": index, "package_version": __version__}
+    provenance = {
+        "model": model,
+        "method": "null",
+        "null": "matched",
+        "matched_to": target.digest(),
+        "matched_method": target.provenance.get("method"),
+        "budget": target.provenance.get("budget"),
+        "index": index,
+        "package_version": __version__,
+    }
     return NeuronSet(sides[0], sides[1], list(target.neuron_counts), provenance)

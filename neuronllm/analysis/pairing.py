@@ -45,24 +45,34 @@ def check_same_inputs(original: Mapping[str, Any], evaluation: Mapping[str, Any]
     label = _label(evaluation)
     digests_a, digests_b = original.get("digests"), evaluation.get("digests")
     content = differing(digests_a, digests_b, CONTENT_KEYS)
-    what = {"data": "other data (the data files' content differs)", "task_spec": "another version of the task spec or templates",
-            "model": "another model (weights, dtype, device, revision or loading arguments)"}
+    what = {
+        "data": "other data (the data files' content differs)",
+        "task_spec": "another version of the task spec or templates",
+        "model": "another model (weights, dtype, device, revision or loading arguments)",
+    }
     if content:
         raise UserError(f"{source}: condition {label} was evaluated on {what[content[0]]} than the original")
     code_a, code_b = (digests_a or {}).get("code") or {}, (digests_b or {}).get("code") or {}
     if code_a.get("scorer") is not None and code_b.get("scorer") is not None and code_a["scorer"] != code_b["scorer"]:
-        raise UserError(f"{source}: condition {label} was scored by scorer version {code_b['scorer']}, the original by {code_a['scorer']}")
+        raise UserError(
+            f"{source}: condition {label} was scored by scorer version {code_b['scorer']}, the original by "
+            f"{code_a['scorer']}"
+        )
     identity_a, identity_b = original.get("model_identity") or {}, evaluation.get("model_identity") or {}
     fields = [k for k in MODEL_FIELDS if k in identity_a and k in identity_b and identity_a[k] != identity_b[k]]
     if fields:
-        raise UserError(f"{source}: condition {label} was evaluated with another model {fields[0]} than the original "
-                        f"({identity_b[fields[0]]!r}, not {identity_a[fields[0]]!r})")
+        raise UserError(
+            f"{source}: condition {label} was evaluated with another model {fields[0]} than the original "
+            f"({identity_b[fields[0]]!r}, not {identity_a[fields[0]]!r})"
+        )
     if "predictions" in original and "predictions" in evaluation:
         before, after = instance_keys(original), instance_keys(evaluation)
         if before != after:
             changed = len(set(before) ^ set(after))
-            raise UserError(f"{source}: condition {label} scored other questions than the original "
-                            f"({changed} instance/proxy/gold keys differ)")
+            raise UserError(
+                f"{source}: condition {label} scored other questions than the original "
+                f"({changed} instance/proxy/gold keys differ)"
+            )
 
 
 def _changed(evaluation: Mapping[str, Any]) -> dict[str, int] | None:
@@ -86,8 +96,9 @@ def _describe(shape: tuple[str, Any]) -> str:
     return f"{value['good']} good + {value['bad']} bad" if kind == "sides" else f"{value}"
 
 
-def null_sets_of_the_shape(evaluations: Sequence[Mapping[str, Any]], nulls: Sequence[Mapping[str, Any]], key_of,
-                           what: str = "null") -> tuple[list[Mapping[str, Any]], dict[str, str]]:
+def null_sets_of_the_shape(
+    evaluations: Sequence[Mapping[str, Any]], nulls: Sequence[Mapping[str, Any]], key_of, what: str = "null"
+) -> tuple[list[Mapping[str, Any]], dict[str, str]]:
     """The null evaluations that may form a condition's band, and why a condition has none.
 
     A condition's own set given as its null is refused. A null set that changes another number of good
@@ -116,16 +127,23 @@ def null_sets_of_the_shape(evaluations: Sequence[Mapping[str, Any]], nulls: Sequ
     for key, shapes in dropped.items():
         condition = by_key[key]
         remaining = sum(1 for n in kept if key_of(n) == key)
-        reasons[key] = (f"{len(shapes)} {what} set(s) change {shapes[0]} neurons, the condition {_describe(_shape(condition))}: "
-                        f"a band needs sets of the condition's shape")
-        warn(f"{_label(condition)}: {reasons[key]}; " + (f"the band uses the other {remaining}" if remaining else "no band"))
+        reasons[key] = (
+            f"{len(shapes)} {what} set(s) change {shapes[0]} neurons, the condition {_describe(_shape(condition))}: "
+            f"a band needs sets of the condition's shape"
+        )
+        warn(
+            f"{_label(condition)}: {reasons[key]}; "
+            + (f"the band uses the other {remaining}" if remaining else "no band")
+        )
     return kept, {k: v for k, v in reasons.items() if not any(key_of(n) == k for n in kept)}
 
 
 def check_resamples(resamples: int) -> None:
     if resamples < MIN_RESAMPLES:
-        raise UserError(f"--resamples {resamples} is too few for a 95% interval (at least {MIN_RESAMPLES}: "
-                        f"one resample beyond each 2.5% bound)")
+        raise UserError(
+            f"--resamples {resamples} is too few for a 95% interval (at least {MIN_RESAMPLES}: "
+            f"one resample beyond each 2.5% bound)"
+        )
 
 
 def check_info(info: Mapping[str, Any], original: Mapping[str, Any], evaluations: Sequence[Mapping[str, Any]]) -> None:
@@ -141,5 +159,7 @@ def check_info(info: Mapping[str, Any], original: Mapping[str, Any], evaluations
         for name in ("method", "budget", "steps"):
             recorded = record.get(name)
             if name in info and recorded is not None and info[name] != recorded:
-                raise UserError(f"--info {name} {info[name]!r} does not match condition {_label(evaluation)}'s neuron set "
-                                f"({recorded!r})")
+                raise UserError(
+                    f"--info {name} {info[name]!r} does not match condition {_label(evaluation)}'s neuron set "
+                    f"({recorded!r})"
+                )

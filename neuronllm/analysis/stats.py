@@ -86,8 +86,12 @@ def _answer_key(p: dict, by_text: bool, gold: bool) -> str:
     return _text(p, "predicted_text", "prediction") if by_text else str(int(p["prediction"]))
 
 
-def answers_from_predictions(predictions: Sequence[dict], order: Sequence[str] | None = None,
-                             by_text: bool | None = None, keys: Sequence[str] | None = None) -> Answers:
+def answers_from_predictions(
+    predictions: Sequence[dict],
+    order: Sequence[str] | None = None,
+    by_text: bool | None = None,
+    keys: Sequence[str] | None = None,
+) -> Answers:
     """Answers from an evaluation file's predictions (instance_id, proxy, gold, correct, scores, and the
     gold/predicted texts). `by_text` and `keys` fix the answer classes (paired evaluations share them)."""
     by_instance: dict[str, dict[int, dict]] = {}
@@ -123,8 +127,10 @@ def paired(original: Sequence[dict], intervened: Sequence[dict]) -> tuple[Answer
     order = sorted({k[0] for k in keys_o})
     by_text = answer_keying(original)
     keys = sorted({_answer_key(p, by_text, gold) for p in [*original, *intervened] for gold in (True, False)})
-    return (answers_from_predictions(original, order, by_text, keys),
-            answers_from_predictions(intervened, order, by_text, keys))
+    return (
+        answers_from_predictions(original, order, by_text, keys),
+        answers_from_predictions(intervened, order, by_text, keys),
+    )
 
 
 def _draws(n: int, resamples: int, seed: int) -> np.ndarray:
@@ -159,10 +165,12 @@ def _statistics(answers: Answers, draws: np.ndarray) -> dict[str, np.ndarray]:
         "comprehension": (right >= 2).mean(axis=1),
         "gold_prob": answers.gold_prob.sum(axis=1)[draws].sum(axis=1) / (draws.shape[1] * proxies),
     }
-    if answers.gold_key is not None:
+    if answers.gold_key is not None and answers.predicted_key is not None:  # set together (answer_arrays)
         n_keys = len(answers.keys)
         totals = _per_key(np.ones_like(answers.gold_prob), answers.gold_key, n_keys)
-        out["balanced_acc"] = _class_mean(_per_key(answers.correct.astype(float), answers.gold_key, n_keys), totals, draws)
+        out["balanced_acc"] = _class_mean(
+            _per_key(answers.correct.astype(float), answers.gold_key, n_keys), totals, draws
+        )
         out["balanced_gold_prob"] = _class_mean(_per_key(answers.gold_prob, answers.gold_key, n_keys), totals, draws)
         predicted = _per_key(np.ones_like(answers.gold_prob), answers.predicted_key, n_keys)[draws].sum(axis=1)
         out["answer_share"] = predicted / (draws.shape[1] * proxies)  # [R, keys]
@@ -208,8 +216,9 @@ def mcnemar_exact(b: int, c: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def effect_statistics(original: Answers, intervened: Answers, direction: str, resamples: int = 2000,
-                      seed: int = 0) -> dict[str, float | int | None]:
+def effect_statistics(
+    original: Answers, intervened: Answers, direction: str, resamples: int = 2000, seed: int = 0
+) -> dict[str, float | int | str | None]:
     """Point estimates and paired-bootstrap 95% intervals of an intervention's effect.
 
     Keys: acc_delta, com_delta, gold_prob_delta (fractions), rac_signed, rcc_signed (%) and
@@ -260,16 +269,19 @@ def effect_statistics(original: Answers, intervened: Answers, direction: str, re
     return out
 
 
-def effect_draws(original: Answers, intervened: Answers, direction: str, resamples: int = 2000,
-                 seed: int = 0) -> dict[str, np.ndarray]:
+def effect_draws(
+    original: Answers, intervened: Answers, direction: str, resamples: int = 2000, seed: int = 0
+) -> dict[str, np.ndarray]:
     """rac_signed and acc_delta of the point estimate and of every resample ([resamples + 1]), on
     effect_statistics' draws. Two effects measured on the same instances in the same order (same n,
     same seed) share every resample, so a statistic of both (transfer.py's share of the proxy effect
     that survives in another format) gets a joint paired interval."""
     draws = _draws(original.correct.shape[0], resamples, seed)
     before, after = _statistics(original, draws), _statistics(intervened, draws)
-    return {"rac_signed": signed_relative(before["acc"], after["acc"], direction),
-            "acc_delta": after["acc"] - before["acc"]}
+    return {
+        "rac_signed": signed_relative(before["acc"], after["acc"], direction),
+        "acc_delta": after["acc"] - before["acc"],
+    }
 
 
 def percentile_interval(values: np.ndarray) -> tuple[float | None, float | None]:
@@ -296,7 +308,9 @@ def excludes_no_effect(low: float | None, high: float | None) -> bool:
     return low is not None and high is not None and (low > 0 or high < 0)
 
 
-def bias_diagnostics(predictions: Sequence[dict], resamples: int = 2000, seed: int = 0) -> dict[str, float | bool | str | None]:
+def bias_diagnostics(
+    predictions: Sequence[dict], resamples: int = 2000, seed: int = 0
+) -> dict[str, float | bool | str | None]:
     """How far the unmodified model's answers are from chance, and how much of them is one answer.
 
     chance: mean over proxies of 1/options. majority_rate: the accuracy of always giving the most

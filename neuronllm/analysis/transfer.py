@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.evidence import benjamini_hochberg, cell_test, prediction_band
 from neuronllm.analysis.stats import effect_draws, effect_statistics, paired, percentile_interval
+from neuronllm.errors import UserError
 
 DIRECTIONS = {"degrade": "deg", "enhance": "enh"}
 MEASURE = "rac_signed"
@@ -37,9 +37,9 @@ NORMS = {"acc": "correct", "acc_norm": "correct_norm"}  # which per-document cor
 
 
 def read_evaluation(path: str | Path) -> dict[str, Any]:
-    from neuronllm.analysis.metrics_files import read_json
+    from neuronllm.atomic import read_json
 
-    evaluation = read_json(path)
+    evaluation = read_json(path, "evaluation")
     if not isinstance(evaluation.get("predictions"), list):
         raise UserError(f"{path}: not an AQUA or native evaluation file (no predictions)")
     return evaluation | {"_source": str(path)}
@@ -51,7 +51,9 @@ def _predictions(evaluation: Mapping[str, Any], norm: str) -> list[dict[str, Any
     rows = evaluation["predictions"]
     if key != "correct":
         if not all(key in p for p in rows):
-            raise UserError(f"{evaluation.get('_source', '?')}: no {norm} per document (evaluated before acc_norm was recorded)")
+            raise UserError(
+                f"{evaluation.get('_source', '?')}: no {norm} per document (evaluated before acc_norm was recorded)"
+            )
         rows = [p | {"correct": bool(p[key])} for p in rows]
     return rows
 
@@ -72,25 +74,40 @@ def check_same_instances(proxy: Mapping[str, Any], other: Mapping[str, Any]) -> 
         raise UserError(f"{source}: {len(set(gold[0]) ^ set(gold[1]))} instances are not in both formats' evaluations")
     differing = [i for i in gold[0] if gold[0][i] != gold[1][i]]
     if differing:
-        raise UserError(f"{source}: instance {differing[0]} has another gold answer than in the AQUA proxies "
-                        f"({gold[1][differing[0]]!r} vs {gold[0][differing[0]]!r})")
+        raise UserError(
+            f"{source}: instance {differing[0]} has another gold answer than in the AQUA proxies "
+            f"({gold[1][differing[0]]!r} vs {gold[0][differing[0]]!r})"
+        )
 
 
-def effect(original: Mapping[str, Any], condition: Mapping[str, Any], direction: str, resamples: int, seed: int,
-           norm: str = "acc") -> dict[str, Any]:
+def effect(
+    original: Mapping[str, Any],
+    condition: Mapping[str, Any],
+    direction: str,
+    resamples: int,
+    seed: int,
+    norm: str = "acc",
+) -> dict[str, Any]:
     """effect_statistics of one condition against its original (acc or acc_norm), plus the draws."""
     try:
         before, after = paired(_predictions(original, norm), _predictions(condition, norm))
     except ValueError as err:
         raise UserError(f"{condition.get('_source', '?')}: does not pair with its original ({err})") from None
-    stats = effect_statistics(before, after, direction, resamples, seed)
+    stats: dict[str, Any] = dict(effect_statistics(before, after, direction, resamples, seed))
     stats["_draws"] = effect_draws(before, after, direction, resamples, seed)
     stats["acc_original"], stats["acc"] = before.acc, after.acc
     return stats
 
 
-def cell(original: Mapping[str, Any], condition: Mapping[str, Any], nulls: Sequence[Mapping[str, Any]],
-         direction: str, resamples: int, seed: int, norm: str = "acc") -> dict[str, Any]:
+def cell(
+    original: Mapping[str, Any],
+    condition: Mapping[str, Any],
+    nulls: Sequence[Mapping[str, Any]],
+    direction: str,
+    resamples: int,
+    seed: int,
+    norm: str = "acc",
+) -> dict[str, Any]:
     """The cell's effect, interval and null band (module docstring); `_draws` kept for the share."""
     entry = effect(original, condition, direction, resamples, seed, norm)
     null_entries = [effect(original, n, direction, resamples, seed, norm) for n in nulls]
@@ -118,21 +135,41 @@ def mark_column(cells: Sequence[dict[str, Any] | None]) -> None:
     rejected = benjamini_hochberg([t.get("p") if t else None for t in tests])
     for c, t, r in zip(cells, tests, rejected):
         if c is not None:
-            c["marked"] = bool(r and not t["answer_shift"])
+            c["marked"] = bool(r and t is not None and not t["answer_shift"])
 
 
-def sweep_point(original: Mapping[str, Any], condition: Mapping[str, Any] | None, nulls: Sequence[Mapping[str, Any]],
-                resamples: int, seed: int) -> dict[str, Any]:
+def sweep_point(
+    original: Mapping[str, Any],
+    condition: Mapping[str, Any] | None,
+    nulls: Sequence[Mapping[str, Any]],
+    resamples: int,
+    seed: int,
+) -> dict[str, Any]:
     """Accuracy change (pp) of one sweep point with its interval and the nulls' band (×1: zero by definition)."""
     if condition is None:
-        return {"delta": 0.0, "low": 0.0, "high": 0.0, "band_low": 0.0, "band_high": 0.0, "band_mean": 0.0, "n_null": 0,
-                "acc": original["acc"]}
+        return {
+            "delta": 0.0,
+            "low": 0.0,
+            "high": 0.0,
+            "band_low": 0.0,
+            "band_high": 0.0,
+            "band_mean": 0.0,
+            "n_null": 0,
+            "acc": original["acc"],
+        }
     entry = effect(original, condition, "enh", resamples, seed)
     same_size = [n for n in nulls if n.get("neurons_changed") == condition.get("neurons_changed")]  # else no band
     band = prediction_band([100 * effect(original, n, "enh", resamples, seed)["acc_delta"] for n in same_size])
-    return {"delta": 100 * entry["acc_delta"], "low": _pp(entry["acc_delta_low"]), "high": _pp(entry["acc_delta_high"]),
-            "band_low": band["low"], "band_high": band["high"], "band_mean": band["mean"], "n_null": band["n"],
-            "acc": entry["acc"]}
+    return {
+        "delta": 100 * entry["acc_delta"],
+        "low": _pp(entry["acc_delta_low"]),
+        "high": _pp(entry["acc_delta_high"]),
+        "band_low": band["low"],
+        "band_high": band["high"],
+        "band_mean": band["mean"],
+        "n_null": band["n"],
+        "acc": entry["acc"],
+    }
 
 
 def _pp(value: float | None) -> float | None:

@@ -20,8 +20,8 @@ import torch
 from tqdm import tqdm
 
 from neuronllm.atomic import atomic_path
-from neuronllm.tasks.aqua import ProxyQA
 from neuronllm.errors import UserError
+from neuronllm.tasks.aqua import ProxyQA
 
 if TYPE_CHECKING:
     from neuronllm.model.loading import LoadedModel
@@ -61,10 +61,18 @@ class Attributions:
 
     def save(self, path: str | Path) -> None:
         with atomic_path(path) as tmp:
-            torch.save({"format": FORMAT, "instance_ids": self.instance_ids, "scores": self.scores, "provenance": self.provenance}, tmp)
+            torch.save(
+                {
+                    "format": FORMAT,
+                    "instance_ids": self.instance_ids,
+                    "scores": self.scores,
+                    "provenance": self.provenance,
+                },
+                tmp,
+            )
 
     @classmethod
-    def load(cls, path: str | Path) -> "Attributions":
+    def load(cls, path: str | Path) -> Attributions:
         from neuronllm.digests import regular_file
 
         if Path(path).exists() and not Path(path).is_dir():
@@ -80,7 +88,7 @@ class Attributions:
         return cls(list(obj["instance_ids"]), dict(obj["scores"]), dict(obj.get("provenance") or {}))
 
 
-def _gradient_x_activation(loaded: "LoadedModel", tokens: Any, results: dict | None) -> torch.Tensor:
+def _gradient_x_activation(loaded: LoadedModel, tokens: Any, results: dict | None) -> torch.Tensor:
     """TN's a · ∂ log P(gold)/∂a. From an IG pass: ∂ log P/∂a = (∂P/∂a) / P at the path's end (k = m,
     w = n̂), so a · endpoint gradient of gold_prob / P(gold); otherwise (or where P(gold) underflows) its
     own forward and backward (ig/gradient.py). The two agree to float rounding (tests/integration/test_ig.py)."""
@@ -95,7 +103,7 @@ def _gradient_x_activation(loaded: "LoadedModel", tokens: Any, results: dict | N
 
 
 def compute_attributions(
-    loaded: "LoadedModel",
+    loaded: LoadedModel,
     proxies: Sequence[ProxyQA],
     kinds: Sequence[str],
     steps: int = 20,
@@ -115,7 +123,9 @@ def compute_attributions(
     for proxy in tqdm(proxies, desc="Attributing proxies", disable=not progress, unit="prompt"):
         tokens = proxy_tokens(tokenizer, proxy.prompt, list(proxy.options), proxy.gold, proxy.answer_format)
         if ig_kinds:  # one forward per pass serves every objective
-            results = integrated_gradients_many(loaded, tokens, ig_kinds, steps=steps, engine=engine, layer_batch=layer_batch)
+            results = integrated_gradients_many(
+                loaded, tokens, ig_kinds, steps=steps, engine=engine, layer_batch=layer_batch
+            )
         for kind in kinds:
             if kind in ig_kinds:
                 per_kind[kind].append(results[kind].attributions)

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 
 from neuronllm.atomic import check_distinct, check_writable
 from neuronllm.errors import UserError
 
 
 def data_files(value: str | None):
-    """`shipped`, `hub`, a JSON mapping {split: path}, or nothing (the hub, else the shipped data)."""
-    if value in (None, ""):
-        return None
-    if value in ("shipped", "hub"):
-        return value
-    try:
-        mapping = json.loads(value)
-    except json.JSONDecodeError:
-        raise UserError(f"--data-files must be 'shipped', 'hub' or a JSON object {{split: path}}, got {value!r}") from None
-    if not isinstance(mapping, dict):
-        raise UserError("--data-files JSON must be an object {split: path}")
-    return mapping
+    """--data-files: `shipped`, `hub`, a JSON mapping {split: path}, or nothing (tasks.data.parse_data_files)."""
+    from neuronllm.tasks.data import parse_data_files
+
+    return parse_data_files(value, "--data-files")
 
 
 def model_args(value: str | None, scoring: bool = True) -> dict:
@@ -30,25 +23,31 @@ def model_args(value: str | None, scoring: bool = True) -> dict:
     checked by name now (a typo is an error before anything loads). scoring=False (identification,
     null sets): the arguments that act only when lm-eval scores requests (max_length, truncation,
     batch sizes, ...) would be ignored there, so they are refused."""
-    from neuronllm.evaluation.lm_eval_model import RUNTIME_ARGUMENTS
-    from neuronllm.model.loading import check_arguments, hflm_arguments
+    from neuronllm.model.loading import RUNTIME_ARGUMENTS, check_arguments, hflm_arguments
 
     parsed = parse_model_args(value)
     check_arguments(parsed, hflm_arguments(), "model argument")
     if not scoring:
         ignored = sorted(k for k in parsed if k in RUNTIME_ARGUMENTS and k not in ("device", "backend"))
         if ignored:
-            raise UserError(f"--model-args {ignored[0]} applies to evaluation only (identification scores every "
-                            f"prompt whole, without lm-eval's request handling)")
+            raise UserError(
+                f"--model-args {ignored[0]} applies to evaluation only (identification scores every "
+                f"prompt whole, without lm-eval's request handling)"
+            )
     return parsed
 
 
 def check_mode(args) -> None:
     """evaluate: the options of the other mode (AQUA task vs --lm-eval-task) are refused, not ignored."""
-    aqua_only = {"--task": args.task, "--instances": args.instances, "--eval-instances": args.eval_instances,
-                 "--data-files": args.data_files, "--prefix-cache": args.prefix_cache,
-                 "--seed": args.seed if args.seed != 0 else None,
-                 "--answer-format": args.answer_format if args.answer_format != "text" else None}
+    aqua_only = {
+        "--task": args.task,
+        "--instances": args.instances,
+        "--eval-instances": args.eval_instances,
+        "--data-files": args.data_files,
+        "--prefix-cache": args.prefix_cache,
+        "--seed": args.seed if args.seed != 0 else None,
+        "--answer-format": args.answer_format if args.answer_format != "text" else None,
+    }
     if args.lm_eval_task:
         given = [name for name, value in aqua_only.items() if value is not None]
         if given:
@@ -109,7 +108,7 @@ def check_model(spec: str) -> None:
         resolve_model_path(spec)
 
 
-def prepare_outputs(outputs: list[str], inputs: list[str] = ()) -> None:
+def prepare_outputs(outputs: Sequence[str], inputs: Sequence[str] = ()) -> None:
     """Before any work: no output is also an input, every input that exists is a regular file (a FIFO
     or a device is refused, not read), and every output can be written."""
     from pathlib import Path

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from neuronllm import __version__
+from neuronllm.analysis.metrics import accuracy, comprehension
 from neuronllm.atomic import write_json
-from neuronllm.model.condition import Condition
 from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
-from neuronllm.analysis.metrics import accuracy, comprehension
+from neuronllm.model.condition import Condition
 from neuronllm.model.loading import LoadedModel, load_model
 
 
@@ -76,13 +76,17 @@ def check_conditions(conditions: list[Condition], neuron_counts: list[int] | Non
             condition.checked_factors(NeuronSet.load(condition.neurons, neuron_counts), condition.neurons)
 
 
-def _model(model_spec: str, conditions: list[Condition], loaded: LoadedModel | None, model_args: dict[str, Any],
-           prefix_cache: str | None, batch_size: int):
+def _model(
+    model_spec: str,
+    conditions: list[Condition],
+    loaded: LoadedModel | None,
+    model_args: dict[str, Any],
+    prefix_cache: str | None,
+    batch_size: int,
+):
     """One NeuronLLM holding every condition (checked before and right after the model loads)."""
     from neuronllm.evaluation.lm_eval_model import NeuronLLM
-    from neuronllm.model.loading import config_neuron_counts
-
-    from neuronllm.evaluation.lm_eval_model import RUNTIME_ARGUMENTS
+    from neuronllm.model.loading import RUNTIME_ARGUMENTS, config_neuron_counts
 
     check_conditions(conditions, None if loaded else config_neuron_counts(model_spec, convert=False, **model_args))
     loaded = loaded or load_model(model_spec, **model_args)
@@ -90,8 +94,9 @@ def _model(model_spec: str, conditions: list[Condition], loaded: LoadedModel | N
     # Arguments that act at scoring time (max_length, truncation, ...) must reach the scoring model too:
     # given to the loader alone, they would be recorded in the provenance and change nothing.
     runtime = {k: v for k, v in model_args.items() if k in RUNTIME_ARGUMENTS and k not in ("device", "batch_size")}
-    lm = NeuronLLM(pretrained=loaded, prefix_cache=prefix_cache, batch_size=model_args.get("batch_size", batch_size),
-                   **runtime)
+    lm = NeuronLLM(
+        pretrained=loaded, prefix_cache=prefix_cache, batch_size=model_args.get("batch_size", batch_size), **runtime
+    )
     lm.set_conditions(list(conditions))
     return loaded, lm
 
@@ -112,8 +117,10 @@ def neuron_set_record(condition: Condition) -> dict[str, Any] | None:
         "task": provenance.get("task"),
         "null_index": provenance.get("index"),
         "steps": (provenance.get("config") or {}).get("steps"),
-        "changed": {"good": len(neuron_set.good) if condition.part in ("good", "both") else 0,
-                    "bad": len(neuron_set.bad) if condition.part in ("bad", "both") else 0},
+        "changed": {
+            "good": len(neuron_set.good) if condition.part in ("good", "both") else 0,
+            "bad": len(neuron_set.bad) if condition.part in ("bad", "both") else 0,
+        },
     }
 
 
@@ -192,15 +199,24 @@ def evaluate(
     task = find_task(settings.task, settings.answer_format)
     if outputs is not None and len(outputs) != len(conditions):
         raise ValueError("one output path per condition")
-    data, _ = load_proxies(task, "evaluate", settings.answer_format, settings.seed, settings.instances,
-                           settings.eval_instances, settings.data_files)  # bad data fails before the model loads
+    data, _ = load_proxies(
+        task,
+        "evaluate",
+        settings.answer_format,
+        settings.seed,
+        settings.instances,
+        settings.eval_instances,
+        settings.data_files,
+    )  # bad data fails before the model loads
     # The native format asks each instance once: an instance is comprehended when that answer is right.
     min_correct = 1 if settings.answer_format == "native" else 2
     if settings.eval_instances is not None and settings.eval_instances > len(data.evaluate):
         from neuronllm.errors import warn
 
-        warn(f"--eval-instances {settings.eval_instances}: the evaluation split has {len(data.evaluate)} usable "
-             f"instances; using {len(data.evaluate)}")
+        warn(
+            f"--eval-instances {settings.eval_instances}: the evaluation split has {len(data.evaluate)} usable "
+            f"instances; using {len(data.evaluate)}"
+        )
     task_digest = task.digest
     loaded, lm = _model(model_spec, conditions, loaded, model_args or {}, settings.prefix_cache, batch_size)
     # Only the AQUA tasks: indexing lm-eval's thousands of built-in task files costs ~7 s a job.
@@ -223,9 +239,14 @@ def evaluate(
             "data_source": sorted({str(s["doc"].get("data_source", "")) for s in samples}),
             "acc": accuracy([p["correct"] for p in predictions]),
             "comprehension": comprehension(((p["instance_id"], p["correct"]) for p in predictions), min_correct),
-            **({"acc_norm": accuracy([p["correct_norm"] for p in predictions])}
-               if predictions and all("correct_norm" in p for p in predictions) else {}),
-            "lm_eval_metrics": {k: v for k, v in out["results"][task.lm_eval_name].items() if isinstance(v, (int, float))},
+            **(
+                {"acc_norm": accuracy([p["correct_norm"] for p in predictions])}
+                if predictions and all("correct_norm" in p for p in predictions)
+                else {}
+            ),
+            "lm_eval_metrics": {
+                k: v for k, v in out["results"][task.lm_eval_name].items() if isinstance(v, (int, float))
+            },
             "n_proxies": len(predictions),
             "n_instances": len({p["instance_id"] for p in predictions}),
             "predictions": predictions,
@@ -278,8 +299,9 @@ def evaluate_lm_eval_task(
     if outputs is not None and len(outputs) != len(conditions):
         raise ValueError("one output path per condition")
     if local_tasks_only:
-        task_manager = TaskManager(include_path=[tasks_dir()] + ([include_path] if include_path else []),
-                                   include_defaults=False)
+        task_manager = TaskManager(
+            include_path=[tasks_dir()] + ([include_path] if include_path else []), include_defaults=False
+        )
     else:
         task_manager = lm_eval_task_manager(include_path)
     check_lm_eval_task(task_name, task_manager)
@@ -289,17 +311,29 @@ def evaluate_lm_eval_task(
     for index, condition in enumerate(conditions):
         lm.select(index)
         out = _run(lm, task_name, loaded_tasks, limit)
-        metrics = {k: v for k, v in out["results"][task_name].items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        metrics = {
+            k: v
+            for k, v in out["results"][task_name].items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
         names = {m.split(",")[0] for m in metrics}
         samples = [
-            {"doc_id": s.get("doc_id"), "target": str(s.get("target")), "response": _plain(s.get("filtered_resps")),
-             "metrics": {name: _plain(s[name]) for name in names if name in s}}
+            {
+                "doc_id": s.get("doc_id"),
+                "target": str(s.get("target")),
+                "response": _plain(s.get("filtered_resps")),
+                "metrics": {name: _plain(s[name]) for name in names if name in s},
+            }
             for s in out["samples"][task_name]
         ]
         result = _provenance(model_spec, loaded, lm, condition) | {
             "digests": provenance_digests(None, None, loaded.fingerprint, {"task": task_name, "limit": limit}),
-            "task": task_name, "lm_eval_task": task_name, "limit": limit, "metrics": metrics,
-            "n_documents": len(samples), "samples": samples,
+            "task": task_name,
+            "lm_eval_task": task_name,
+            "limit": limit,
+            "metrics": metrics,
+            "n_documents": len(samples),
+            "samples": samples,
         }
         if outputs is not None:
             write_json(outputs[index], result)

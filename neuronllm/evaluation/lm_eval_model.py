@@ -40,6 +40,8 @@ from neuronllm.errors import UserError, warn
 from neuronllm.model.condition import SCOPES, Condition, parse_factor  # noqa: F401 - SCOPES re-exported
 from neuronllm.model.intervene import PositionSelector, scaled_neurons
 from neuronllm.model.loading import (
+    OWN_ARGUMENTS,
+    RUNTIME_ARGUMENTS,
     LoadedModel,
     check_arguments,
     hflm_arguments,
@@ -48,19 +50,10 @@ from neuronllm.model.loading import (
     model_fingerprint,
 )
 from neuronllm.neurons import NeuronSet
-from neuronllm.scoring.prefix_cache import PrefixCache
 from neuronllm.quiet import quiet_lm_eval
 from neuronllm.scoring.engine import Question, ScoreCondition, SharedContextScorer
+from neuronllm.scoring.prefix_cache import PrefixCache
 from neuronllm.scoring.tokens import letter_variants
-
-# HFLM arguments that do not load anything: allowed beside an already-loaded model.
-RUNTIME_ARGUMENTS = (
-    "batch_size", "max_batch_size", "max_length", "truncation", "logits_cache", "softmax_dtype",
-    "mixed_precision_dtype", "add_bos_token", "prefix_token_id", "think_end_token", "enable_thinking",
-    "chat_template_args", "backend", "device",
-)
-OWN_ARGUMENTS = ("neurons", "op", "part", "scope", "factor", "letter_merge", "prefix_cache", "spec", "tokenizer", "dtype",
-                 "kv_memory_mb", "batch_tokens")
 
 
 def _as_bool(value: Any) -> bool:
@@ -79,11 +72,6 @@ def check_cache_directory(path: str) -> str:
     return path
 
 
-def valid_model_arguments() -> tuple[str, ...]:
-    """Every `--model_args` key the neuronllm model accepts: its own and HFLM's."""
-    return tuple(OWN_ARGUMENTS) + tuple(hflm_arguments())
-
-
 def warn_if_other_model(neuron_set: NeuronSet, source: str, loaded: LoadedModel) -> None:
     """Same shape, other model (a LLaMA-2 set applied to a Mistral, say): allowed, but said."""
     found_on = neuron_set.provenance.get("model")
@@ -100,7 +88,7 @@ class Applied:
     factors: tuple[tuple[tuple[int, int], float], ...] = ()
 
     @classmethod
-    def build(cls, loaded: LoadedModel, condition: Condition) -> "Applied":
+    def build(cls, loaded: LoadedModel, condition: Condition) -> Applied:
         if condition.neurons is None:
             return cls(condition)
         neuron_set = NeuronSet.load(condition.neurons, loaded.neuron_counts)
@@ -123,7 +111,7 @@ class Applied:
 class NeuronLLM(HFLM):
     def __init__(
         self,
-        pretrained: "str | LoadedModel | torch.nn.Module" = "embedded",
+        pretrained: str | LoadedModel | torch.nn.Module = "embedded",
         neurons: str | None = None,
         op: str | None = None,
         part: str | None = None,
@@ -131,7 +119,7 @@ class NeuronLLM(HFLM):
         factor: float | str | None = None,
         letter_merge: bool | str = True,
         dtype: str | None = None,
-        prefix_cache: "str | None" = None,
+        prefix_cache: str | None = None,
         spec: str | None = None,
         tokenizer: Any = None,
         kv_memory_mb: float | str | None = None,
@@ -147,8 +135,13 @@ class NeuronLLM(HFLM):
         if neurons is None and (op, part, factor) != (None, None, None):
             raise UserError("op/part/factor given without neurons=: that would evaluate the unmodified model")
         # names and the factor are checked before anything loads
-        condition = Condition(neurons, op or "degrade", part or "both", scope or "answer",
-                              2.0 if factor in (None, "") else parse_factor(factor, "factor"))
+        condition = Condition(
+            neurons,
+            op or "degrade",
+            part or "both",
+            scope or "answer",
+            2.0 if factor in (None, "") else parse_factor(factor, "factor"),
+        )
         if isinstance(pretrained, str):
             check_arguments(kwargs, list(hflm_arguments()) + list(OWN_ARGUMENTS), "model argument")
             loading = hflm_loading_kwargs(pretrained, dtype, kwargs.pop("device", None), **kwargs)
@@ -160,7 +153,9 @@ class NeuronLLM(HFLM):
                 raise UserError(f"cannot load model {pretrained!r}: {first_line}") from err
             self.loaded = loaded_from_hflm(pretrained, self, kwargs)
         else:
-            check_arguments(kwargs, list(RUNTIME_ARGUMENTS) + list(OWN_ARGUMENTS), "argument beside an already-loaded model")
+            check_arguments(
+                kwargs, list(RUNTIME_ARGUMENTS) + list(OWN_ARGUMENTS), "argument beside an already-loaded model"
+            )
             kwargs.pop("device", None)  # the loaded model's device is kept
             self.loaded = LoadedModel.wrap(pretrained, tokenizer, spec)
             with quiet_lm_eval():  # HFLM warns that loading arguments would be ignored: none are given
@@ -254,13 +249,17 @@ class NeuronLLM(HFLM):
         questions: list[Question] = []
         where = []
         truncated = 0
-        for (strings, context, continuation) in requests:
+        for strings, context, continuation in requests:
             letter = self._letter_of(strings[1]) if strings else None
-            alternatives = [[i] for i in self._letter_ids[letter]] if letter and len(continuation) == 1 else [list(continuation)]
+            alternatives = (
+                [[i] for i in self._letter_ids[letter]] if letter and len(continuation) == 1 else [list(continuation)]
+            )
             longest = max(len(a) for a in alternatives)
             if longest > self.max_length:
-                raise UserError(f"a continuation of {longest} tokens is longer than max_length {self.max_length}: "
-                                f"it cannot be scored (raise max_length)")
+                raise UserError(
+                    f"a continuation of {longest} tokens is longer than max_length {self.max_length}: "
+                    f"it cannot be scored (raise max_length)"
+                )
             keep = self.max_length + 1 - longest
             if len(context) > keep:
                 truncated += 1
@@ -274,8 +273,10 @@ class NeuronLLM(HFLM):
             where.append((by_context[key], len(question.options) - 1))
         if truncated and not self._warned_truncation:
             self._warned_truncation = True
-            warn(f"{truncated} of {len(requests)} requests are longer than max_length {self.max_length}: their "
-                 f"contexts were cut from the left, keeping the tokens HFLM keeps")
+            warn(
+                f"{truncated} of {len(requests)} requests are longer than max_length {self.max_length}: their "
+                f"contexts were cut from the left, keeping the tokens HFLM keeps"
+            )
         return questions, where
 
     def _loglikelihood_tokens(
@@ -290,9 +291,15 @@ class NeuronLLM(HFLM):
             results = [stored[key] for key in keys]
         else:
             questions, where = self._questions(requests)
-            pending = [self.active] if self._scope_override else [
-                c for c in range(len(self.conditions)) if c == self.active or not all(k in self._scores.get(c, {}) for k in keys)
-            ]
+            pending = (
+                [self.active]
+                if self._scope_override
+                else [
+                    c
+                    for c in range(len(self.conditions))
+                    if c == self.active or not all(k in self._scores.get(c, {}) for k in keys)
+                ]
+            )
             scored = self.scorer.score(questions, [self.conditions[c].scoring(self._scope_override) for c in pending])
             for c, per_question in zip(pending, scored):
                 if self._scope_override is None:

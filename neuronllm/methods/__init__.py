@@ -48,18 +48,40 @@ def _select(module: str) -> Callable:
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
-        Method("cni", "NeuronLLM", ("contrastive",), _select("cni"), True, "NeuronLLM",
-               "NeuronLLM: contrastive IG, good and bad (eq. 4-5)", in_budget_table=True),
-        Method("tn", "TN", ("grad_x_act",), _select("tn"), False, "TN-enabled",
-               "task-specific neurons: activation x gradient", in_budget_table=True),
-        Method("qrnca", "QRNCA", ("gold_prob",), _select("qrnca"), False, "QRNCA-enabled",
-               "QRNCA: IG of P(gold), NA x ICA", min_instances=4, in_budget_table=True),  # occ > 0.3·N drops everything for N <= 3
-        Method("kn", "KN", ("gold_prob",), _select("kn"), False, None,
-               "knowledge neurons: IG of P(gold), thresholds"),
-        Method("act", "ACT", ("activation",), _select("act"), False, None,
-               "mean activation at the answer position"),
-        Method("random", "RANDOM", (), _select("random_baseline"), False, None,
-               "uniformly random neurons (seeded)"),
+        Method(
+            "cni",
+            "NeuronLLM",
+            ("contrastive",),
+            _select("cni"),
+            True,
+            "NeuronLLM",
+            "NeuronLLM: contrastive IG, good and bad (eq. 4-5)",
+            in_budget_table=True,
+        ),
+        Method(
+            "tn",
+            "TN",
+            ("grad_x_act",),
+            _select("tn"),
+            False,
+            "TN-enabled",
+            "task-specific neurons: activation x gradient",
+            in_budget_table=True,
+        ),
+        Method(
+            "qrnca",
+            "QRNCA",
+            ("gold_prob",),
+            _select("qrnca"),
+            False,
+            "QRNCA-enabled",
+            "QRNCA: IG of P(gold), NA x ICA",
+            min_instances=4,
+            in_budget_table=True,
+        ),  # occ > 0.3·N drops everything for N <= 3
+        Method("kn", "KN", ("gold_prob",), _select("kn"), False, None, "knowledge neurons: IG of P(gold), thresholds"),
+        Method("act", "ACT", ("activation",), _select("act"), False, None, "mean activation at the answer position"),
+        Method("random", "RANDOM", (), _select("random_baseline"), False, None, "uniformly random neurons (seeded)"),
     )
 }
 METHOD_NAMES = tuple(METHODS)

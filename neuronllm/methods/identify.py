@@ -15,10 +15,10 @@ from neuronllm import __version__
 from neuronllm.attribution.kinds import Attributions, compute_attributions
 from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
-from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 from neuronllm.methods import attribution_kinds, get_method
 from neuronllm.model.loading import LoadedModel, checkpoint_weights, config_neuron_counts, load_model, model_fingerprint
-from neuronllm.neurons import Neuron, NeuronSet
+from neuronllm.neurons import Neuron, NeuronSet, check_budget
+from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
 
 @dataclass(frozen=True)
@@ -40,16 +40,6 @@ def config_neuron_total(model_spec: str) -> int | None:
     return sum(counts) if counts else None
 
 
-def check_budget(budget: int, total: int | None, both_sides: bool = False) -> None:
-    """K >= 1, and K (K good + K bad for a method with a bad set) fits in the model."""
-    if budget <= 0:
-        raise UserError(f"budget must be positive, got {budget}")
-    needed = 2 * budget if both_sides else budget
-    if total is not None and needed > total:
-        what = f"budget {budget} ({budget} good + {budget} bad neurons)" if both_sides else f"budget {budget}"
-        raise UserError(f"{what} is larger than the model's {total} neurons")
-
-
 def check_instances(method: str, settings: IdentifySettings, available: int) -> None:
     """Enough identification instances for the method (QRNCA's rule keeps nothing below 4), and a
     warning when more were asked for than the split has."""
@@ -57,10 +47,15 @@ def check_instances(method: str, settings: IdentifySettings, available: int) -> 
 
     needed = get_method(method).min_instances
     if available < needed:
-        raise UserError(f"{method} needs at least {needed} identification instances; the task has {available} "
-                        f"with these settings (--instances)")
+        raise UserError(
+            f"{method} needs at least {needed} identification instances; the task has {available} "
+            f"with these settings (--instances)"
+        )
     if settings.instances is not None and settings.instances > available:
-        warn(f"--instances {settings.instances}: the identification split has {available} usable instances; using {available}")
+        warn(
+            f"--instances {settings.instances}: the identification split has {available} usable instances; using "
+            f"{available}"
+        )
 
 
 def required_kinds(methods: list[str]) -> list[str]:
@@ -71,22 +66,36 @@ def required_kinds(methods: list[str]) -> list[str]:
 
 
 def attribute(
-    model_spec: str, settings: IdentifySettings, kinds: list[str], loaded: LoadedModel | None = None, progress: bool = True
+    model_spec: str,
+    settings: IdentifySettings,
+    kinds: list[str],
+    loaded: LoadedModel | None = None,
+    progress: bool = True,
 ) -> Attributions:
     """The per-proxy scores `kinds` on the task's identification proxies."""
     task = find_task(settings.task, settings.answer_format)
-    data, proxies = load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+    data, proxies = load_proxies(
+        task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files
+    )
     if settings.instances is not None and settings.instances > len(data.identify):
         from neuronllm.errors import warn
 
         warn(f"--instances {settings.instances}: the identification split has {len(data.identify)} usable instances")
     loaded = loaded or load_model(model_spec)
-    result = compute_attributions(loaded, proxies, kinds, settings.steps, settings.layer_batch, settings.engine, progress)
-    result.provenance.update({
-        "model": model_fingerprint(model_spec), "model_identity": loaded.identity, "task": task.name,
-        "data_source": data.source, "settings": asdict(settings), "n_instances": len(data.identify),
-        "digests": provenance_digests(data.digest, task.digest, loaded.fingerprint, matched_settings(settings)),
-    })
+    result = compute_attributions(
+        loaded, proxies, kinds, settings.steps, settings.layer_batch, settings.engine, progress
+    )
+    result.provenance.update(
+        {
+            "model": model_fingerprint(model_spec),
+            "model_identity": loaded.identity,
+            "task": task.name,
+            "data_source": data.source,
+            "settings": asdict(settings),
+            "n_instances": len(data.identify),
+            "digests": provenance_digests(data.digest, task.digest, loaded.fingerprint, matched_settings(settings)),
+        }
+    )
     return result
 
 
@@ -99,39 +108,55 @@ def matched_settings(settings: IdentifySettings) -> dict[str, Any]:
     return {"task": settings.task} | {k: getattr(settings, k) for k in MATCHED_SETTINGS}
 
 
-def check_attribution_content(attributions: Attributions, task: Any, data_digest: str, model_args: dict[str, Any] | None,
-                              source: str = "attributions") -> None:
+def check_attribution_content(
+    attributions: Attributions,
+    task: Any,
+    data_digest: str,
+    model_args: dict[str, Any] | None,
+    source: str = "attributions",
+) -> None:
     """Same names are not enough: the data the attributions were computed on (its bytes), the task spec
     (after include resolution, with its templates) and the loading arguments must be today's."""
     from neuronllm.model.fingerprint import load_arguments_identity
 
     recorded = attributions.provenance.get("digests") or {}
     if recorded.get("data") and recorded["data"] != data_digest:
-        raise UserError(f"{source} were computed on other data (the data files' content changed since, or other files were given)")
+        raise UserError(
+            f"{source} were computed on other data (the data files' content changed since, or other files were given)"
+        )
     if recorded.get("task_spec") and recorded["task_spec"] != task.digest:
-        raise UserError(f"{source} were computed with another version of task {task.name}'s spec or templates ({task.yaml_path})")
+        raise UserError(
+            f"{source} were computed with another version of task {task.name}'s spec or templates ({task.yaml_path})"
+        )
     identity = attributions.provenance.get("model_identity") or {}
     if model_args is not None and "load_arguments" in identity:
         wanted = load_arguments_identity(model_args)
         if identity["load_arguments"] != wanted:
-            raise UserError(f"{source} were computed with model arguments {identity['load_arguments']!r}, not {wanted!r}")
+            raise UserError(
+                f"{source} were computed with model arguments {identity['load_arguments']!r}, not {wanted!r}"
+            )
 
 
-def check_attributions_match(attributions: Attributions, model_spec: str, task: str, settings: IdentifySettings,
-                             source: str = "attributions") -> None:
+def check_attributions_match(
+    attributions: Attributions, model_spec: str, task: str, settings: IdentifySettings, source: str = "attributions"
+) -> None:
     """Refuse attributions computed for another model, task, seed, answer format, data or instance count:
     their neurons would be reported as this request's."""
     provenance = attributions.provenance
     recorded = provenance.get("settings") or {}
     wanted = asdict(settings)
     if provenance.get("model") != model_fingerprint(model_spec):
-        raise UserError(f"{source} were computed for model {provenance.get('model')!r}, not {model_fingerprint(model_spec)!r}")
+        raise UserError(
+            f"{source} were computed for model {provenance.get('model')!r}, not {model_fingerprint(model_spec)!r}"
+        )
     recorded_task = provenance.get("task") or recorded.get("task", "").removeprefix("aqua_").removesuffix("_text")
     if recorded_task != task:
         raise UserError(f"{source} were computed for task {recorded_task!r}, not {task!r}")
     for key in MATCHED_SETTINGS:
         if recorded.get(key) != wanted[key]:
-            raise UserError(f"{source} were computed with {key.replace('_', '-')} {recorded.get(key)!r}, not {wanted[key]!r}")
+            raise UserError(
+                f"{source} were computed with {key.replace('_', '-')} {recorded.get(key)!r}, not {wanted[key]!r}"
+            )
     recorded_weights = (provenance.get("model_identity") or {}).get("weights")
     current = checkpoint_weights(model_spec)
     if recorded_weights and current and recorded_weights != current:
@@ -166,11 +191,15 @@ def identify(
     task = find_task(settings.task, settings.answer_format)
     if attributions is None:
         check_budget(budget, config_neuron_total(model_spec), chosen.has_bad)
-        data, _ = load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+        data, _ = load_proxies(
+            task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files
+        )
         check_instances(method, settings, len(data.identify))
     else:
         check_attributions_match(attributions, model_spec, task.name, settings, attributions_source)
-        data, _ = load_proxies(task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files)
+        data, _ = load_proxies(
+            task, "identify", settings.answer_format, settings.seed, settings.instances, 1, settings.data_files
+        )
         check_attribution_content(attributions, task, data.digest, model_args, attributions_source)
         check_instances(method, replace(settings, instances=None), len(attributions.by_instance()))
     if attributions is None and chosen.needs:
@@ -178,18 +207,27 @@ def identify(
     if attributions is not None:
         counts = attributions.neuron_counts
     else:  # RANDOM needs only the model's shape: from its config where that says it, else from the model
-        counts = loaded.neuron_counts if loaded else (config_neuron_counts(model_spec) or load_model(model_spec).neuron_counts)
+        counts = (
+            loaded.neuron_counts
+            if loaded
+            else (config_neuron_counts(model_spec) or load_model(model_spec).neuron_counts)
+        )
     check_budget(budget, sum(counts), chosen.has_bad)
     good, bad = chosen.select(attributions, budget, seed=settings.seed, z=settings.z, neuron_counts=counts)
     n_instances = len(attributions.by_instance()) if attributions is not None else 0
     _check_sides(method, good, bad, task.name, n_instances, require_bad and method != "random")
-    short = [f"{len(side)} {name}" for name, side in (("good", good), ("bad", bad if chosen.has_bad else [None] * budget))
-             if len(side) < budget]
+    short = [
+        f"{len(side)} {name}"
+        for name, side in (("good", good), ("bad", bad if chosen.has_bad else [None] * budget))
+        if len(side) < budget
+    ]
     if short:
         from neuronllm.errors import warn
 
-        warn(f"{method} on {task.name} found only {' and '.join(short)} neurons for budget K = {budget} "
-             f"(eligible neurons ran out); the set has fewer than K")
+        warn(
+            f"{method} on {task.name} found only {' and '.join(short)} neurons for budget K = {budget} "
+            f"(eligible neurons ran out); the set has fewer than K"
+        )
     provenance = {
         "model": model_fingerprint(model_spec),
         "task": task.name,
@@ -201,8 +239,8 @@ def identify(
         "package_version": __version__,
         "attribution": attributions.provenance if attributions is not None else None,
         "digests": (attributions.provenance.get("digests") if attributions is not None else None)
-        or provenance_digests(data.digest if attributions is None else None, task.digest, None, matched_settings(settings)),
+        or provenance_digests(
+            data.digest if attributions is None else None, task.digest, None, matched_settings(settings)
+        ),
     }
-    return NeuronSet(
-        [Neuron(l, i, s) for l, i, s in good], [Neuron(l, i, s) for l, i, s in bad], counts, provenance
-    )
+    return NeuronSet([Neuron(l, i, s) for l, i, s in good], [Neuron(l, i, s) for l, i, s in bad], counts, provenance)

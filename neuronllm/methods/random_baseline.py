@@ -11,8 +11,8 @@ import random
 from itertools import accumulate
 
 from neuronllm.attribution.kinds import Attributions
-from neuronllm.tasks.data import stable_seed
 from neuronllm.methods.ranking import Ranked
+from neuronllm.tasks.adapters import stable_seed
 
 
 def draw(counts: list[int], budget: int, seed_parts: tuple) -> tuple[Ranked, Ranked]:
@@ -32,6 +32,11 @@ def draw(counts: list[int], budget: int, seed_parts: tuple) -> tuple[Ranked, Ran
     return [neuron(f) for f in picks], [neuron(f) for f in rest]
 
 
-def select(attributions: Attributions | None, budget: int, seed: int = 0, neuron_counts: list[int] | None = None, **_: object) -> tuple[Ranked, Ranked]:
-    counts = neuron_counts if neuron_counts is not None else attributions.neuron_counts
+def select(
+    attributions: Attributions | None, budget: int, seed: int = 0, neuron_counts: list[int] | None = None, **_: object
+) -> tuple[Ranked, Ranked]:
+    if neuron_counts is None:
+        assert attributions is not None, "random needs the model's neuron counts or attributions that carry them"
+        neuron_counts = attributions.neuron_counts
+    counts = neuron_counts
     return draw(counts, budget, (seed, "random-neurons"))

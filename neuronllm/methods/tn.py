@@ -8,6 +8,8 @@ a · ∂ log P(gold)/∂a (neurons whose activation pulls the gold answer down),
 
 from __future__ import annotations
 
+import torch
+
 from neuronllm.attribution.kinds import Attributions
 from neuronllm.methods.ranking import Ranked, top_k
 
@@ -16,8 +18,8 @@ def select(attributions: Attributions, budget: int, seed: int = 0, **_: object) 
     scores = attributions.require("grad_x_act").double()
     importance = scores.abs().mean(0)
     good = top_k(importance, budget, sign=1)
-    keep = importance.new_ones(importance.shape, dtype=bool)
-    for layer, index, _ in good:
+    keep = importance.new_ones(importance.shape, dtype=torch.bool)
+    for layer, index, _score in good:
         keep[layer, index] = False
     bad = top_k(scores.mean(0), budget, sign=-1, keep=keep)
     return good, bad

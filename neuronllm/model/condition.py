@@ -65,11 +65,13 @@ class Condition:
             raise UserError(f"unknown scope {self.scope!r}: expected answer or all")
         object.__setattr__(self, "factor", parse_factor(self.factor))
         if self.op == "silence" and self.factor != EXCITE:
-            raise UserError(f"silence multiplies by 0 and takes no factor (got @{factor_text(self.factor)}); "
-                            f"use excite-{self.part}@{factor_text(self.factor)}")
+            raise UserError(
+                f"silence multiplies by 0 and takes no factor (got @{factor_text(self.factor)}); "
+                f"use excite-{self.part}@{factor_text(self.factor)}"
+            )
 
     @classmethod
-    def parse(cls, text: str, scope: str = "answer") -> "Condition":
+    def parse(cls, text: str, scope: str = "answer") -> Condition:
         """`original`, or `PATH:OP-PART[@FACTOR]` / `PATH:OP[@FACTOR]` (part both)."""
         if text == "original":
             return cls(None, scope=scope)
@@ -77,9 +79,13 @@ class Condition:
         operation, at, factor = operation.partition("@")
         op, _, part = operation.partition("-")
         if not sep or not path or op not in OPERATORS or (part and part not in PARTS) or (at and not factor):
-            raise UserError(f"condition {text!r}: expected 'original' or PATH:OP-PART[@FACTOR] with OP one of "
-                            f"{', '.join(OPERATORS)} and PART one of {', '.join(PARTS)}")
-        return cls(path, op, part or "both", scope, parse_factor(factor, f"condition {text!r}: factor") if at else EXCITE)
+            raise UserError(
+                f"condition {text!r}: expected 'original' or PATH:OP-PART[@FACTOR] with OP one of "
+                f"{', '.join(OPERATORS)} and PART one of {', '.join(PARTS)}"
+            )
+        return cls(
+            path, op, part or "both", scope, parse_factor(factor, f"condition {text!r}: factor") if at else EXCITE
+        )
 
     @property
     def active(self) -> bool:
@@ -139,8 +145,14 @@ class Condition:
 
     def record(self) -> dict[str, Any]:
         """The condition as evaluation files record it."""
-        return {"neurons": self.neurons, "op": self.op, "part": self.part, "scope": self.scope,
-                "factor": self.factor, "label": self.label}
+        return {
+            "neurons": self.neurons,
+            "op": self.op,
+            "part": self.part,
+            "scope": self.scope,
+            "factor": self.factor,
+            "label": self.label,
+        }
 
 
 def path_suffix(factor: float) -> str:

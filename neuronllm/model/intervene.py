@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from neuronllm.model import hooks
 from neuronllm.errors import UserError
+from neuronllm.model import hooks
+from neuronllm.model.condition import EXCITE, OPERATORS, PARTS, SILENCE, Condition  # noqa: F401 - re-exported names
 from neuronllm.model.loading import LoadedModel
 from neuronllm.neurons import Neuron, NeuronSet
-
-from neuronllm.model.condition import EXCITE, OPERATORS, PARTS, SILENCE, Condition  # noqa: F401 - re-exported names
 
 
 def operator_factors(op: str, factor: float = EXCITE) -> tuple[float, float]:
@@ -33,8 +32,9 @@ def operator_factors(op: str, factor: float = EXCITE) -> tuple[float, float]:
     return Condition("-", op, factor=factor).factors()
 
 
-def neuron_factors(neuron_set: NeuronSet, op: str, part: str = "both",
-                   factor: float = EXCITE) -> dict[tuple[int, int], float]:
+def neuron_factors(
+    neuron_set: NeuronSet, op: str, part: str = "both", factor: float = EXCITE
+) -> dict[tuple[int, int], float]:
     """{(layer, index): factor} for `op` (exciting by `factor`) applied to the `part` of a neuron set."""
     return Condition("-", op, part, factor=factor).neuron_factors(neuron_set)
 
@@ -87,7 +87,7 @@ def _make_pre_hook(scale: _LayerScale, selector: PositionSelector):
 
 @contextmanager
 def scaled_neurons(
-    model: "nn.Module | LoadedModel",
+    model: nn.Module | LoadedModel,
     factors: Mapping[tuple[int, int], float],
     positions: torch.Tensor | None = None,
 ) -> Iterator[PositionSelector]:
@@ -110,13 +110,15 @@ def scaled_neurons(
         )
         for layer, entries in sorted(by_layer.items())
     }
-    with hooks.attach(loaded, {hooks.neurons(layer): _make_pre_hook(scale, selector) for layer, scale in scales.items()}):
+    with hooks.attach(
+        loaded, {hooks.neurons(layer): _make_pre_hook(scale, selector) for layer, scale in scales.items()}
+    ):
         yield selector
 
 
 @contextmanager
 def intervention(
-    model: "nn.Module | LoadedModel",
+    model: nn.Module | LoadedModel,
     neuron_set: NeuronSet,
     op: str,
     part: str = "both",

@@ -23,8 +23,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from neuronllm.model.embedded import EMBEDDED, EMBEDDED_GGUF, cache_dir, embedded_model_dir
 from neuronllm.errors import UserError
+from neuronllm.model.embedded import EMBEDDED, EMBEDDED_GGUF, embedded_model_dir
+from neuronllm.model.fingerprint import cache_dir
 from neuronllm.quiet import quiet_lm_eval
 
 if TYPE_CHECKING:
@@ -41,9 +42,21 @@ _FFN_OUTPUT_PATHS = ("mlp.down_proj", "mlp.c_proj", "mlp.dense_4h_to_h", "mlp.fc
 # Anything else is refused: HFLM would forward a typo to from_pretrained, which stores it in the model
 # config without a word (`neuron=x.json` would evaluate the unmodified model).
 FROM_PRETRAINED_ARGUMENTS = (
-    "attn_implementation", "device_map", "low_cpu_mem_usage", "load_in_8bit", "load_in_4bit",
-    "bnb_4bit_quant_type", "bnb_4bit_compute_dtype", "bnb_4bit_use_double_quant", "max_memory",
-    "use_safetensors", "variant", "cache_dir", "local_files_only", "token", "offload_state_dict",
+    "attn_implementation",
+    "device_map",
+    "low_cpu_mem_usage",
+    "load_in_8bit",
+    "load_in_4bit",
+    "bnb_4bit_quant_type",
+    "bnb_4bit_compute_dtype",
+    "bnb_4bit_use_double_quant",
+    "max_memory",
+    "use_safetensors",
+    "variant",
+    "cache_dir",
+    "local_files_only",
+    "token",
+    "offload_state_dict",
 )
 _NOT_LOADING = ("self", "pretrained", "kwargs")
 POST_FFN_NORMS = ("post_feedforward_layernorm", "post_ffw_norm", "post_mlp_layernorm")
@@ -55,6 +68,46 @@ def hflm_arguments() -> tuple[str, ...]:
 
     own = [name for name in inspect.signature(HFLM.__init__).parameters if name not in _NOT_LOADING]
     return tuple(own) + FROM_PRETRAINED_ARGUMENTS
+
+
+# HFLM arguments that do not load anything: allowed beside an already-loaded model.
+RUNTIME_ARGUMENTS = (
+    "batch_size",
+    "max_batch_size",
+    "max_length",
+    "truncation",
+    "logits_cache",
+    "softmax_dtype",
+    "mixed_precision_dtype",
+    "add_bos_token",
+    "prefix_token_id",
+    "think_end_token",
+    "enable_thinking",
+    "chat_template_args",
+    "backend",
+    "device",
+)
+# The `neuronllm` lm-eval model's own arguments (neuronllm/evaluation/lm_eval_model.py reads them): here, beside
+# HFLM's, so that task data can tell a model argument from a misspelt --metadata key without importing the model.
+OWN_ARGUMENTS = (
+    "neurons",
+    "op",
+    "part",
+    "scope",
+    "factor",
+    "letter_merge",
+    "prefix_cache",
+    "spec",
+    "tokenizer",
+    "dtype",
+    "kv_memory_mb",
+    "batch_tokens",
+)
+
+
+def valid_model_arguments() -> tuple[str, ...]:
+    """Every `--model_args` key the neuronllm model accepts: its own and HFLM's."""
+    return tuple(OWN_ARGUMENTS) + tuple(hflm_arguments())
 
 
 def check_arguments(given: dict[str, Any], valid: tuple[str, ...] | list[str], what: str) -> None:
@@ -91,7 +144,7 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def default_dtype(device: str) -> "torch.dtype":
+def default_dtype(device: str) -> torch.dtype:
     """fp32 on CPU, bf16 on GPUs. On CPUs with AVX-512 BF16 bf16 is 2.5-3x faster, but inexact (log-likelihoods
     move by up to ~5e-2): fp32 stays the CPU default, and dtype=bfloat16 is the choice for 7B shapes there."""
     import torch
@@ -99,7 +152,7 @@ def default_dtype(device: str) -> "torch.dtype":
     return torch.float32 if device == "cpu" else torch.bfloat16
 
 
-def _get_path(obj: object, dotted: str) -> object | None:
+def _get_path(obj: object, dotted: str) -> Any:
     for name in dotted.split("."):
         obj = getattr(obj, name, None)
         if obj is None:
@@ -107,11 +160,11 @@ def _get_path(obj: object, dotted: str) -> object | None:
     return obj
 
 
-def _ffn_projection(layer: "nn.Module") -> "nn.Module | None":
+def _ffn_projection(layer: nn.Module) -> nn.Module | None:
     return next((m for p in _FFN_OUTPUT_PATHS if (m := _get_path(layer, p)) is not None), None)
 
 
-def decoder_layers(model: "nn.Module") -> "list[nn.Module]":
+def decoder_layers(model: nn.Module) -> list[nn.Module]:
     """The decoder blocks, bottom to top: a known attribute path, else (wrapped models such as a peft
     PeftModel) the first ModuleList whose every element holds an FFN output projection."""
     from torch import nn
@@ -126,7 +179,7 @@ def decoder_layers(model: "nn.Module") -> "list[nn.Module]":
     raise UserError(f"unsupported architecture {type(model).__name__}: no list of decoder layers found")
 
 
-def ffn_output_projections(model: "nn.Module") -> "list[nn.Module]":
+def ffn_output_projections(model: nn.Module) -> list[nn.Module]:
     """For each decoder layer, the module whose *input* coordinates are the FFN neurons."""
     projections = []
     for index, layer in enumerate(decoder_layers(model)):
@@ -140,17 +193,17 @@ def ffn_output_projections(model: "nn.Module") -> "list[nn.Module]":
     return projections
 
 
-def projection_width(module: "nn.Module") -> int:
+def projection_width(module: nn.Module) -> int:
     """Number of input coordinates (neurons): nn.Linear.in_features, or GPT-2's Conv1D weight rows."""
     if hasattr(module, "in_features"):
-        return int(module.in_features)
+        return int(module.in_features)  # type: ignore[arg-type]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module
     weight = getattr(module, "weight", None)
     if weight is not None and weight.dim() == 2 and type(module).__name__ == "Conv1D":
         return int(weight.shape[0])  # Conv1D stores weight as [in, out]
     raise UserError(f"cannot read the neuron count of {type(module).__name__}")
 
 
-def neuron_counts(model: "nn.Module") -> list[int]:
+def neuron_counts(model: nn.Module) -> list[int]:
     """Neurons per layer, read from the modules themselves (LLaMA's 11008 is not 4·hidden)."""
     return [projection_width(m) for m in ffn_output_projections(model)]
 
@@ -165,8 +218,8 @@ class LoadedModel:
     """
 
     spec: str
-    model: "nn.Module"
-    tokenizer: "PreTrainedTokenizerBase | None" = None
+    model: nn.Module
+    tokenizer: PreTrainedTokenizerBase | None = None
     checkpoint: Path | None = None
     load_arguments: dict[str, Any] = field(default_factory=dict)
     revision: str | None = None
@@ -178,27 +231,29 @@ class LoadedModel:
         if any(hasattr(layer, name) for layer in self.layers for name in POST_FFN_NORMS):
             from neuronllm.errors import warn
 
-            warn(f"{type(self.model).__name__} normalises the FFN output (e.g. post_feedforward_layernorm): scaling a "
-                 "layer's neurons together is partly undone by that norm, so integrated gradients lose completeness "
-                 "(docs/method.md §7); interventions still act as hooked")
+            warn(
+                f"{type(self.model).__name__} normalises the FFN output (e.g. post_feedforward_layernorm): scaling a "
+                "layer's neurons together is partly undone by that norm, so integrated gradients lose completeness "
+                "(docs/method.md §7); interventions still act as hooked"
+            )
 
     def __iter__(self) -> Iterator[Any]:
         yield self.model
         yield self.tokenizer
 
     @classmethod
-    def wrap(cls, model: "nn.Module | LoadedModel", tokenizer: Any = None, spec: str | None = None) -> "LoadedModel":
+    def wrap(cls, model: nn.Module | LoadedModel, tokenizer: Any = None, spec: str | None = None) -> LoadedModel:
         """A LoadedModel for a module built in memory (tests, notebooks); a LoadedModel passes through."""
         if isinstance(model, LoadedModel):
             return model
         return cls(spec or type(model).__name__, model, tokenizer)
 
     @property
-    def device(self) -> "torch.device":
-        return self.model.get_input_embeddings().weight.device
+    def device(self) -> torch.device:
+        return self.model.get_input_embeddings().weight.device  # type: ignore[operator]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module
 
     @property
-    def dtype(self) -> "torch.dtype":
+    def dtype(self) -> torch.dtype:
         return next(self.model.parameters()).dtype
 
     @cached_property
@@ -230,7 +285,7 @@ class LoadedModel:
         return digest(self.identity)
 
 
-def _dtype_name(dtype: "torch.dtype | str | None", device: str) -> "torch.dtype | str":
+def _dtype_name(dtype: torch.dtype | str | None, device: str) -> torch.dtype | str:
     import torch
 
     if dtype in (None, ""):
@@ -243,7 +298,7 @@ def _dtype_name(dtype: "torch.dtype | str | None", device: str) -> "torch.dtype 
 
 
 def hflm_loading_kwargs(
-    spec: str, dtype: "torch.dtype | str | None" = None, device: str | None = None, **arguments: Any
+    spec: str, dtype: torch.dtype | str | None = None, device: str | None = None, **arguments: Any
 ) -> dict[str, Any]:
     """The HFLM keywords that load `spec`: resolved path, our dtype/device defaults, the user's arguments."""
     import torch
@@ -279,8 +334,10 @@ def config_neuron_counts(spec: str, convert: bool = True, **arguments: Any) -> l
     try:
         from transformers import AutoConfig
 
-        config = AutoConfig.from_pretrained(resolve_model_path(spec), **{
-            k: v for k, v in arguments.items() if k in ("revision", "trust_remote_code", "subfolder")})
+        config = AutoConfig.from_pretrained(
+            resolve_model_path(spec),
+            **{k: v for k, v in arguments.items() if k in ("revision", "trust_remote_code", "subfolder")},
+        )
     except Exception:  # noqa: BLE001 - unknown until loaded; load_model reports a bad spec itself
         return None
     layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layer", None)
@@ -311,7 +368,7 @@ def loaded_from_hflm(spec: str, hflm: Any, arguments: dict[str, Any]) -> LoadedM
 
 
 def load_model(
-    spec: str, dtype: "torch.dtype | str | None" = None, device: str | None = None, **arguments: Any
+    spec: str, dtype: torch.dtype | str | None = None, device: str | None = None, **arguments: Any
 ) -> LoadedModel:
     """Load `embedded`, a hub id or a local directory through HFLM, in eval mode.
 
@@ -324,7 +381,7 @@ def load_model(
     try:
         with quiet_lm_eval():
             hflm = HFLM(**kwargs)
-    except (OSError, ValueError, EnvironmentError) as err:
+    except (OSError, ValueError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise UserError(f"cannot load model {spec!r}: {first_line}") from err
     return loaded_from_hflm(spec, hflm, arguments)

@@ -76,15 +76,20 @@ class Dims:
     vocab: int
 
     @classmethod
-    def of(cls, config) -> "Dims":
-        get = lambda *names: next((getattr(config, n) for n in names if getattr(config, n, None) is not None), None)  # noqa: E731
+    def of(cls, config) -> Dims:
+        def get(*names: str) -> Any:
+            """The first of these config attributes that is set (GPT-2 and LLaMA name them differently)."""
+            return next((getattr(config, n) for n in names if getattr(config, n, None) is not None), None)
+
         hidden = get("hidden_size", "n_embd")
         heads = get("num_attention_heads", "n_head")
         layers = get("num_hidden_layers", "n_layer")
         d_ff = get("intermediate_size", "n_inner") or 4 * hidden
         head_dim = get("head_dim") or hidden // heads
         kv_heads = get("num_key_value_heads") or heads
-        return cls(int(hidden), int(d_ff), int(layers), int(heads), int(kv_heads), int(head_dim), int(config.vocab_size))
+        return cls(
+            int(hidden), int(d_ff), int(layers), int(heads), int(kv_heads), int(head_dim), int(config.vocab_size)
+        )
 
 
 def kv_bytes_per_token(config, dtype: Any) -> int:
@@ -122,8 +127,16 @@ def pass_tokens_of(trie_tokens: int, steps: int, layer_batch: int, pass_tokens: 
     return min(layer_batch * (steps + 1), groups) * trie_tokens
 
 
-def identification_peak(config, prompt_tokens: int, trie_tokens: int, steps: int, layer_batch: int,
-                        pass_tokens: int = 512, dtype: Any = "bfloat16", device: str = "cpu") -> Prediction:
+def identification_peak(
+    config,
+    prompt_tokens: int,
+    trie_tokens: int,
+    steps: int,
+    layer_batch: int,
+    pass_tokens: int = 512,
+    dtype: Any = "bfloat16",
+    device: str = "cpu",
+) -> Prediction:
     """Peak above the weights of one proxy's cached IG over every layer (module docstring)."""
     d, b = Dims.of(config), dtype_bytes(dtype)
     n = pass_tokens_of(trie_tokens, steps, layer_batch, pass_tokens)
@@ -145,8 +158,16 @@ def identification_peak(config, prompt_tokens: int, trie_tokens: int, steps: int
     return Prediction(parts, {"pass_tokens": n})
 
 
-def evaluation_peak(config, tree_tokens: int, longest_context: int, batch_tokens: int, kv_memory_mb: float = 1e12,
-                    dtype: Any = "bfloat16", widest_new: int = 32, device: str = "cpu") -> Prediction:
+def evaluation_peak(
+    config,
+    tree_tokens: int,
+    longest_context: int,
+    batch_tokens: int,
+    kv_memory_mb: float = 1e12,
+    dtype: Any = "bfloat16",
+    widest_new: int = 32,
+    device: str = "cpu",
+) -> Prediction:
     """Peak above the weights of a `neuronllm` evaluation job (module docstring). tree_tokens: distinct
     prefix tokens of the questions; longest_context: the longest prompt; widest_new: option-trie tokens."""
     d, b = Dims.of(config), dtype_bytes(dtype)
@@ -163,16 +184,32 @@ def evaluation_peak(config, tree_tokens: int, longest_context: int, batch_tokens
     return Prediction(parts)
 
 
-def identification_fits(config, device_mib: float, dtype: Any, prompt_tokens: int, trie_tokens: int, steps: int,
-                        layer_batch: int, weights_mib: float | None = None) -> tuple[bool, Prediction, float]:
+def identification_fits(
+    config,
+    device_mib: float,
+    dtype: Any,
+    prompt_tokens: int,
+    trie_tokens: int,
+    steps: int,
+    layer_batch: int,
+    weights_mib: float | None = None,
+) -> tuple[bool, Prediction, float]:
     weights = weights_mib if weights_mib is not None else weight_bytes(config, dtype) / MIB
     predicted = identification_peak(config, prompt_tokens, trie_tokens, steps, layer_batch, dtype=dtype)
     total = predicted.total_mib(weights)
     return total <= device_mib, predicted, total
 
 
-def largest_kv_memory_mb(config, device_mib: float, weights_mib: float, dtype: Any, batch_tokens: int,
-                         longest_context: int, headroom: float = 0.1, device: str = "cuda") -> float:
+def largest_kv_memory_mb(
+    config,
+    device_mib: float,
+    weights_mib: float,
+    dtype: Any,
+    batch_tokens: int,
+    longest_context: int,
+    headroom: float = 0.1,
+    device: str = "cuda",
+) -> float:
     """The largest kv_memory_mb whose evaluation peak leaves `headroom` of the device free (0: none fits):
     everything but the prefix tree at a full batch, subtracted from what the device offers."""
     base = evaluation_peak(config, batch_tokens, longest_context, batch_tokens, dtype=dtype, device=device)
@@ -181,6 +218,7 @@ def largest_kv_memory_mb(config, device_mib: float, weights_mib: float, dtype: A
 
 
 # -- `neuronllm plan`: fits / does not fit ----------------------------------------------------------------
+
 
 @dataclass
 class JobPlan:
@@ -226,18 +264,36 @@ def model_config(spec: str, arguments: dict[str, Any] | None = None):
         name = spec.rsplit("/", 1)[-1].lower().replace("-hf", "").replace("-base", "").replace("llama-2", "llama2")
         if name in SHAPES:
             return shape_config(name), f"shape {name} (its config is not on this machine)"
-        raise UserError(f"cannot read the config of {spec!r}: {str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__}"
-                        f"; name a local directory or one of the shapes {', '.join(SHAPES)}") from None
+        raise UserError(
+            f"cannot read the config of {spec!r}: "
+            f"{str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__}"
+            f"; name a local directory or one of the shapes {', '.join(SHAPES)}"
+        ) from None
 
 
-def plan_job(spec: str, device_mib: float, dtype: Any, prompt_tokens: int, trie_tokens: int, steps: int,
-             layer_batch: int, kv_memory_mb: float, batch_tokens: int, questions: int,
-             arguments: dict[str, Any] | None = None, device: str = "cuda") -> JobPlan:
+def plan_job(
+    spec: str,
+    device_mib: float,
+    dtype: Any,
+    prompt_tokens: int,
+    trie_tokens: int,
+    steps: int,
+    layer_batch: int,
+    kv_memory_mb: float,
+    batch_tokens: int,
+    questions: int,
+    arguments: dict[str, Any] | None = None,
+    device: str = "cuda",
+) -> JobPlan:
     config, source = model_config(spec, arguments)
     weights = weight_bytes(config, dtype) / MIB
-    identification = identification_peak(config, prompt_tokens, trie_tokens, steps, layer_batch, dtype=dtype, device=device)
+    identification = identification_peak(
+        config, prompt_tokens, trie_tokens, steps, layer_batch, dtype=dtype, device=device
+    )
     tree_tokens = questions * prompt_tokens  # an upper bound: prompts share their role and rule
-    evaluation = evaluation_peak(config, tree_tokens, prompt_tokens, batch_tokens, kv_memory_mb, dtype, trie_tokens, device)
+    evaluation = evaluation_peak(
+        config, tree_tokens, prompt_tokens, batch_tokens, kv_memory_mb, dtype, trie_tokens, device
+    )
     if device.startswith("cuda"):
         identification.parts["cuda_context"] = evaluation.parts["cuda_context"] = CUDA_CONTEXT_MIB
     suggested = largest_kv_memory_mb(config, device_mib, weights, dtype, batch_tokens, prompt_tokens, device=device)
@@ -262,10 +318,13 @@ def describe(plan: JobPlan) -> str:
     verdict = "fits" if plan.fits else "does NOT fit"
     id_parts = ", ".join(f"{k} {gib(v)}" for k, v in plan.identification.parts.items())
     ev_parts = ", ".join(f"{k} {gib(v)}" for k, v in plan.evaluation.parts.items())
-    return (f"{plan.model} ({plan.source}): weights {gib(plan.weights_mib)}\n"
-            f"  identification peak {gib(plan.identification_mib)} ({id_parts})\n"
-            f"  evaluation peak     {gib(plan.evaluation_mib)} ({ev_parts})\n"
-            f"  device {gib(plan.device_mib)}: {verdict}; kv_memory_mb up to {plan.suggested_kv_memory_mb:.0f} leaves 10% free")
+    return (
+        f"{plan.model} ({plan.source}): weights {gib(plan.weights_mib)}\n"
+        f"  identification peak {gib(plan.identification_mib)} ({id_parts})\n"
+        f"  evaluation peak     {gib(plan.evaluation_mib)} ({ev_parts})\n"
+        f"  device {gib(plan.device_mib)}: {verdict}; kv_memory_mb up to {plan.suggested_kv_memory_mb:.0f} leaves "
+        "10% free"
+    )
 
 
 def default_kv_memory_mb(loaded, batch_tokens: int, longest_context: int = 512) -> float:
@@ -278,7 +337,8 @@ def default_kv_memory_mb(loaded, batch_tokens: int, longest_context: int = 512) 
     if device.type != "cuda" or not torch.cuda.is_available():
         return 1024.0
     free, _ = torch.cuda.mem_get_info(device)
-    base = evaluation_peak(loaded.model.config, batch_tokens, longest_context, batch_tokens, dtype=loaded.dtype,
-                           device="cuda")
+    base = evaluation_peak(
+        loaded.model.config, batch_tokens, longest_context, batch_tokens, dtype=loaded.dtype, device="cuda"
+    )
     rest = base.above_weights_mib - base.parts["prefix_tree"]
     return float(min(65536.0, max(256.0, (free / MIB - rest) / 2)))

@@ -26,19 +26,54 @@ from neuronllm.errors import UserError
 
 # name -> (hidden, FFN width, layers, heads, vocabulary, RMSNorm eps): the published model configs.
 SHAPES: dict[str, dict[str, Any]] = {
-    "llama2-7b": dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
-                      vocab_size=32000, rms_norm_eps=1e-5, max_position_embeddings=4096),
-    "llama2-13b": dict(hidden_size=5120, intermediate_size=13824, num_hidden_layers=40, num_attention_heads=40,
-                       vocab_size=32000, rms_norm_eps=1e-5, max_position_embeddings=4096),
+    "llama2-7b": dict(
+        hidden_size=4096,
+        intermediate_size=11008,
+        num_hidden_layers=32,
+        num_attention_heads=32,
+        vocab_size=32000,
+        rms_norm_eps=1e-5,
+        max_position_embeddings=4096,
+    ),
+    "llama2-13b": dict(
+        hidden_size=5120,
+        intermediate_size=13824,
+        num_hidden_layers=40,
+        num_attention_heads=40,
+        vocab_size=32000,
+        rms_norm_eps=1e-5,
+        max_position_embeddings=4096,
+    ),
     # Baichuan2-7B is LLaMA-like (fused W_pack = q,k,v; NormHead): the same arithmetic as a LlamaForCausalLM.
-    "baichuan2-7b": dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
-                         vocab_size=125696, rms_norm_eps=1e-6, max_position_embeddings=4096),
+    "baichuan2-7b": dict(
+        hidden_size=4096,
+        intermediate_size=11008,
+        num_hidden_layers=32,
+        num_attention_heads=32,
+        vocab_size=125696,
+        rms_norm_eps=1e-6,
+        max_position_embeddings=4096,
+    ),
     # A small LLaMA whose activations, not the runtime, dominate its memory: calibrating the memory model.
-    "small": dict(hidden_size=1024, intermediate_size=2816, num_hidden_layers=8, num_attention_heads=16,
-                  vocab_size=32000, rms_norm_eps=1e-5, max_position_embeddings=2048),
+    "small": dict(
+        hidden_size=1024,
+        intermediate_size=2816,
+        num_hidden_layers=8,
+        num_attention_heads=16,
+        vocab_size=32000,
+        rms_norm_eps=1e-5,
+        max_position_embeddings=2048,
+    ),
     # A tiny LLaMA for tests and the CPU run of benchmarks/gpu_check.sh.
-    "tiny": dict(hidden_size=64, intermediate_size=172, num_hidden_layers=4, num_attention_heads=4,
-                 vocab_size=32000, rms_norm_eps=1e-5, max_position_embeddings=2048),
+    "tiny": dict(
+        hidden_size=64,
+        intermediate_size=172,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        vocab_size=32000,
+        rms_norm_eps=1e-5,
+        max_position_embeddings=2048,
+    ),
 }
 SHARD_BYTES = 2 * 2**30
 WEIGHT_STD = 0.02  # LLaMA's initializer_range
@@ -78,8 +113,14 @@ def shape_config(shape: str, layers: int | None = None, vocab_size: int | None =
         numbers["num_hidden_layers"] = int(layers)
     if vocab_size is not None:
         numbers["vocab_size"] = int(vocab_size)
-    return LlamaConfig(num_key_value_heads=numbers["num_attention_heads"], tie_word_embeddings=False,
-                       hidden_act="silu", rope_theta=10000.0, **numbers, **special)
+    return LlamaConfig(
+        num_key_value_heads=numbers["num_attention_heads"],
+        tie_word_embeddings=False,
+        hidden_act="silu",
+        rope_theta=10000.0,
+        **numbers,
+        **special,
+    )  # type: ignore[call-arg]  # transformers 5 takes rope_theta through **kwargs
 
 
 def _tensor_seed(seed: int, name: str) -> int:
@@ -96,8 +137,14 @@ def _generate(name: str, shape: tuple[int, ...], dtype, seed: int):
     return torch.empty(shape, dtype=dtype).normal_(0.0, WEIGHT_STD, generator=generator)
 
 
-def build_shape(shape: str, directory: str | Path, dtype: str = "bfloat16", layers: int | None = None,
-                seed: int = 0, tokenizer_dir: str | Path | None = None) -> ShapeReport:
+def build_shape(
+    shape: str,
+    directory: str | Path,
+    dtype: str = "bfloat16",
+    layers: int | None = None,
+    seed: int = 0,
+    tokenizer_dir: str | Path | None = None,
+) -> ShapeReport:
     """Write a `shape` model with seeded random weights and the embedded tokenizer to `directory`.
 
     The directory (config.json, model-*.safetensors + index, tokenizer files, shape.json) loads with
@@ -121,15 +168,22 @@ def build_shape(shape: str, directory: str | Path, dtype: str = "bfloat16", laye
     special = {k: getattr(tokenizer, f"{k}") for k in ("bos_token_id", "eos_token_id", "pad_token_id")}
     config = shape_config(shape, layers, len(tokenizer), **special)
     config.torch_dtype = dtype
-    wanted = {"shape": shape, "layers": config.num_hidden_layers, "dtype": dtype, "seed": seed,
-              "vocab_size": config.vocab_size}
+    wanted = {
+        "shape": shape,
+        "layers": config.num_hidden_layers,
+        "dtype": dtype,
+        "seed": seed,
+        "vocab_size": config.vocab_size,
+    }
     record = directory / "shape.json"
     if record.is_file():
         built = json.loads(record.read_text())
         if {k: built.get(k) for k in wanted} == wanted:
             return ShapeReport(**{k: v for k, v in built.items() if k in ShapeReport.__dataclass_fields__})
-        raise UserError(f"{directory} holds another shape ({built.get('shape')}, {built.get('layers')} layers, "
-                        f"{built.get('dtype')}): choose another directory")
+        raise UserError(
+            f"{directory} holds another shape ({built.get('shape')}, {built.get('layers')} layers, "
+            f"{built.get('dtype')}): choose another directory"
+        )
     if directory.exists() and any(directory.iterdir()):
         raise UserError(f"{directory} exists and is not a built shape: choose an empty or new directory")
 
@@ -154,22 +208,34 @@ def build_shape(shape: str, directory: str | Path, dtype: str = "bfloat16", laye
     with ThreadPoolExecutor(max_workers=2) as pool:  # torch's normal_ releases the GIL
         for number, shard in enumerate(shards, start=1):
             file = f"model-{number:05d}-of-{len(shards):05d}.safetensors"
-            tensors = dict(zip([n for n, _ in shard], pool.map(lambda item: _generate(*item, torch_dtype, seed), shard)))
+            tensors = dict(
+                zip([n for n, _ in shard], pool.map(lambda item: _generate(item[0], item[1], torch_dtype, seed), shard))
+            )
             save_file(tensors, str(staging / file), metadata={"format": "pt"})
             for name, tensor in tensors.items():
                 weight_map[name] = file
                 total_bytes += tensor.numel() * tensor.element_size()
                 parameters += tensor.numel()
             del tensors
-    (staging / "model.safetensors.index.json").write_text(json.dumps(
-        {"metadata": {"total_size": total_bytes}, "weight_map": weight_map}, indent=1))
+    (staging / "model.safetensors.index.json").write_text(
+        json.dumps({"metadata": {"total_size": total_bytes}, "weight_map": weight_map}, indent=1)
+    )
     config.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
     shape_vocab = SHAPES[shape]["vocab_size"]
-    report = ShapeReport(shape, config.num_hidden_layers, SHAPES[shape]["num_hidden_layers"], dtype, seed,
-                         config.vocab_size, shape_vocab, parameters,
-                         2 * (config.vocab_size - shape_vocab) * config.hidden_size, total_bytes,
-                         time.perf_counter() - start)
+    report = ShapeReport(
+        shape,
+        config.num_hidden_layers,
+        SHAPES[shape]["num_hidden_layers"],
+        dtype,
+        seed,
+        config.vocab_size,
+        shape_vocab,
+        parameters,
+        2 * (config.vocab_size - shape_vocab) * config.hidden_size,
+        total_bytes,
+        time.perf_counter() - start,
+    )
     (staging / "shape.json").write_text(json.dumps(report.as_dict(), indent=1) + "\n")
     if directory.exists():
         directory.rmdir()  # empty (checked above)

@@ -91,15 +91,15 @@ class Plan:
 
     def general_task_inputs(self, name: str) -> list[str]:
         """A general task's YAML and its shipped data file."""
+        from pathlib import Path
+
         from neuronllm._lm_eval_plugin import tasks_dir
         from neuronllm.tasks.data import shipped_data_dir
-        from neuronllm.tasks.lm_eval_tasks import _plain_yaml
-
-        from pathlib import Path
+        from neuronllm.tasks.spec import plain_yaml
 
         files = []
         for path in sorted((Path(tasks_dir()) / "general").glob("*.yaml")):
-            cfg = _plain_yaml(path)
+            cfg = plain_yaml(path)
             if cfg.get("task") == name:
                 files.append(str(path))
                 kwargs = cfg.get("dataset_kwargs") or {}
@@ -127,13 +127,22 @@ class Plan:
     def matched_null(self, method: str, index: int, model="{model}", seed="{seed}", task="{task}") -> str:
         return f"{self.base(model, seed)}/{task}/matched/{method}/k{self.budget}/n{index}/neurons.json"
 
-    def evaluation(self, set_key: str, op: str | None = None, part: str | None = None,
-                   model="{model}", seed="{seed}", task="{task}") -> str:
+    def evaluation(
+        self,
+        set_key: str,
+        op: str | None = None,
+        part: str | None = None,
+        model="{model}",
+        seed="{seed}",
+        task="{task}",
+    ) -> str:
         if set_key == "original":
             return f"{self.base(model, seed)}/{task}/original/eval.json"
         return f"{self.base(model, seed)}/{task}/{set_key}/{op}-{part}/eval.json"
 
-    def metrics(self, method: str, budget: Any, name: str = "metrics", model="{model}", seed="{seed}", task="{task}") -> str:
+    def metrics(
+        self, method: str, budget: Any, name: str = "metrics", model="{model}", seed="{seed}", task="{task}"
+    ) -> str:
         return f"{self.base(model, seed)}/{task}/{method}/k{budget}/{name}.json"
 
     # -- what each job evaluates ----------------------------------------------------------------------
@@ -161,8 +170,12 @@ class Plan:
         for method in self.methods:
             for part in self.main_parts(method):
                 for op in MAIN_OPS:
-                    job.add(self.neurons(method, self.budget), op, part,
-                            self.evaluation(self.set_key(method, self.budget), op, part))
+                    job.add(
+                        self.neurons(method, self.budget),
+                        op,
+                        part,
+                        self.evaluation(self.set_key(method, self.budget), op, part),
+                    )
         for index in range(self.null_sets):
             for part in self.null_parts(ablation=False):
                 for op in MAIN_OPS:
@@ -171,14 +184,23 @@ class Plan:
             part = registry.table1_part(method)
             for index in range(self.null_sets):
                 for op in MAIN_OPS:
-                    job.add(self.matched_null(method, index), op, part,
-                            self.evaluation(f"matched/{method}/k{self.budget}/n{index}", op, part))
+                    job.add(
+                        self.matched_null(method, index),
+                        op,
+                        part,
+                        self.evaluation(f"matched/{method}/k{self.budget}/n{index}", op, part),
+                    )
         return job
 
     def common_job(self) -> Job:
         job = Job()
         for op in MAIN_OPS:
-            job.add(self.neurons("common", self.budget), op, "both", self.evaluation(self.set_key("common", self.budget), op, "both"))
+            job.add(
+                self.neurons("common", self.budget),
+                op,
+                "both",
+                self.evaluation(self.set_key("common", self.budget), op, "both"),
+            )
         return job
 
     def ablation_job(self) -> Job:
@@ -189,8 +211,12 @@ class Plan:
             for op in MAIN_OPS:
                 for part in ("good", "bad", "both"):
                     if part not in main_parts:
-                        job.add(self.neurons(method, self.budget), op, part,
-                                self.evaluation(self.set_key(method, self.budget), op, part))
+                        job.add(
+                            self.neurons(method, self.budget),
+                            op,
+                            part,
+                            self.evaluation(self.set_key(method, self.budget), op, part),
+                        )
         for index in range(self.null_sets):
             for op in MAIN_OPS:
                 job.add(self.null(index), op, "bad", self.evaluation(f"null/k{self.budget}/n{index}", op, "bad"))
@@ -205,7 +231,9 @@ class Plan:
                     continue
                 part = registry.table1_part(method)
                 for op in MAIN_OPS:
-                    job.add(self.neurons(method, budget), op, part, self.evaluation(self.set_key(method, budget), op, part))
+                    job.add(
+                        self.neurons(method, budget), op, part, self.evaluation(self.set_key(method, budget), op, part)
+                    )
         return job
 
     # -- metrics inputs -------------------------------------------------------------------------------
@@ -213,17 +241,23 @@ class Plan:
     def main_conditions(self, method: str, budget: int | None = None) -> list[tuple[str, str]]:
         """Table 1's conditions of a method at the main budget; Table 7's other budgets evaluate the
         method's own part only (no equal-budget row there)."""
-        parts = self.main_parts(method) if budget is None or int(budget) == self.budget else [registry.table1_part(method)]
+        parts = (
+            self.main_parts(method) if budget is None or int(budget) == self.budget else [registry.table1_part(method)]
+        )
         return [(op, part) for part in parts for op in MAIN_OPS]
 
     def ablation_conditions(self) -> list[tuple[str, str]]:
         return [(op, part) for op in MAIN_OPS for part in ("good", "bad", "both")]
 
-    def metrics_inputs(self, method: str, budget: int, ablation: bool, model: str, seed: Any, task: str) -> dict[str, list[str] | str]:
+    def metrics_inputs(
+        self, method: str, budget: int, ablation: bool, model: str, seed: Any, task: str
+    ) -> dict[str, list[str] | str]:
         conditions = self.ablation_conditions() if ablation else self.main_conditions(method, budget)
         inputs: dict[str, Any] = {
             "original": self.evaluation("original", model=model, seed=seed, task=task),
-            "conditions": [self.evaluation(self.set_key(method, budget), op, part, model, seed, task) for op, part in conditions],
+            "conditions": [
+                self.evaluation(self.set_key(method, budget), op, part, model, seed, task) for op, part in conditions
+            ],
             "null": [],
             "null_matched": [],
         }
@@ -234,7 +268,9 @@ class Plan:
                 if method in self.matched and not ablation:  # matched to the method's own Table 1 part
                     inputs["null_matched"] += [
                         self.evaluation(f"matched/{method}/k{self.budget}/n{index}", op, part, model, seed, task)
-                        for op, part in conditions if part == registry.table1_part(method)]
+                        for op, part in conditions
+                        if part == registry.table1_part(method)
+                    ]
         return inputs
 
     # -- specificity ------------------------------------------------------------------------------------
@@ -256,7 +292,9 @@ class Plan:
             rows.append(("common", self.neurons("common", self.budget)))
         return rows
 
-    def specificity_evaluation(self, evaluated: str, source: str, op: str | None = None, model="{model}", seed="{seed}") -> str:
+    def specificity_evaluation(
+        self, evaluated: str, source: str, op: str | None = None, model="{model}", seed="{seed}"
+    ) -> str:
         if source == "original":
             return f"{self.base(model, seed)}/specificity/{evaluated}/original/eval.json"
         return f"{self.base(model, seed)}/specificity/{evaluated}/{source}/{op}-both/eval.json"
@@ -284,50 +322,37 @@ class Plan:
             original = self.evaluation("original", model=model, seed=seed, task=evaluated)
         if not general and source in (evaluated, "common"):
             method = "common" if source == "common" else "cni"
-            conditions = [self.evaluation(self.set_key(method, self.budget), op, "both", model, seed, evaluated) for op in MAIN_OPS]
+            conditions = [
+                self.evaluation(self.set_key(method, self.budget), op, "both", model, seed, evaluated)
+                for op in MAIN_OPS
+            ]
         else:
             conditions = [self.specificity_evaluation(evaluated, source, op, model, seed) for op in MAIN_OPS]
         return {"original": original, "conditions": conditions}
 
     def specificity_cells(self, model: str, seed: Any) -> list[str]:
-        return [self.specificity_metrics(evaluated, source, model, seed)
-                for evaluated in [*self.tasks, *self.general_tasks] for source, _ in self.source_sets()]
+        return [
+            self.specificity_metrics(evaluated, source, model, seed)
+            for evaluated in [*self.tasks, *self.general_tasks]
+            for source, _ in self.source_sets()
+        ]
 
 
-def check_config(config: dict[str, Any]) -> None:
-    """What a JSON schema cannot say about a config, as one-line errors before any job runs: the tasks
-    exist (tasks/aqua/), a data_files mapping covers every configured task with {split: path},
-    Table 7's task is configured, the general tasks exist (tasks/general/), budgets fit the models."""
-    import difflib
+EVALUATE_GROUPS = ("main", "common", "ablation", "table7")  # the rules evaluate_<group> (workflow/rules/evaluate.smk)
 
-    from neuronllm.errors import UserError
+
+def gpu_rules() -> list[str]:
+    """Every rule that declares gpu=1, whatever the config: attribute, evaluate_<group>, the specificity
+    matrix's evaluate_specificity_<task> for every AQUA and general task in tasks/, and the transfer's
+    evaluate_transfer_<format>. The SLURM profile (profiles/slurm/config.yaml) reads this list, so a new
+    task's jobs go to the GPU partition with no edit of the profile."""
+    from neuronllm.tasks.aqua import EVAL_FORMATS
     from neuronllm.tasks.lm_eval_tasks import aqua_task_names, general_task_names
 
-    known = aqua_task_names()
-    for task in config["tasks"]:
-        if task not in known:
-            close = difflib.get_close_matches(task, known, n=1)
-            raise UserError(f"config: unknown task {task!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-                            + f"; known: {', '.join(known)}")
-    data = config["data_files"]
-    if isinstance(data, dict):
-        for task in config["tasks"]:
-            if task not in data:
-                raise UserError(f"config: data_files has no entry for task {task!r} (it has {', '.join(data) or 'none'})")
-            if not isinstance(data[task], dict) or not data[task]:
-                raise UserError(f"config: data_files[{task!r}] must map split names to files, got {data[task]!r}")
-    table7 = config.get("table7") or {}
-    if table7.get("task") and table7["task"] not in config["tasks"]:
-        raise UserError(f"config: table7.task {table7['task']!r} is not one of the configured tasks")
-    general = general_task_names()
-    for name in (config.get("specificity") or {}).get("general_tasks", []):
-        if name not in general:
-            raise UserError(f"config: unknown general task {name!r}; known: {', '.join(general)}")
-    budgets = [int(config["budget"])] + [int(b) for b in table7.get("budgets", [])]
-    for label, entry in config["models"].items():
-        from neuronllm.model.loading import config_neuron_counts
-
-        counts = config_neuron_counts(entry["spec"], convert=False, **(entry.get("model_args") or {}))
-        if counts and 2 * max(budgets) > sum(counts):
-            raise UserError(f"config: budget {max(budgets)} ({max(budgets)} good + {max(budgets)} bad) is larger than "
-                            f"model {label}'s {sum(counts)} neurons")
+    evaluated = [*aqua_task_names(), *general_task_names()]
+    return [
+        "attribute",
+        *(f"evaluate_{g}" for g in EVALUATE_GROUPS),
+        *(f"evaluate_specificity_{t}" for t in evaluated),
+        *(f"evaluate_transfer_{f}" for f in EVAL_FORMATS),
+    ]

@@ -108,11 +108,23 @@ class TransferPlan:
         if set_key.startswith("null/"):
             return int(set_key.rsplit("n", 1)[1]) < self.plan.null_sets and part in self.plan.null_parts(ablation=False)
         method = set_key.split("/")[0]
-        return set_key == self.plan.set_key(method, self.plan.budget) and method in self.plan.methods and \
-            part in self.plan.main_parts(method)
+        return (
+            set_key == self.plan.set_key(method, self.plan.budget)
+            and method in self.plan.methods
+            and part in self.plan.main_parts(method)
+        )
 
-    def evaluation(self, fmt: str, set_key: str, op: str | None = None, part: str | None = None,
-                   factor: float = EXCITE, model="{model}", seed="{seed}", task="{task}") -> str:
+    def evaluation(
+        self,
+        fmt: str,
+        set_key: str,
+        op: str | None = None,
+        part: str | None = None,
+        factor: float = EXCITE,
+        model="{model}",
+        seed="{seed}",
+        task="{task}",
+    ) -> str:
         """The file of a condition in a format: the main job's where it has it, else the transfer job's."""
         if fmt == self.main_format and (set_key == "original" or self.in_main(set_key, op or "", part or "", factor)):
             return self.plan.evaluation(set_key, op, part, model, seed, task)
@@ -157,9 +169,17 @@ class TransferPlan:
                 if condition is None:
                     continue
                 op, _, f = condition
-                null_op, null_part, null_f = sweep_condition("good", factor)  # K random neurons ×f, either side
-                points.append((part, f"{part} x{factor:g}", factor,
-                               [(method_key, op, part, f)] + [(key, null_op, null_part, null_f) for key in nulls]))
+                null_condition = sweep_condition("good", factor)  # K random neurons ×f, either side
+                assert null_condition is not None  # factor != 1 here, as for the set's own condition
+                null_op, null_part, null_f = null_condition
+                points.append(
+                    (
+                        part,
+                        f"{part} x{factor:g}",
+                        factor,
+                        [(method_key, op, part, f)] + [(key, null_op, null_part, null_f) for key in nulls],
+                    )
+                )
         return points
 
     def job(self, fmt: str) -> Job:
@@ -168,7 +188,9 @@ class TransferPlan:
         wanted: list[tuple[str, str, str, float]] = []
         if fmt != self.main_format:
             job.add(None, "", "", self.evaluation(fmt, "original"))
-            wanted += [(self.plan.set_key(m, self.plan.budget), op, part, EXCITE) for m, op, part in self.row_conditions()]
+            wanted += [
+                (self.plan.set_key(m, self.plan.budget), op, part, EXCITE) for m, op, part in self.row_conditions()
+            ]
             wanted += [(key, op, part, EXCITE) for key, op, part in self.row_nulls()]
         if fmt in (self.main_format, "native"):
             wanted += [c for _, _, _, conditions in self.sweep_points() for c in conditions]
@@ -197,12 +219,23 @@ class TransferPlan:
             for fmt in [self.main_format, *self.formats]:
                 files.append(self.evaluation(fmt, "original", model=model, seed=seed, task=task))
                 for method, op, part in self.row_conditions():
-                    files.append(self.evaluation(fmt, self.plan.set_key(method, self.plan.budget), op, part,
-                                                 model=model, seed=seed, task=task))
+                    files.append(
+                        self.evaluation(
+                            fmt,
+                            self.plan.set_key(method, self.plan.budget),
+                            op,
+                            part,
+                            model=model,
+                            seed=seed,
+                            task=task,
+                        )
+                    )
                 for key, op, part in self.row_nulls(fmt):
                     files.append(self.evaluation(fmt, key, op, part, model=model, seed=seed, task=task))
             for fmt in (self.main_format, "native"):
                 for _, _, _, conditions in self.sweep_points():
-                    files += [self.evaluation(fmt, key, op, part, f, model=model, seed=seed, task=task)
-                              for key, op, part, f in conditions]
+                    files += [
+                        self.evaluation(fmt, key, op, part, f, model=model, seed=seed, task=task)
+                        for key, op, part, f in conditions
+                    ]
         return list(dict.fromkeys(files))

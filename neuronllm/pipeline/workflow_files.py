@@ -20,7 +20,9 @@ def workflow_source() -> Path:
     for base in (here.parent, here / "_workflow"):
         if (base / "Snakefile").is_file() and (base / "workflow" / "rules").is_dir():
             return base
-    raise UserError(f"this installation of neuronllm has no workflow files (looked in {here.parent} and {here / '_workflow'})")
+    raise UserError(
+        f"this installation of neuronllm has no workflow files (looked in {here.parent} and {here / '_workflow'})"
+    )
 
 
 def copy_workflow(destination: Path) -> list[Path]:

@@ -1,4 +1,5 @@
-"""The measured calibration of a table's † marks, printed under the table (neuronllm/analysis/evidence.py defines the test).
+"""The measured calibration of a table's † marks, printed under the table (the test:
+neuronllm/analysis/evidence.py).
 
 Two checks on the run itself, for each marked measure:
   leave-one-null-out  every null draw of every (column, condition) tested as if it were a cell, against the
@@ -44,8 +45,11 @@ def method_rate(table: Table, method: str, measure: str) -> tuple[int, int, int]
     """(passing the per-cell test, tested, marked) among one method's cells of the table."""
     cells = [c for row in table.rows if row.method == method for c in row.cells]
     tested = [c for c in cells if (c.tests.get(measure) or {}).get("p") is not None]
-    return (sum(bool(c.tests[measure].get("passes")) for c in tested), len(tested),
-            sum(measure in c.marked for c in tested))
+    return (
+        sum(bool(c.tests[measure].get("passes")) for c in tested),
+        len(tested),
+        sum(measure in c.marked for c in tested),
+    )
 
 
 def calibration_note(table: Table, ms: list[dict], measures: tuple[str, ...], per_budget: bool = False) -> str:
@@ -62,5 +66,6 @@ def calibration_note(table: Table, ms: list[dict], measures: tuple[str, ...], pe
             f" {MEASURE_LABELS[measure].capitalize()}: BH over {counts['m']} cells rejected {counts['rejected']}, "
             f"{counts['marked']} marked (expected false marks at most {LEVEL * counts['rejected']:.2f}); calibration "
             f"of the per-cell test at {100 * LEVEL:g}%: leave-one-null-out {rate_text(*loo)} of null draws"
-            f"{random_text}.")
+            f"{random_text}."
+        )
     return "".join(sentences)

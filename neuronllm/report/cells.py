@@ -27,16 +27,16 @@ ANSWER_SHIFT = "answer shift"
 
 @dataclass
 class Cell:
-    text: str                                   # "53.3/64.0", "Fail" or "–"
+    text: str  # "53.3/64.0", "Fail" or "–"
     rank_key: tuple[float, float] | None = None  # displayed (RAC, RCC); None: not ranked
-    mark: str = ""                              # "best" | "second" | ""
-    paper: str | None = None                    # the paper's cell, printed beside ours when side_by_side
-    detail: str = ""                            # a second line: the interval, the null band
-    significant: bool = True                    # its interval excludes no effect (ranking needs it)
+    mark: str = ""  # "best" | "second" | ""
+    paper: str | None = None  # the paper's cell, printed beside ours when side_by_side
+    detail: str = ""  # a second line: the interval, the null band
+    significant: bool = True  # its interval excludes no effect (ranking needs it)
     measures: list[tuple[str, str]] = field(default_factory=list)  # (measure, interval text): the second line
     tests: dict[str, dict] = field(default_factory=dict)  # measure -> {"p", "passes", "answer_shift"}
-    marked: set[str] = field(default_factory=set)         # measures marked † (after the BH step)
-    suffix: str = ""                                       # printed after the marks (‡)
+    marked: set[str] = field(default_factory=set)  # measures marked † (after the BH step)
+    suffix: str = ""  # printed after the marks (‡)
 
 
 def compose_detail(cell: Cell) -> None:
@@ -55,7 +55,7 @@ class Row:
     labels: list[str]
     cells: list[Cell]
     rank_group: str = ""  # rows of one group are compared for the best / second-best marks
-    method: str = ""      # the method whose neurons the row changes ("" for Null rows)
+    method: str = ""  # the method whose neurons the row changes ("" for Null rows)
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Table:
     groups: list[tuple[str, list[str]]]  # column groups: (label, leaf labels); label "" = no group header
     rows: list[Row] = field(default_factory=list)
     side_by_side: bool = False  # cells read "ours | paper"
-    rank: bool = True           # mark best (bold) and second best (underlined) per column
+    rank: bool = True  # mark best (bold) and second best (underlined) per column
     notes: list[str] = field(default_factory=list)  # lines printed under the table
     rank_measure: str = "rac_signed"  # a cell tested on it needs its † to be ranked
     evidence: dict[str, dict[str, int]] = field(default_factory=dict)  # mark_evidence's counts
@@ -90,12 +90,14 @@ def interval_parts(value: dict) -> list[tuple[str, str]]:
     direction positive), when known."""
     if value.get("rac_signed_low") is None and value.get("rcc_signed_low") is None:
         return []
-    return [(name, f"[{_bound(value.get(f'{name}_low'))}, {_bound(value.get(f'{name}_high'))}]")
-            for name in ("rac_signed", "rcc_signed")]
+    return [
+        (name, f"[{_bound(value.get(f'{name}_low'))}, {_bound(value.get(f'{name}_high'))}]")
+        for name in ("rac_signed", "rcc_signed")
+    ]
 
 
 def interval_text(value: dict) -> str:
-    """"[lo, hi]/[lo, hi]" of the signed relative changes (intended direction positive), when known."""
+    """ "[lo, hi]/[lo, hi]" of the signed relative changes (intended direction positive), when known."""
     return "/".join(text for _, text in interval_parts(value))
 
 
@@ -114,8 +116,12 @@ def effect_cell(value: dict | None, paper: str | None = None) -> Cell:
         cell = Cell("Fail" + suffix, paper=paper, significant=False)
     else:
         rac, rcc = one_decimal(value["rac"]), one_decimal(value["rcc"])
-        cell = Cell(f"{show(rac)}/{show(rcc)}{suffix}", rank_key=(rac, rcc), paper=paper,
-                    significant=significant and "fails" not in value)
+        cell = Cell(
+            f"{show(rac)}/{show(rcc)}{suffix}",
+            rank_key=(rac, rcc),
+            paper=paper,
+            significant=significant and "fails" not in value,
+        )
     cell.measures, cell.tests, cell.suffix = interval_parts(value), dict(value.get("tests") or {}), extra
     compose_detail(cell)
     return cell
@@ -146,13 +152,16 @@ def mark_best(table: Table) -> None:
     """Bold the best and underline the second best cell per column, by RAC then RCC, among ranked cells
     whose interval excludes no effect.
 
-    Rows are compared within their rank_group (the ablation compares Deg rows with Deg rows); a group of one row
-    gets no marks, nor does a column with fewer than two cells, and a 0.0/0.0 cell (no effect at all) is never marked. A cell tested against the null
-    (table.rank_measure) is ranked only with its † (in a table with null tests, an untested cell is not ranked); an answer shift never.
+    Rows are compared within their rank_group (the ablation compares Deg rows with Deg rows); a group of one
+    row gets no marks, nor does a column with fewer than two cells, and a 0.0/0.0 cell (no effect at all) is
+    never marked. A cell tested against the null (table.rank_measure) is ranked only with its † (in a table
+    with null tests, an untested cell is not ranked); an answer shift never.
     """
     if not table.rank:
         return
-    tested_table = any((c.tests.get(table.rank_measure) or {}).get("p") is not None for row in table.rows for c in row.cells)
+    tested_table = any(
+        (c.tests.get(table.rank_measure) or {}).get("p") is not None for row in table.rows for c in row.cells
+    )
     groups: dict[str, list[Row]] = {}
     for row in table.rows:
         groups.setdefault(row.rank_group, []).append(row)
@@ -163,9 +172,15 @@ def mark_best(table: Table) -> None:
             cells = [row.cells[column] for row in rows]
             if sum(c.text != MISSING for c in cells) < 2:
                 continue  # nothing to compare with
-            eligible = [c for c in cells if c.rank_key is not None and c.rank_key != (0.0, 0.0) and c.significant
-                        and _evidenced(c, table.rank_measure, tested_table)]
-            keys = sorted({c.rank_key for c in eligible}, reverse=True)
+            eligible = [
+                c
+                for c in cells
+                if c.rank_key is not None
+                and c.rank_key != (0.0, 0.0)
+                and c.significant
+                and _evidenced(c, table.rank_measure, tested_table)
+            ]
+            keys = sorted({c.rank_key for c in eligible if c.rank_key is not None}, reverse=True)
             for cell in eligible:
                 if keys and cell.rank_key == keys[0]:
                     cell.mark = "best"

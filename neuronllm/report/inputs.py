@@ -1,4 +1,5 @@
-"""Reading the inputs of every table: metrics files (checked against neuronllm/analysis/metrics.py) and the paper's numbers.
+"""Reading the inputs of every table: metrics files (checked against neuronllm/analysis/metrics.py) and the
+paper's numbers.
 
 Metrics file (one per model, task, method, budget; results/{model}/{task}/{method}/k{budget}/metrics.json):
     {"model", "model_label", "task", "method", "budget", "answer_format", "seed", "eval_instances", "steps",
@@ -17,8 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.metrics import DIRECTIONS, effect
+from neuronllm.atomic import read_json
+from neuronllm.errors import UserError
 
 PAPER_FILE = Path(__file__).resolve().parent / "paper_numbers.json"
 
@@ -36,12 +38,7 @@ def load_metrics(paths: Iterable[str | Path]) -> list[dict]:
 
 
 def _load_one(path: Path) -> dict:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"metrics file not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise UserError(f"{path}: not valid JSON ({err})") from None
+    obj = read_json(path, "metrics")
     validate_metrics(obj, source=str(path))
     return {**obj, "_source": str(path)}
 
@@ -51,7 +48,8 @@ def _is_number(value: Any) -> bool:
 
 
 def validate_metrics(obj: Any, source: str = "metrics") -> None:
-    """Raise UserError (naming `source`) unless `obj` has the fields the tables read, consistent with neuronllm/analysis/metrics.py."""
+    """Raise UserError (naming `source`) unless `obj` has the fields the tables read, consistent with "
+    "neuronllm/analysis/metrics.py."""
     if not isinstance(obj, dict):
         raise UserError(f"{source}: malformed metrics file (expected a JSON object)")
     for key in ("model", "task", "method"):
@@ -75,7 +73,7 @@ def _check_scores(scores: Any, where: str) -> None:
         raise UserError(f"{where} is not an object with 'acc' and 'comprehension'")
     for key in ("acc", "comprehension"):
         value = scores.get(key)
-        if not _is_number(value) or not 0 <= value <= 1:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
             raise UserError(f"{where}: {key!r} must be a fraction in 0..1, got {value!r}")
 
 
@@ -87,8 +85,10 @@ def _check_stored(computed: dict, stored: dict, where: str) -> None:
         if key in stored and not (
             _is_number(stored[key]) and math.isclose(stored[key], computed[key], rel_tol=0.01, abs_tol=0.1)
         ):
-            raise UserError(f"{where}: stored {key} {stored[key]!r} disagrees with {computed[key]:.3f} "
-                            f"recomputed from acc/comprehension")
+            raise UserError(
+                f"{where}: stored {key} {stored[key]!r} disagrees with {computed[key]:.3f} "
+                f"recomputed from acc/comprehension"
+            )
     if "fail" in stored and stored["fail"] is not computed["fail"]:
         raise UserError(f"{where}: stored fail {stored['fail']!r} disagrees with the recomputed {computed['fail']}")
 

@@ -3,18 +3,45 @@ the paper's own numbers for a cell are (tables.py builds every kind with one bui
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from neuronllm.methods import METHOD_NAMES, ablation_methods, budget_table_methods, label, table1_part
 
-TASKS = {"ner": "NER", "chunking": "Chunking", "sentiment": "Sentiment", "commonsense": "Commonsense"}
+PAPER_ORDER = ("ner", "chunking", "sentiment", "commonsense")  # the paper's column order; other tasks follow by name
+
+
+@functools.cache
+def task_labels() -> dict[str, str]:
+    """{AQUA task: header} in the paper's column order, from each task's spec (`label:`): one place per task."""
+    from neuronllm.tasks.lm_eval_tasks import aqua_task_names
+    from neuronllm.tasks.lm_eval_tasks import task_labels as labels_of_tasks
+
+    labels = labels_of_tasks()
+    names = aqua_task_names()
+    return {
+        name: labels[name]
+        for name in [*(n for n in PAPER_ORDER if n in names), *(n for n in names if n not in PAPER_ORDER)]
+    }
+
+
+@functools.cache
+def general_labels() -> dict[str, str]:
+    """{general task: header} from each general task's YAML (`metadata: {label:}`)."""
+    from neuronllm.tasks.lm_eval_tasks import general_task_names
+    from neuronllm.tasks.lm_eval_tasks import task_labels as labels_of_tasks
+
+    labels = labels_of_tasks()
+    return {name: labels[name] for name in general_task_names()}
+
+
 PAPER_TASKS = {"table5": {"commonsense": "ComSense"}}  # the paper's Table 5 abbreviates one header
 DIRECTIONS = {"deg": "Deg", "enh": "Enh"}
 PARTS = ("good", "bad", "both")
 DEFAULT_BUDGET = 100  # the paper's Table 1 budget (Table 7's K = 100 column repeats its Commonsense cells)
 PAPER_REFERENCE_MODEL = "LLaMA 2-7B"
-PAPER_CAPTION = "Source: the paper's tables (neuronllm/paper_numbers.json); cells RAC/RCC % as printed."
+PAPER_CAPTION = "Source: the paper's tables (neuronllm/report/paper_numbers.json); cells RAC/RCC % as printed."
 
 
 @dataclass(frozen=True)
@@ -83,27 +110,54 @@ def _ablation_rows(methods: list[str]) -> list[RowSpec]:
 
 KINDS: dict[str, Kind] = {
     "table1": Kind(
-        "table1", "Table 1", "Table 1: RAC/RCC (%) of {model}, K = {k}", METHOD_NAMES, ("Method",),
-        (Leaf("Deg", "deg"), Leaf("Enh", "enh")), _table1_rows,
+        "table1",
+        "Table 1",
+        "Table 1: RAC/RCC (%) of {model}, K = {k}",
+        METHOD_NAMES,
+        ("Method",),
+        (Leaf("Deg", "deg"), Leaf("Enh", "enh")),
+        _table1_rows,
         paper_path=lambda row, column, leaf: () if row.part else (label(row.method), column, leaf.label),
-        null_rows=(RowSpec(("Null: K random neurons",), "null:good"), RowSpec(("Null: K + K random neurons",), "null:both")),
+        null_rows=(
+            RowSpec(("Null: K random neurons",), "null:good"),
+            RowSpec(("Null: K + K random neurons",), "null:both"),
+        ),
     ),
     "table5": Kind(
-        "table5", "Table 5", "Table 5: common ability neurons, RAC/RCC (%) of {model}, K = {k}", ("common",),
-        ("Operation",), (Leaf(""),), _direction_rows, average="AVERAGE", rank=False,
+        "table5",
+        "Table 5",
+        "Table 5: common ability neurons, RAC/RCC (%) of {model}, K = {k}",
+        ("common",),
+        ("Operation",),
+        (Leaf(""),),
+        _direction_rows,
+        average="AVERAGE",
+        rank=False,
         paper_path=lambda row, column, leaf: (row.labels[0], column),
         null_rows=(RowSpec(("Null Deg",), "null:both", "deg"), RowSpec(("Null Enh",), "null:both", "enh")),
     ),
     "ablation": Kind(
-        "ablation", "the ablation", "Ablation: good / bad / both neurons, RAC/RCC (%) of {model}, K = {k}",
-        tuple(ablation_methods()), ("Method", "Eval"),
-        tuple(Leaf(p.capitalize(), part=p) for p in PARTS), _ablation_rows, average="AVERAGE",
+        "ablation",
+        "the ablation",
+        "Ablation: good / bad / both neurons, RAC/RCC (%) of {model}, K = {k}",
+        tuple(ablation_methods()),
+        ("Method", "Eval"),
+        tuple(Leaf(p.capitalize(), part=p) for p in PARTS),
+        _ablation_rows,
+        average="AVERAGE",
         paper_path=lambda row, column, leaf: (row.labels[0], row.labels[1], column, leaf.label),
         null_rows=(RowSpec(("Null", "Deg"), "null:", "deg", "null"), RowSpec(("Null", "Enh"), "null:", "enh", "null")),
     ),
     "table7": Kind(
-        "table7", "Table 7", "Table 7: intervention budget K, RAC/RCC (%) of {model} on {task}", budget_table_methods(),
-        ("Method",), (Leaf("Enh", "enh"), Leaf("Deg", "deg")), _method_rows, per_budget=True, average=None,
+        "table7",
+        "Table 7",
+        "Table 7: intervention budget K, RAC/RCC (%) of {model} on {task}",
+        budget_table_methods(),
+        ("Method",),
+        (Leaf("Enh", "enh"), Leaf("Deg", "deg")),
+        _method_rows,
+        per_budget=True,
+        average=None,
         paper_path=lambda row, column, leaf: (column.removeprefix("K = "), label(row.method), leaf.label),
     ),
 }

@@ -46,7 +46,9 @@ def _latex_escape(text: str) -> str:
 def _tex_table(table: Table) -> str:
     import pandas as pd
 
-    single_level = all(leaf == "" for _, leaves in table.groups for leaf in leaves) or not any(g for g, _ in table.groups)
+    single_level = all(leaf == "" for _, leaves in table.groups for leaf in leaves) or not any(
+        g for g, _ in table.groups
+    )
     if single_level:
         columns = pd.Index(table.row_header + _leaf_labels(table))
     else:
@@ -64,16 +66,23 @@ def _tex_table(table: Table) -> str:
     data = [list(row.labels) + [text(c) for c in row.cells] for row in table.rows]
     frame = pd.DataFrame(data, columns=columns)
     marks = pd.DataFrame(
-        [[""] * n_labels + [{"best": "textbf:--rwrap;", "second": "underline:--rwrap;"}.get(c.mark, "") for c in row.cells]
-         for row in table.rows],
+        [
+            [""] * n_labels
+            + [{"best": "textbf:--rwrap;", "second": "underline:--rwrap;"}.get(c.mark, "") for c in row.cells]
+            for row in table.rows
+        ],
         columns=columns,
     )
     styler = frame.style.hide(axis="index").format(escape="latex-math").format_index(escape="latex", axis=1)
     if not frame.empty:
         styler = styler.apply(lambda _: marks.set_axis(frame.index), axis=None)
     return styler.to_latex(
-        column_format="l" * n_labels + "c" * (len(frame.columns) - n_labels), hrules=True, multicol_align="c",
-        caption=_latex_escape(f"{table.title}. {table.caption}"), position="htbp", position_float="centering",
+        column_format="l" * n_labels + "c" * (len(frame.columns) - n_labels),
+        hrules=True,
+        multicol_align="c",
+        caption=_latex_escape(f"{table.title}. {table.caption}"),
+        position="htbp",
+        position_float="centering",
     )
 
 

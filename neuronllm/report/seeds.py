@@ -10,6 +10,7 @@ no null test (no †); a cell that is an answer shift in any seed is flagged.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 
@@ -41,15 +42,21 @@ def combine_seeds(metrics: list[dict]) -> list[dict]:
             entries = [m["conditions"].get(key) for m in ms]
             if any(e is None for e in entries):
                 continue
-            entry = {k: _mean([e[k] for e in entries]) for k in ("acc", "comprehension")}
+            entry: dict[str, Any] = {k: _mean([e[k] for e in entries]) for k in ("acc", "comprehension")}
             for name in SIGNED:
                 values = [e.get(name) for e in entries if e.get(name) is not None]
                 if values:
-                    entry[name], entry[f"{name}_low"], entry[f"{name}_high"] = float(np.mean(values)), min(values), max(values)
+                    entry[name], entry[f"{name}_low"], entry[f"{name}_high"] = (
+                        float(np.mean(values)),
+                        min(values),
+                        max(values),
+                    )
             entry["neurons_changed"] = min(e.get("neurons_changed", 1) for e in entries)
             # an answer shift in any seed is flagged (no null test across seeds: the cells carry no †)
-            entry["answer_shift"] = {m: any((e.get("answer_shift") or {}).get(m) for e in entries)
-                                     for m in ("rac_signed", "rcc_signed", "gold_prob_signed")}
+            entry["answer_shift"] = {
+                m: any((e.get("answer_shift") or {}).get(m) for e in entries)
+                for m in ("rac_signed", "rcc_signed", "gold_prob_signed")
+            }
             conditions[key] = entry
         combined["conditions"] = conditions
         combined["bias"] = ms[0].get("bias")

@@ -20,15 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
+from neuronllm.analysis.metrics_files import TASK_FORMAT
 from neuronllm.errors import UserError
 from neuronllm.report.cells import ANSWER_SHIFT, MISSING, Cell, Row, Table, effect_cell
 from neuronllm.report.inputs import _load_one
-from neuronllm.report.kinds import TASKS
+from neuronllm.report.kinds import general_labels, task_labels
 from neuronllm.report.values import effect_of, model_label, number, ordered
 
 DIRECTION_LABEL = {"deg": "Deg", "enh": "Enh"}
 SIGN = {"deg": -1.0, "enh": 1.0}
-GENERAL_LABELS = {"neuronllm_text_ppl": "Prose perplexity", "neuronllm_sequences": "Sequence generation"}
 
 
 def _load(paths: Iterable[str | Path]) -> list[dict]:
@@ -42,16 +42,16 @@ def _load(paths: Iterable[str | Path]) -> list[dict]:
 
 
 def _is_aqua(path: str | Path) -> bool:
-    import json
+    from neuronllm.atomic import read_json
 
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8")).get("format") != "neuronllm.task-metrics/1"
-    except (OSError, ValueError):
+        return read_json(path, "metrics").get("format") != TASK_FORMAT
+    except UserError:
         return True  # let the AQUA loader report the problem
 
 
 def _read_task_metrics(path: Path) -> dict:
-    from neuronllm.analysis.metrics_files import read_json
+    from neuronllm.atomic import read_json
 
     obj = read_json(path, "metrics")
     for key in ("task", "metric", "conditions", "original", "neurons_from"):
@@ -60,7 +60,9 @@ def _read_task_metrics(path: Path) -> dict:
     return {**obj, "_source": str(path)}
 
 
-def _signed_general(entry: dict, higher_is_better: bool, direction: str) -> tuple[float | None, float | None, float | None]:
+def _signed_general(
+    entry: dict, higher_is_better: bool, direction: str
+) -> tuple[float | None, float | None, float | None]:
     """(value, low, high) of the capability change in the intended direction, in %."""
     turn = (1.0 if higher_is_better else -1.0) * SIGN[direction]
     values = [entry.get(k) for k in ("relative_change", "relative_change_low", "relative_change_high")]
@@ -75,53 +77,62 @@ def _signed_general(entry: dict, higher_is_better: bool, direction: str) -> tupl
 def matrix(metrics: list[dict]) -> tuple[list[tuple[str, str]], list[str], dict]:
     """(rows [(source, direction)], columns [task], cells {(source, direction, task): dict})."""
 
-    sources = ordered({m["neurons_from"] for m in metrics}, [*TASKS, "common"])
-    aqua = ordered({m["task"] for m in metrics if m.get("format") != "neuronllm.task-metrics/1"}, TASKS)
-    general = ordered({m["task"] for m in metrics if m.get("format") == "neuronllm.task-metrics/1"}, GENERAL_LABELS)
+    sources = ordered({m["neurons_from"] for m in metrics}, [*task_labels(), "common"])
+    aqua = ordered({m["task"] for m in metrics if m.get("format") != TASK_FORMAT}, task_labels())
+    general = ordered({m["task"] for m in metrics if m.get("format") == TASK_FORMAT}, general_labels())
     cells: dict[tuple[str, str, str], dict] = {}
     for m in metrics:
         for key in m["conditions"]:
             direction, part = key.split("/")
-            if m.get("format") == "neuronllm.task-metrics/1":
+            if m.get("format") == TASK_FORMAT:
                 value, low, high = _signed_general(m["conditions"][key], m.get("higher_is_better", True), direction)
                 cells[(m["neurons_from"], direction, m["task"])] = {
-                    "signed": value, "low": low, "high": high, "metric": m["metric"],
-                    "raw": m["conditions"][key].get("relative_change"), "original": m["original"]["value"],
+                    "signed": value,
+                    "low": low,
+                    "high": high,
+                    "metric": m["metric"],
+                    "raw": m["conditions"][key].get("relative_change"),
+                    "original": m["original"]["value"],
                 }
             else:
                 effect = effect_of(m, key)
                 if effect is None:
                     continue
                 cells[(m["neurons_from"], direction, m["task"])] = {
-                    "signed": effect.get("rac_signed"), "low": effect.get("rac_signed_low"),
-                    "high": effect.get("rac_signed_high"), "effect": effect,
+                    "signed": effect.get("rac_signed"),
+                    "low": effect.get("rac_signed_low"),
+                    "high": effect.get("rac_signed_high"),
+                    "effect": effect,
                 }
     rows = [(s, d) for s in sources for d in ("deg", "enh") if any(k[:2] == (s, d) for k in cells)]
     return rows, aqua + general, cells
 
 
 def _label(source: str) -> str:
-    return "Common" if source == "common" else TASKS.get(source, source)
+    return "Common" if source == "common" else task_labels().get(source, source)
 
 
 def specificity_table(metrics: list[dict], config: str | Path | None = None) -> Table:
     rows, columns, cells = matrix(metrics)
-    aqua = [c for c in columns if c in TASKS or c not in GENERAL_LABELS]
-    general = [c for c in columns if c in GENERAL_LABELS]
-    headers = [TASKS.get(c, GENERAL_LABELS.get(c, c)) for c in columns]
-    aqua_metrics = [m for m in metrics if m.get("format") != "neuronllm.task-metrics/1"]
+    general_tasks = {m["task"] for m in metrics if m.get("format") == TASK_FORMAT}  # the file says its kind
+    aqua = [c for c in columns if c not in general_tasks]
+    general = [c for c in columns if c in general_tasks]
+    headers = [task_labels().get(c, general_labels().get(c, c)) for c in columns]
+    aqua_metrics = [m for m in metrics if m.get("format") != TASK_FORMAT]
     table = Table(
         title=f"Specificity: whose neurons x evaluated task, change in the intended direction (%) of "
-              f"{model_label(aqua_metrics or metrics)}",
-        caption=("Rows: a task's NeuronLLM neurons (or the common ability neurons) under the degrader or the enhancer; "
-                 "columns: the task evaluated. AQUA columns: RAC/RCC as in Table 1, second line the signed relative "
-                 "accuracy change with its 95% paired-bootstrap interval (positive = the intended direction), then the "
-                 "change of balanced accuracy (percentage points, same sign; 'answer shift': accuracy moved the intended "
-                 "way, balanced accuracy did not). General "
-                 "columns: the relative change of the task's metric as a capability change (perplexity up = capability "
-                 "down), signed the same way, with a 95% bootstrap interval over documents. Task-level control: a large "
-                 "on-target (diagonal) change and small off-target ones."
-                 + (f" Config: {Path(config).name}." if config else "")),
+        f"{model_label(aqua_metrics or metrics)}",
+        caption=(
+            "Rows: a task's NeuronLLM neurons (or the common ability neurons) under the degrader or the enhancer; "
+            "columns: the task evaluated. AQUA columns: RAC/RCC as in Table 1, second line the signed relative "
+            "accuracy change with its 95% paired-bootstrap interval (positive = the intended direction), then the "
+            "change of balanced accuracy (percentage points, same sign; 'answer shift': accuracy moved the intended "
+            "way, balanced accuracy did not). General "
+            "columns: the relative change of the task's metric as a capability change (perplexity up = capability "
+            "down), signed the same way, with a 95% bootstrap interval over documents. Task-level control: a large "
+            "on-target (diagonal) change and small off-target ones."
+            + (f" Config: {Path(config).name}." if config else "")
+        ),
         row_header=["Neurons of", "Op"],
         groups=[("", headers + ["on-target", "off-target (AQUA mean)", "general (mean)"])],
         rank=False,
@@ -141,18 +152,27 @@ def specificity_table(metrics: list[dict], config: str | Path | None = None) -> 
                 raw = f"{cell['raw']:+.1f}% {metric}" if cell.get("raw") is not None else metric
                 row_cells.append(Cell(_signed_text(cell), detail=f"{_interval_text(cell)} ({raw})"))
         on = cells.get((source, direction, source), {}).get("signed")
-        off = [cells[(source, direction, c)]["signed"] for c in aqua if c != source and (source, direction, c) in cells
-               and cells[(source, direction, c)]["signed"] is not None]
-        gen = [cells[(source, direction, c)]["signed"] for c in general if (source, direction, c) in cells
-               and cells[(source, direction, c)]["signed"] is not None]
-        row_cells += [Cell(f"{on:+.1f}" if on is not None else MISSING),
-                      Cell(f"{np.mean(off):+.1f}" if off else MISSING), Cell(f"{np.mean(gen):+.1f}" if gen else MISSING)]
+        off = [
+            cells[(source, direction, c)]["signed"]
+            for c in aqua
+            if c != source and (source, direction, c) in cells and cells[(source, direction, c)]["signed"] is not None
+        ]
+        gen = [
+            cells[(source, direction, c)]["signed"]
+            for c in general
+            if (source, direction, c) in cells and cells[(source, direction, c)]["signed"] is not None
+        ]
+        row_cells += [
+            Cell(f"{on:+.1f}" if on is not None else MISSING),
+            Cell(f"{np.mean(off):+.1f}" if off else MISSING),
+            Cell(f"{np.mean(gen):+.1f}" if gen else MISSING),
+        ]
         table.rows.append(Row([_label(source), DIRECTION_LABEL[direction]], row_cells))
     return table
 
 
 def _balanced_text(effect: dict) -> str:
-    """"; balanced −3.1 [−9, 2]": the change of balanced accuracy (percentage points, intended direction
+    """ "; balanced −3.1 [−9, 2]": the change of balanced accuracy (percentage points, intended direction
     positive), and the answer-shift flag where accuracy moved the intended way and balanced accuracy did not."""
     if effect.get("balanced_signed") is None:
         return ""
@@ -180,13 +200,26 @@ def heatmap(metrics: list[dict], out_png: str | Path, out_pdf: str | Path) -> No
     from neuronllm.atomic import atomic_path
 
     rows, columns, cells = matrix(metrics)
-    values = np.array([[np.nan if (cells.get((s, d, c)) or {}).get("signed") is None else cells[(s, d, c)]["signed"]
-                        for c in columns] for s, d in rows], dtype=float)
+    values = np.array(
+        [
+            [
+                np.nan if (cells.get((s, d, c)) or {}).get("signed") is None else cells[(s, d, c)]["signed"]
+                for c in columns
+            ]
+            for s, d in rows
+        ],
+        dtype=float,
+    )
     limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
     figure = Figure(figsize=(1.4 + 1.2 * len(columns), 0.9 + 0.45 * len(rows)), layout="constrained")
     axis = figure.subplots()
     image = axis.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
-    axis.set_xticks(range(len(columns)), [TASKS.get(c, GENERAL_LABELS.get(c, c)) for c in columns], rotation=30, ha="right")
+    axis.set_xticks(
+        range(len(columns)),
+        [task_labels().get(c, general_labels().get(c, c)) for c in columns],
+        rotation=30,
+        ha="right",
+    )
     axis.set_yticks(range(len(rows)), [f"{_label(s)} {DIRECTION_LABEL[d]}" for s, d in rows])
     for i in range(len(rows)):
         for j in range(len(columns)):
@@ -200,8 +233,14 @@ def heatmap(metrics: list[dict], out_png: str | Path, out_pdf: str | Path) -> No
             figure.savefig(tmp, format=fmt, dpi=150)
 
 
-def write_specificity(paths: Iterable[str | Path], out_md: str | Path, out_tex: str | Path, out_pdf: str | Path,
-                      out_png: str | Path | None = None, config: str | Path | None = None) -> None:
+def write_specificity(
+    paths: Iterable[str | Path],
+    out_md: str | Path,
+    out_tex: str | Path,
+    out_pdf: str | Path,
+    out_png: str | Path | None = None,
+    config: str | Path | None = None,
+) -> None:
     from neuronllm.atomic import write_text
     from neuronllm.report.render import to_latex, to_markdown
 

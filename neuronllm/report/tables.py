@@ -16,8 +16,8 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.evidence import LEVEL, MIN_NULL_SETS
+from neuronllm.errors import UserError
 from neuronllm.report.calibration import calibration_note
 from neuronllm.report.cells import (
     ANSWER_SHIFT,
@@ -33,7 +33,16 @@ from neuronllm.report.cells import (
 )
 from neuronllm.report.diagnostics import bias_table, probability_table
 from neuronllm.report.inputs import load_paper_numbers
-from neuronllm.report.kinds import KINDS, PAPER_CAPTION, PAPER_REFERENCE_MODEL, PAPER_TASKS, TASKS, Kind, condition_of
+from neuronllm.report.kinds import (
+    KINDS,
+    PAPER_CAPTION,
+    PAPER_REFERENCE_MODEL,
+    PAPER_TASKS,
+    Kind,
+    Leaf,
+    condition_of,
+    task_labels,
+)
 from neuronllm.report.seeds import combine_seeds
 from neuronllm.report.values import (
     TABLE1_MEASURES,
@@ -50,25 +59,43 @@ from neuronllm.report.values import (
     pick_task,
 )
 
-__all__ = ["KINDS", "TASKS", "build_tables", "caption", "check_consistent", "model_label", "ordered", "paper_table"]
+__all__ = [
+    "KINDS",
+    "task_labels",
+    "build_tables",
+    "caption",
+    "check_consistent",
+    "model_label",
+    "ordered",
+    "paper_table",
+]
 
 
 # ----------------------------------------------------------------------------------------------- building
 
-def build_tables(kind: str, metrics: list[dict], *, budget: int | None = None, task: str | None = None,
-                 config: str | Path | None = None) -> list[Table]:
+
+def build_tables(
+    kind: str,
+    metrics: list[dict],
+    *,
+    budget: int | None = None,
+    task: str | None = None,
+    config: str | Path | None = None,
+) -> list[Table]:
     """The `kind` tables of every model in `metrics`, and the paper's own table where no model is the paper's."""
     if kind not in KINDS:
         hint = difflib.get_close_matches(kind, list(KINDS), n=1)
-        raise UserError(f"unknown report {kind!r}: expected one of {', '.join(KINDS)}"
-                        + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        raise UserError(
+            f"unknown report {kind!r}: expected one of {', '.join(KINDS)}"
+            + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        )
     spec = KINDS[kind]
     paper = load_paper_numbers()
     relevant = [m for m in metrics if m["method"] in spec.methods]
     if not relevant:
         raise UserError(f"no metrics for {spec.what} (methods {', '.join(spec.methods)}) were given")
     if spec.per_budget:
-        fixed = pick_task(relevant, task, spec.what)
+        fixed: str | int = pick_task(relevant, task, spec.what)
         selected = [m for m in relevant if m["task"] == fixed]
     else:
         fixed = pick_budget(relevant, budget, spec.what)
@@ -81,7 +108,9 @@ def build_tables(kind: str, metrics: list[dict], *, budget: int | None = None, t
         check_consistent(ms)
         ms = combine_seeds(ms)
         paper_name = paper_model(model, paper)
-        if spec.per_budget and not (paper_name == paper["table7"]["model"] and TASKS.get(fixed) == paper["table7"]["task"]):
+        if spec.per_budget and not (
+            paper_name == paper["table7"]["model"] and task_labels().get(str(fixed)) == paper["table7"]["task"]
+        ):
             paper_name = None
         needs_reference |= paper_name is None
         tables.append(_model_table(spec, ms, paper, paper_name, fixed, config))
@@ -117,21 +146,28 @@ def _model_table(spec: Kind, ms: list[dict], paper: dict, paper_name: str | None
         index = {(m["budget"], m["method"]): m for m in ms}
         tasks = [fixed]
     else:
-        columns = ordered((m["task"] for m in ms), TASKS)
-        headers = [TASKS.get(t, t) for t in columns]
+        columns = ordered((m["task"] for m in ms), task_labels())
+        headers = [task_labels().get(t, t) for t in columns]
         index = {(m["task"], m["method"]): m for m in ms}
         tasks = columns
     leaves = [leaf.label for leaf in spec.leaves]
     groups = [(h, leaves) for h in headers] + ([(spec.average, leaves)] if spec.average else [])
     table = Table(
-        title=spec.title.format(model=model_label(ms), k=fixed, task=TASKS.get(str(fixed), fixed)),
-        caption=caption(ms, tasks, config) + (f" Cells: ours | paper ({paper_name}, as printed)." if paper_name else ""),
-        row_header=list(spec.row_header), groups=groups, side_by_side=paper_name is not None, rank=spec.rank,
+        title=spec.title.format(model=model_label(ms), k=fixed, task=task_labels().get(str(fixed), fixed)),
+        caption=caption(ms, tasks, config)
+        + (f" Cells: ours | paper ({paper_name}, as printed)." if paper_name else ""),
+        row_header=list(spec.row_header),
+        groups=groups,
+        side_by_side=paper_name is not None,
+        rank=spec.rank,
     )
     paper_rows = _paper_rows(spec, paper, paper_name)
-    paper_headers = [PAPER_TASKS.get(spec.name, {}).get(c, h) if not spec.per_budget else h for c, h in zip(columns, headers)]
+    paper_headers = [
+        PAPER_TASKS.get(spec.name, {}).get(c, h) if not spec.per_budget else h for c, h in zip(columns, headers)
+    ]
     for row in spec.rows(ordered({m["method"] for m in ms}, spec.methods)):
-        cells, per_leaf = [], {leaf: [] for leaf in spec.leaves}
+        cells: list[Cell] = []
+        per_leaf: dict[Leaf, list[dict | None]] = {leaf: [] for leaf in spec.leaves}
         for column, paper_header in zip(columns, paper_headers):
             for leaf in spec.leaves:
                 value = effect_of(index.get((column, row.method)), condition_of(row, leaf))
@@ -139,7 +175,7 @@ def _model_table(spec: Kind, ms: list[dict], paper: dict, paper_name: str | None
                 cells.append(effect_cell(value, dig(paper_rows, spec.paper_path(row, paper_header, leaf))))
         if spec.average:
             for leaf in spec.leaves:
-                value = average_of(per_leaf[leaf], row.direction or leaf.direction)
+                value = average_of(per_leaf[leaf], str(row.direction or leaf.direction))
                 cells.append(effect_cell(value, dig(paper_rows, spec.paper_path(row, spec.average, leaf))))
         table.rows.append(Row(list(row.labels), cells, row.rank_group, method=row.method))
     null_rows = _null_rows(spec, columns, ms)
@@ -163,7 +199,9 @@ def _null_rows(spec: Kind, columns: list, ms: list[dict]) -> list[Row]:
                 part = row.method.removeprefix("null:") or leaf.part
                 band = null_band_of(ms, column, f"{direction}/{part}", spec.per_budget)
                 found |= band is not None
-                cells.append(Cell(band_text(band["rac_signed"]), detail=f"n = {band['sets']}") if band else Cell(MISSING))
+                cells.append(
+                    Cell(band_text(band["rac_signed"]), detail=f"n = {band['sets']}") if band else Cell(MISSING)
+                )
         if spec.average:
             cells += [Cell(MISSING) for _ in spec.leaves]
         if found:
@@ -173,45 +211,77 @@ def _null_rows(spec: Kind, columns: list, ms: list[dict]) -> list[Row]:
 
 def _reading_notes(spec: Kind, ms: list[dict], tasks: list, has_null: bool) -> str:
     """What a reader needs to judge the cells: intervals, marks, the null, equal footing, chance."""
-    notes = [" Second line: 95% paired-bootstrap interval of the signed relative change of accuracy/comprehension "
-             "(%, intended direction positive; instances resampled with their 3 proxies)."]
+    notes = [
+        " Second line: 95% paired-bootstrap interval of the signed relative change of accuracy/comprehension "
+        "(%, intended direction positive; instances resampled with their 3 proxies)."
+    ]
     if has_null:
-        notes.append(f" {OUTSIDE_NULL} after an interval: that measure's effect is beyond random neuron sets of the same "
-                     f"size, a stated test: one-sided at {100 * LEVEL:g}% against the null sets (Student-t prediction band "
-                     "of a new random set) and against no effect (bootstrap), then "
-                     f"Benjamini-Hochberg at FDR {100 * LEVEL:g}% over the table's cells of that measure; Null rows show the "
-                     "null sets' mean [95% prediction interval] and their number n (no test below "
-                     f"{MIN_NULL_SETS} sets).")
-    notes.append(f" '{ANSWER_SHIFT}': accuracy moved the intended way but balanced accuracy (mean over gold answers) "
-                 "did not: the intervention changed which answer the model gives, not how often it is right; never marked.")
-    tested = any((((c.get("null") or {}).get("rac_signed")) or {}).get("p") is not None
-                 for m in ms for c in m["conditions"].values())
-    notes.append(" Bold/underlined: best/second among cells that are not Fail, not answer shifts, and carry the accuracy "
-                 + (f"{OUTSIDE_NULL}." if tested else "interval's exclusion of no effect (no null test here)."))
+        notes.append(
+            f" {OUTSIDE_NULL} after an interval: that measure's effect is beyond random neuron sets of the same "
+            f"size, a stated test: one-sided at {100 * LEVEL:g}% against the null sets (Student-t prediction band "
+            "of a new random set) and against no effect (bootstrap), then "
+            f"Benjamini-Hochberg at FDR {100 * LEVEL:g}% over the table's cells of that measure; Null rows show the "
+            "null sets' mean [95% prediction interval] and their number n (no test below "
+            f"{MIN_NULL_SETS} sets)."
+        )
+    notes.append(
+        f" '{ANSWER_SHIFT}': accuracy moved the intended way but balanced accuracy (mean over gold answers) "
+        "did not: the intervention changed which answer the model gives, not how often it is right; never marked."
+    )
+    tested = any(
+        (((c.get("null") or {}).get("rac_signed")) or {}).get("p") is not None
+        for m in ms
+        for c in m["conditions"].values()
+    )
+    notes.append(
+        " Bold/underlined: best/second among cells that are not Fail, not answer shifts, and carry the accuracy "
+        + (f"{OUTSIDE_NULL}." if tested else "interval's exclusion of no effect (no null test here).")
+    )
     if any(c.get("null_matched") for m in ms for c in m["conditions"].values()):
-        notes.append(f" {OUTSIDE_MATCHED}: also beyond the null of random neurons matched to the set's activation "
-                     "magnitudes (decile by decile).")
-    untested = sorted({f"{m['method']} {TASKS.get(m['task'], m['task'])} {key}" for m in ms
-                       for key, c in m["conditions"].items() if c.get("null_unavailable")})
+        notes.append(
+            f" {OUTSIDE_MATCHED}: also beyond the null of random neurons matched to the set's activation "
+            "magnitudes (decile by decile)."
+        )
+    untested = sorted(
+        {
+            f"{m['method']} {task_labels().get(m['task'], m['task'])} {key}"
+            for m in ms
+            for key, c in m["conditions"].items()
+            if c.get("null_unavailable")
+        }
+    )
     if untested:
-        notes.append(f" No null test (and so no {OUTSIDE_NULL} and no bold) for {len(untested)} conditions whose null sets "
-                     "have another number of neurons per side (the method found fewer than K): " + ", ".join(untested) + ".")
+        notes.append(
+            f" No null test (and so no {OUTSIDE_NULL} and no bold) for {len(untested)} conditions whose null sets "
+            "have another number of neurons per side (the method found fewer than K): " + ", ".join(untested) + "."
+        )
     if spec.name in ("table1", "table7"):
-        notes.append(" Equal footing: NeuronLLM's Deg/Enh change K good + K bad neurons, each baseline K; the row "
-                     "'NeuronLLM, K good (equal budget)' changes NeuronLLM's K good neurons only (the ablation's Good "
-                     "column), against the null of K random neurons.")
+        notes.append(
+            " Equal footing: NeuronLLM's Deg/Enh change K good + K bad neurons, each baseline K; the row "
+            "'NeuronLLM, K good (equal budget)' changes NeuronLLM's K good neurons only (the ablation's Good "
+            "column), against the null of K random neurons."
+        )
     flagged = []
     for task in tasks:
         bias = next((m.get("bias") for m in ms if m["task"] == task and m.get("bias")), None)
         if bias and bias.get("at_chance"):
-            majority = (f", majority answer {100 * bias['majority_rate']:.1f}%" if bias.get("majority_rate") is not None else "")
-            balanced = (f", balanced acc {100 * bias['balanced_acc']:.1f}%" if bias.get("balanced_acc") is not None else "")
-            flagged.append(f"{TASKS.get(task, task)} (acc {100 * bias['acc']:.1f}% vs chance {100 * bias['chance']:.1f}%"
-                           f"{majority}{balanced}, '{bias['top_answer']}' {100 * bias['top_answer_share']:.0f}% of answers)")
+            majority = (
+                f", majority answer {100 * bias['majority_rate']:.1f}%" if bias.get("majority_rate") is not None else ""
+            )
+            balanced = (
+                f", balanced acc {100 * bias['balanced_acc']:.1f}%" if bias.get("balanced_acc") is not None else ""
+            )
+            flagged.append(
+                f"{task_labels().get(task, task)} (acc {100 * bias['acc']:.1f}% vs chance {100 * bias['chance']:.1f}%"
+                f"{majority}{balanced}, '{bias['top_answer']}' {100 * bias['top_answer_share']:.0f}% of answers)"
+            )
     if flagged:
-        notes.append(" Not above chance (the accuracy's 95% interval reaches chance or the majority-answer rate, or the "
-                     "balanced accuracy's reaches chance), effects here may be answer-bias shifts, not ability: "
-                     + "; ".join(flagged) + ".")
+        notes.append(
+            " Not above chance (the accuracy's 95% interval reaches chance or the majority-answer rate, or the "
+            "balanced accuracy's reaches chance), effects here may be answer-bias shifts, not ability: "
+            + "; ".join(flagged)
+            + "."
+        )
     return "".join(notes)
 
 
@@ -229,21 +299,32 @@ def paper_table(spec: Kind, paper: dict, model: str = PAPER_REFERENCE_MODEL) -> 
         reference = paper["table7"]
         model, task, rows_source = reference["model"], reference["task"], reference["budgets"]
         headers = [f"K = {b}" for b in rows_source]
-        title = (f"Paper's numbers for {spec.what}: {model} ({paper['hf_ids'][model]}) on {task}, a different model "
-                 f"or task from ours; for reference only")
+        title = (
+            f"Paper's numbers for {spec.what}: {model} ({paper['hf_ids'][model]}) on {task}, a different model "
+            f"or task from ours; for reference only"
+        )
     else:
         rows_source = paper[spec.name][model]
-        headers = {"table1": ["NER", "Chunking", "Sentiment", "Commonsense"],
-                   "table5": ["NER", "Chunking", "Sentiment", "ComSense"],
-                   "ablation": ["NER", "Chunking", "Sentiment", "Commonsense"]}[spec.name]
-        title = (f"Paper's numbers for {spec.what}: {model} ({paper['hf_ids'][model]}), a different model from ours; "
-                 f"for reference only")
+        headers = {
+            "table1": ["NER", "Chunking", "Sentiment", "Commonsense"],
+            "table5": ["NER", "Chunking", "Sentiment", "ComSense"],
+            "ablation": ["NER", "Chunking", "Sentiment", "Commonsense"],
+        }[spec.name]
+        title = (
+            f"Paper's numbers for {spec.what}: {model} ({paper['hf_ids'][model]}), a different model from ours; "
+            f"for reference only"
+        )
     leaves = [leaf.label for leaf in spec.leaves]
     groups = [(h, leaves) for h in headers] + ([(spec.average, leaves)] if spec.average else [])
     table = Table(title, PAPER_CAPTION, list(spec.row_header), groups, rank=False)
     for row in spec.rows(list(spec.methods)):
-        if dig(rows_source if not spec.per_budget else rows_source, spec.paper_path(row, headers[0], spec.leaves[0])) is None:
+        if (
+            dig(rows_source if not spec.per_budget else rows_source, spec.paper_path(row, headers[0], spec.leaves[0]))
+            is None
+        ):
             continue  # a row the paper does not have
-        cells = [Cell(dig(rows_source, spec.paper_path(row, h, leaf)) or "–") for h, _ in groups for leaf in spec.leaves]
+        cells = [
+            Cell(dig(rows_source, spec.paper_path(row, h, leaf)) or "–") for h, _ in groups for leaf in spec.leaves
+        ]
         table.rows.append(Row(list(row.labels), cells))
     return table

@@ -25,18 +25,47 @@ from typing import Any
 from neuronllm.analysis.evidence import MEASURES
 from neuronllm.report.inputs import load_metrics
 
-EFFECTS = ("acc_delta", "com_delta", "gold_prob_delta", "rac_signed", "rcc_signed", "gold_prob_signed",
-           "balanced_acc_delta", "balanced_signed", "balanced_gold_prob_signed", "answer_tv", "top_answer_share_delta")
-SCALARS = ("acc", "comprehension", "balanced_acc", "fail", "mcnemar_p", "flips_lost", "flips_gained", "neurons_changed",
-           "top_answer", "top_answer_share")
+EFFECTS = (
+    "acc_delta",
+    "com_delta",
+    "gold_prob_delta",
+    "rac_signed",
+    "rcc_signed",
+    "gold_prob_signed",
+    "balanced_acc_delta",
+    "balanced_signed",
+    "balanced_gold_prob_signed",
+    "answer_tv",
+    "top_answer_share_delta",
+)
+SCALARS = (
+    "acc",
+    "comprehension",
+    "balanced_acc",
+    "fail",
+    "mcnemar_p",
+    "flips_lost",
+    "flips_gained",
+    "neurons_changed",
+    "top_answer",
+    "top_answer_share",
+)
 MAGNITUDES = {"rac": "rac_magnitude", "rcc": "rcc_magnitude"}  # unsigned, as the paper prints them
 
 
 def rows_of(m: dict[str, Any]) -> list[dict[str, Any]]:
-    base = {"model": m["model"], "model_label": m.get("model_label", m["model"]), "seed": m.get("seed"),
-            "task": m["task"], "method": m["method"], "neurons_from": m.get("neurons_from", m["task"]),
-            "K": m["budget"], "n_instances": m.get("eval_instances"), "answer_format": m.get("answer_format"),
-            "data": m.get("data")}
+    base = {
+        "model": m["model"],
+        "model_label": m.get("model_label", m["model"]),
+        "seed": m.get("seed"),
+        "task": m["task"],
+        "method": m["method"],
+        "neurons_from": m.get("neurons_from", m["task"]),
+        "K": m["budget"],
+        "n_instances": m.get("eval_instances"),
+        "answer_format": m.get("answer_format"),
+        "data": m.get("data"),
+    }
     rows = []
 
     def add(condition: str, metric: str, value: Any, low: Any = None, high: Any = None) -> None:
@@ -83,8 +112,25 @@ def write_csv(metrics_paths: list[str | Path], out: str | Path) -> None:
     from neuronllm.atomic import atomic_path
 
     rows = [row for m in load_metrics(metrics_paths) for row in rows_of(m)]
-    frame = pd.DataFrame(rows, columns=["model", "model_label", "seed", "task", "method", "neurons_from", "K",
-                                        "condition", "metric", "value", "low", "high", "n_instances",
-                                        "answer_format", "data"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "model",
+            "model_label",
+            "seed",
+            "task",
+            "method",
+            "neurons_from",
+            "K",
+            "condition",
+            "metric",
+            "value",
+            "low",
+            "high",
+            "n_instances",
+            "answer_format",
+            "data",
+        ],
+    )
     with atomic_path(out) as tmp:
         frame.to_csv(tmp, index=False)

@@ -7,9 +7,10 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.metrics import average_effect, effect
-from neuronllm.report.kinds import DEFAULT_BUDGET, TASKS
+from neuronllm.errors import UserError
+from neuronllm.report.kinds import DEFAULT_BUDGET, task_labels
+
 
 def ordered(values, order) -> list:
     """Known names in the given order, then any others sorted."""
@@ -18,8 +19,18 @@ def ordered(values, order) -> list:
     return known + sorted(present - set(known))
 
 
-STORED_STATISTICS = ("rac_signed", "rcc_signed", "gold_prob_signed", "acc_delta", "com_delta", "gold_prob_delta",
-                     "balanced_signed", "balanced_gold_prob_signed", "answer_tv", "top_answer_share_delta")
+STORED_STATISTICS = (
+    "rac_signed",
+    "rcc_signed",
+    "gold_prob_signed",
+    "acc_delta",
+    "com_delta",
+    "gold_prob_delta",
+    "balanced_signed",
+    "balanced_gold_prob_signed",
+    "answer_tv",
+    "top_answer_share_delta",
+)
 TABLE1_MEASURES = ("rac_signed", "rcc_signed")
 
 
@@ -28,8 +39,14 @@ def tests_of(stored: dict, measures: tuple[str, ...]) -> dict[str, dict]:
     answer-shift flag, as the table's BH step reads them."""
     null = stored.get("null") or {}
     shift = stored.get("answer_shift") or {}
-    return {m: {"p": (null.get(m) or {}).get("p"), "passes": (null.get(m) or {}).get("passes"),
-                "answer_shift": bool(shift.get(m))} for m in measures}
+    return {
+        m: {
+            "p": (null.get(m) or {}).get("p"),
+            "passes": (null.get(m) or {}).get("passes"),
+            "answer_shift": bool(shift.get(m)),
+        }
+        for m in measures
+    }
 
 
 def effect_of(m: dict | None, condition: str) -> dict | None:
@@ -61,8 +78,9 @@ def average_of(values: list[dict | None], direction: str) -> dict | None:
     rows. It says how many of its cells are Fail."""
     if not values or any(v is None for v in values):
         return None
-    average = average_effect(values, direction)  # type: ignore[arg-type]
-    return average | {"fails": sum(bool(v["fail"]) for v in values)}  # type: ignore[index]
+    present = [v for v in values if v is not None]  # all of them (checked above)
+    average = average_effect(present, direction)
+    return average | {"fails": sum(bool(v["fail"]) for v in present)}
 
 
 def paper_model(model_id: str, paper: dict) -> str | None:
@@ -101,7 +119,9 @@ def pick_task(metrics: list[dict], task: str | None, what: str) -> str:
         raise UserError(f"{what} needs one task: the metrics have {tasks} (choose one with task=...)")
     if task not in tasks:
         hint = difflib.get_close_matches(task, tasks, n=1)
-        raise UserError(f"no {what} metrics for task {task!r}: have {tasks}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        raise UserError(
+            f"no {what} metrics for task {task!r}: have {tasks}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        )
     return task
 
 
@@ -117,12 +137,12 @@ def model_label(metrics: list[dict]) -> str:
 
 
 def _sizes(metrics: list[dict], tasks: list[str]) -> str:
-    """"90", or per task where they differ: "ner 98, sentiment 92"."""
+    """ "90", or per task where they differ: "ner 98, sentiment 92"."""
     per_task = {t: _values([m for m in metrics if m["task"] == t], "eval_instances") for t in tasks}
     per_task = {t: v for t, v in per_task.items() if v != "n/a"}
     if len(set(per_task.values())) <= 1:
         return _values(metrics, "eval_instances")
-    return ", ".join(f"{TASKS.get(t, t)} {v}" for t, v in per_task.items())
+    return ", ".join(f"{task_labels().get(t, t)} {v}" for t, v in per_task.items())
 
 
 def caption(metrics: list[dict], tasks: list[str], config: str | Path | None = None) -> str:
@@ -141,10 +161,15 @@ def caption(metrics: list[dict], tasks: list[str], config: str | Path | None = N
         parts.append(f"config: {Path(config).name}")
     originals = []
     for task in tasks:
-        pairs = sorted({f"{100 * m['original']['acc']:.1f}/{100 * m['original']['comprehension']:.1f}"
-                        for m in metrics if m["task"] == task})
+        pairs = sorted(
+            {
+                f"{100 * m['original']['acc']:.1f}/{100 * m['original']['comprehension']:.1f}"
+                for m in metrics
+                if m["task"] == task
+            }
+        )
         if pairs:
-            originals.append(f"{TASKS.get(task, task)} {' or '.join(pairs)}")
+            originals.append(f"{task_labels().get(task, task)} {' or '.join(pairs)}")
     parts.append("original (unintervened) Acc/Com %: " + ", ".join(originals))
     return "; ".join(parts) + "."
 
@@ -167,6 +192,6 @@ def number(value: float, decimals: int, signed: bool = False) -> str:
 
 
 def band_text(band: dict, decimals: int = 0) -> str:
-    """"mean [low, high]" of a null band (its 95% prediction interval; "?" where n < 2)."""
+    """ "mean [low, high]" of a null band (its 95% prediction interval; "?" where n < 2)."""
     bounds = ("?" if band.get(k) is None else number(band[k], decimals) for k in ("low", "high"))
     return f"{number(band['mean'], 1)} [{', '.join(bounds)}]"

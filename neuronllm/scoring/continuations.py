@@ -31,7 +31,7 @@ class Continuations:
     n_options: int
 
     @classmethod
-    def build(cls, last_prompt_token: int, options: Sequence[Sequence[Sequence[int]]]) -> "Continuations":
+    def build(cls, last_prompt_token: int, options: Sequence[Sequence[Sequence[int]]]) -> Continuations:
         """options[o][a]: the token ids of alternative a of option o."""
         alternatives = [(o, list(a)) for o, alts in enumerate(options) for a in alts]
         node_of: dict[tuple[int, ...], int] = {(): 0}
@@ -47,8 +47,13 @@ class Continuations:
                 alt.append(a)
                 node.append(node_of[before])
                 token.append(target)
-        as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
-        return cls(tokens, parents, as_long(alt), as_long(node), as_long(token), [o for o, _ in alternatives], len(options))
+
+        def as_long(values: list[int]) -> torch.Tensor:
+            return torch.tensor(values, dtype=torch.long)
+
+        return cls(
+            tokens, parents, as_long(alt), as_long(node), as_long(token), [o for o, _ in alternatives], len(options)
+        )
 
     def depths(self) -> list[int]:
         depth = [0] * len(self.tokens)
@@ -66,7 +71,8 @@ class Continuations:
     def paths(self) -> tuple[list[list[int]], list[tuple[int, int]]]:
         """Root-to-leaf token rows, and for every node one (row, position) where it sits."""
         has_child = set(self.parents)
-        rows, where = [], [(-1, -1)] * len(self.tokens)
+        rows: list[list[int]] = []
+        where = [(-1, -1)] * len(self.tokens)
         for leaf in (n for n in range(len(self.tokens)) if n not in has_child):
             path = [leaf]
             while self.parents[path[-1]] != -1:

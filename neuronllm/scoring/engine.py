@@ -31,15 +31,14 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from neuronllm.scoring.continuations import Continuations
 from neuronllm.model.intervene import scaled_neurons
 from neuronllm.model.loading import LoadedModel
+from neuronllm.scoring.continuations import Continuations
 from neuronllm.scoring.prefix_kv import last_logits_only, prefix_key_values
 from neuronllm.scoring.prefix_tree import FixedPastLayer, PrefixTree, left_padded
 
 if TYPE_CHECKING:
     from neuronllm.scoring.prefix_cache import PrefixCache
-
 
 
 @dataclass
@@ -65,7 +64,7 @@ class ScoreCondition:
     scope: str = "answer"
 
     @classmethod
-    def of(cls, factors: dict[tuple[int, int], float] | None = None, scope: str = "answer") -> "ScoreCondition":
+    def of(cls, factors: dict[tuple[int, int], float] | None = None, scope: str = "answer") -> ScoreCondition:
         return cls(tuple(sorted((factors or {}).items())), scope)
 
 
@@ -103,8 +102,14 @@ class _Row:
 class SharedContextScorer:
     """Scores Questions under several conditions at once (module docstring)."""
 
-    def __init__(self, loaded: LoadedModel, kv_memory_mb: float = 1024, batch_tokens: int = 4096, progress: bool = False,
-                 cache: "PrefixCache | None" = None):
+    def __init__(
+        self,
+        loaded: LoadedModel,
+        kv_memory_mb: float = 1024,
+        batch_tokens: int = 4096,
+        progress: bool = False,
+        cache: PrefixCache | None = None,
+    ):
         self.loaded = loaded
         self.cache = cache
         self.kv_memory_mb = kv_memory_mb
@@ -117,17 +122,19 @@ class SharedContextScorer:
     # -- public ---------------------------------------------------------------------------------
 
     @torch.no_grad()
-    def score(self, questions: Sequence[Question], conditions: Sequence[ScoreCondition]) -> list[list[list[tuple[float, bool]]]]:
+    def score(
+        self, questions: Sequence[Question], conditions: Sequence[ScoreCondition]
+    ) -> list[list[list[tuple[float, bool]]]]:
         """[condition][question][option] -> (log-likelihood, greedy): logsumexp over an option's alternatives
         of Σ_j log p(a_j | context, a_<j); greedy when some alternative is the argmax token by token."""
         results: list[list[list[tuple[float, bool]] | None]] = [[None] * len(questions) for _ in conditions]
         if not questions:
-            return results  # type: ignore[return-value]
+            return results  # type: ignore[return-value]  # every slot is filled above; the list was built of Nones
         if not self._reuse_is_exact(questions):
             for c, condition in enumerate(conditions):
                 for q, scores in self._full_rows(questions, condition).items():
                     results[c][q] = scores
-            return results  # type: ignore[return-value]
+            return results  # type: ignore[return-value]  # every slot is filled above; the list was built of Nones
         for chunk in self._chunks(questions):
             tree = PrefixTree()
             ends = [tree.insert(questions[q].prefix) for q in chunk]
@@ -150,7 +157,7 @@ class SharedContextScorer:
                 self._compute_tree(tree, condition)
                 for q, scores in zip(chunk, self._option_pass(chunk_questions, tree, ends, [condition])[0]):
                     results[c][q] = scores
-        return results  # type: ignore[return-value]
+        return results  # type: ignore[return-value]  # every slot is filled above; the list was built of Nones
 
     # -- planning -------------------------------------------------------------------------------
 
@@ -170,7 +177,10 @@ class SharedContextScorer:
         """Questions sorted by prefix (neighbours share the most), cut where the tree outgrows the budget."""
         order = sorted(range(len(questions)), key=lambda q: questions[q].prefix)
         budget = max(1, int(self.kv_memory_mb * 2**20 / max(1, self._kv_bytes_per_token or 1)))
-        chunks, current, size, previous = [], [], 0, []
+        chunks: list[list[int]] = []
+        current: list[int] = []
+        previous: list[int] = []
+        size = 0
         for q in order:
             prefix = questions[q].prefix
             common = 0
@@ -194,12 +204,18 @@ class SharedContextScorer:
         full forward position (every layer and the LM head), a padded past position only attention
         (by="new": prefix-tree segments, longest first; by="trie": option tries, shortest first; on
         commonsense's option tries, sorting by the past first padded them to 2.3x their tokens)."""
+
         def past(r: int) -> int:
             return len(rows[r].past)
 
         sign = -1 if by == "new" else 1
-        key = lambda r: (sign * len(rows[r].tokens), past(r))  # noqa: E731
-        batches, current, widest_past, widest_new = [], [], 0, 0
+
+        def key(r: int) -> tuple[int, int]:
+            return sign * len(rows[r].tokens), past(r)
+
+        batches: list[list[int]] = []
+        current: list[int] = []
+        widest_past, widest_new = 0, 0
         for r in sorted(range(len(rows)), key=key):
             new_past, new_width = max(widest_past, past(r)), max(widest_new, len(rows[r].tokens))
             if current and (len(current) + 1) * (new_past + new_width) > self.batch_tokens:
@@ -230,19 +246,29 @@ class SharedContextScorer:
             for index in level:
                 segment = tree.segments[index]
                 length = len(segment.tokens)
-                rows.append(_Row(tree.positions(segment.parent), segment.tokens,
-                                 torch.ones(length, length, dtype=torch.bool).tril(), list(range(length)), segment.offset))
+                rows.append(
+                    _Row(
+                        tree.positions(segment.parent),
+                        segment.tokens,
+                        torch.ones(length, length, dtype=torch.bool).tril(),
+                        list(range(length)),
+                        segment.offset,
+                    )
+                )
             for batch in self._batches(rows, by="new"):
                 self._run(self._prepare([rows[r] for r in batch], tree), condition, want_logits=False, tree=tree)
                 bar.update(sum(len(rows[r].tokens) for r in batch))
         bar.close()
 
-    def _option_pass(self, questions: list[Question], tree: PrefixTree, ends: list[int],
-                     conditions: list[ScoreCondition]) -> list[list[list[tuple[float, bool]]]]:
+    def _option_pass(
+        self, questions: list[Question], tree: PrefixTree, ends: list[int], conditions: list[ScoreCondition]
+    ) -> list[list[list[tuple[float, bool]]]]:
         """[condition][question] option scores. Batches outer, conditions inner: each batch's past is
         laid out once and every condition runs over it (one forward each)."""
         tries = [q.continuations() for q in questions]
-        rows = [_Row(tree.positions(end), trie.tokens, trie.ancestry(), trie.depths()) for trie, end in zip(tries, ends)]
+        rows = [
+            _Row(tree.positions(end), trie.tokens, trie.ancestry(), trie.depths()) for trie, end in zip(tries, ends)
+        ]
         out: list[list[list[tuple[float, bool]] | None]] = [[None] * len(rows) for _ in conditions]
         for batch in self._batches(rows, by="trie"):
             prepared = self._prepare([rows[r] for r in batch], tree)
@@ -250,9 +276,9 @@ class SharedContextScorer:
                 logits = self._run(prepared, condition, want_logits=True)
                 for b, r in enumerate(batch):
                     out[c][r] = _option_results(tries[r], logits[b : b + 1, : len(rows[r].tokens)], tries[r].node)
-        return out  # type: ignore[return-value]
+        return out  # type: ignore[return-value]  # every row of every condition is filled by the loop
 
-    def _prepare(self, rows: list[_Row], tree: PrefixTree) -> "_Batch":
+    def _prepare(self, rows: list[_Row], tree: PrefixTree) -> _Batch:
         """Row b = its past (left-padded to the batch's widest) + its new tokens, attending as `attend` says."""
         dtype = self.loaded.dtype
         pasts = [len(row.past) for row in rows]
@@ -270,11 +296,18 @@ class SharedContextScorer:
             allowed[b, length:, widest_past] = True  # padding rows see one token: no empty softmax
         device = self.loaded.device
         mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)[:, None]
-        past = left_padded([row.past for row in rows], widest_past, tree, width) if widest_past else None
-        return _Batch(input_ids.to(device), position_ids.to(device), mask.to(device), past, widest_past,
-                      [len(row.tokens) for row in rows], [row.store_at for row in rows])
+        past_key_values = left_padded([row.past for row in rows], widest_past, tree, width) if widest_past else None
+        return _Batch(
+            input_ids.to(device),
+            position_ids.to(device),
+            mask.to(device),
+            past_key_values,
+            widest_past,
+            [len(row.tokens) for row in rows],
+            [row.store_at for row in rows],
+        )
 
-    def _run(self, batch: "_Batch", condition: ScoreCondition | None, want_logits: bool, tree: PrefixTree | None = None):
+    def _run(self, batch: _Batch, condition: ScoreCondition | None, want_logits: bool, tree: PrefixTree | None = None):
         """Logits [B, width, vocab] float32 (want_logits), else the new tokens' keys/values written into
         the tree's flat store at each row's `store_at`. The batch's cache is laid out once (past + room for
         the new tokens) and every forward over it writes into that room: nothing is copied per condition."""
@@ -282,19 +315,28 @@ class SharedContextScorer:
         cache = batch.cache(model)
         kwargs = {} if want_logits else last_logits_only(model)
         with self._intervention(condition, batch.input_ids.shape[0]):
-            output = model(input_ids=batch.input_ids, position_ids=batch.position_ids, attention_mask=batch.mask,
-                           cache=cache, use_cache=True, **kwargs)
+            output = model(
+                input_ids=batch.input_ids,
+                position_ids=batch.position_ids,
+                attention_mask=batch.mask,
+                cache=cache,
+                use_cache=True,
+                **kwargs,
+            )
         if want_logits:
             return output.logits.float()
+        assert tree is not None, "a pass that stores keys/values needs the tree to store them in"
         start = batch.widest_past
         for layer, (keys, values) in enumerate(zip(tree.keys, tree.values)):
             for b, (length, at) in enumerate(zip(batch.lengths, batch.store_at)):
+                assert at is not None, "every row of a storing pass is a tree segment"
                 keys[:, at : at + length] = cache.layers[layer].keys[b, :, start : start + length]
                 values[:, at : at + length] = cache.layers[layer].values[b, :, start : start + length]
         return None
 
-
-    def _full_rows(self, questions: Sequence[Question], condition: ScoreCondition) -> dict[int, list[tuple[float, bool]]]:
+    def _full_rows(
+        self, questions: Sequence[Question], condition: ScoreCondition
+    ) -> dict[int, list[tuple[float, bool]]]:
         """The fallback: right-padded rows of context + alternative[:-1], as HFLM runs them (causal: real
         tokens never see later pads), batched by batch_tokens."""
         model, device = self.loaded.model, self.loaded.device

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 
 from neuronllm.atomic import atomic_path
+from neuronllm.digests import SCORER_VERSION
 from neuronllm.model.loading import LoadedModel
-from neuronllm.scoring.prefix_kv import SCORER_VERSION
 
 
 class PrefixCache:
@@ -55,11 +55,12 @@ class PrefixCache:
             return False
         try:
             stored = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a torn or foreign file is a cache miss, recomputed
             self.misses += 1
             return False
         valid = (
-            isinstance(stored, dict) and stored.get("model") == self.model_key
+            isinstance(stored, dict)
+            and stored.get("model") == self.model_key
             and stored.get("segments") == [s.tokens for s in tree.segments]
             and len(stored.get("keys", [])) == len(tree.keys)
             and all(k.shape == t.shape and k.dtype == t.dtype for k, t in zip(stored["keys"], tree.keys))
@@ -77,5 +78,12 @@ class PrefixCache:
         path = self.path(prefixes)
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
-            torch.save({"model": self.model_key, "segments": [s.tokens for s in tree.segments],
-                        "keys": [k.cpu() for k in tree.keys], "values": [v.cpu() for v in tree.values]}, tmp)
+            torch.save(
+                {
+                    "model": self.model_key,
+                    "segments": [s.tokens for s in tree.segments],
+                    "keys": [k.cpu() for k in tree.keys],
+                    "values": [v.cpu() for v in tree.values],
+                },
+                tmp,
+            )

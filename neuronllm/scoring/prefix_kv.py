@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from transformers import DynamicCache
 
 KeyValues = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: ([1, kv_heads, P, d_head], same)
-SCORER_VERSION = 2  # bump when what a cached prefix or score means changes: it is part of every cache key
 
 
 def cache_argument(model: nn.Module) -> str:
@@ -58,7 +57,7 @@ def prefix_key_values(model: nn.Module, prefix_ids: Sequence[int], suffix_length
 
     if not prefix_ids or not reusable_attention(model):
         return None
-    device = model.get_input_embeddings().weight.device
+    device = model.get_input_embeddings().weight.device  # type: ignore[operator]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module
     ids = torch.tensor([list(prefix_ids)], dtype=torch.long, device=device)
     with torch.no_grad():
         cache = output_cache(model(input_ids=ids, use_cache=True, **last_logits_only(model)))
@@ -78,10 +77,12 @@ def prefix_key_values(model: nn.Module, prefix_ids: Sequence[int], suffix_length
     return key_values or None
 
 
-def fresh_cache(model: nn.Module, key_values: KeyValues, rows: int = 1) -> "DynamicCache":
+def fresh_cache(model: nn.Module, key_values: KeyValues, rows: int = 1) -> DynamicCache:
     """A new DynamicCache over `key_values` (expanded to `rows` identical rows, as views): a forward
     appends to its cache in place, so every pass needs its own, and `expand` copies nothing."""
     from transformers import DynamicCache
 
-    data = key_values if rows == 1 else [(k.expand(rows, -1, -1, -1), v.expand(rows, -1, -1, -1)) for k, v in key_values]
-    return DynamicCache(ddp_cache_data=list(data), config=model.config)
+    data = (
+        key_values if rows == 1 else [(k.expand(rows, -1, -1, -1), v.expand(rows, -1, -1, -1)) for k, v in key_values]
+    )
+    return DynamicCache(ddp_cache_data=list(data), config=model.config)  # type: ignore[arg-type]  # nn.Module's __getattr__ types a Hugging Face model's methods and attributes as Tensor | Module

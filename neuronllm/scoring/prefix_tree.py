@@ -92,8 +92,11 @@ class PrefixTree:
 
     def positions(self, node: int) -> list[int]:
         """Flat-store positions of the tokens from the top down to the end of `node` (its past)."""
-        return [p for s in self.chain(node) for p in range(self.segments[s].offset,
-                                                           self.segments[s].offset + len(self.segments[s].tokens))]
+        return [
+            p
+            for s in self.chain(node)
+            for p in range(self.segments[s].offset, self.segments[s].offset + len(self.segments[s].tokens))
+        ]
 
 
 class FixedPastLayer:
@@ -126,7 +129,9 @@ class FixedPastLayer:
         pass
 
 
-def left_padded(pasts: list[list[int]], widest: int, tree: PrefixTree, width: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def left_padded(
+    pasts: list[list[int]], widest: int, tree: PrefixTree, width: int
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Per layer ([B, kv_heads, widest + width, head_dim], same): each row's past gathered from the flat
     store with one index per layer, left-padded (the padding repeats position 0 and is masked out),
     followed by `width` free positions for the new tokens."""
@@ -134,7 +139,7 @@ def left_padded(pasts: list[list[int]], widest: int, tree: PrefixTree, width: in
     index = torch.zeros(rows, widest, dtype=torch.long)
     for b, past in enumerate(pasts):
         if past:
-            index[b, widest - len(past):] = torch.tensor(past)
+            index[b, widest - len(past) :] = torch.tensor(past)
     flat = index.flatten().to(tree.keys[0].device)
     out = []
     for keys, values in zip(tree.keys, tree.values):

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
 
-def encode_pair(tokenizer: "PreTrainedTokenizerBase", context: str, continuation: str) -> tuple[list[int], list[int]]:
+def encode_pair(tokenizer: PreTrainedTokenizerBase, context: str, continuation: str) -> tuple[list[int], list[int]]:
     """(context_ids, continuation_ids) exactly as lm-eval's HF backend tokenizes a loglikelihood request."""
     n_spaces = len(context) - len(context.rstrip())
     if n_spaces > 0:
@@ -22,10 +22,10 @@ def encode_pair(tokenizer: "PreTrainedTokenizerBase", context: str, continuation
         context = context[:-n_spaces]
     whole = tokenizer.encode(context + continuation)
     context_ids = tokenizer.encode(context)
-    return context_ids, whole[len(context_ids):]
+    return context_ids, whole[len(context_ids) :]
 
 
-def letter_variants(tokenizer: "PreTrainedTokenizerBase", letter: str) -> list[list[int]]:
+def letter_variants(tokenizer: PreTrainedTokenizerBase, letter: str) -> list[list[int]]:
     """The single-token spellings of an option letter after "Correct answer:": " A" and "A".
 
     A letter's score is the logsumexp of their next-token log-probabilities (docs/method.md §2): models

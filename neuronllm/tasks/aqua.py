@@ -19,14 +19,15 @@ import random
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from neuronllm.tasks.data import Instance, TaskData, stable_seed
 from neuronllm.errors import UserError
+from neuronllm.tasks.adapters import Instance, stable_seed
+from neuronllm.tasks.data import TaskData
 
 N_PROXIES = 3
 N_OPTIONS = 4
@@ -75,7 +76,7 @@ def templates_dir() -> Path:
     return Path(tasks_dir()) / "aqua" / "templates"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment(directory: str) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(directory), undefined=jinja2.StrictUndefined, keep_trailing_newline=False
@@ -126,13 +127,22 @@ def pick_examples(instance: Instance, task: TaskData, seed: int) -> list[Instanc
     """N_PROXIES different one-shot examples from the identification split, never the instance itself."""
     pool = [e for e in (task.examples or task.identify) if e.key != instance.key]
     if len(pool) < N_PROXIES:
-        raise UserError(f"task {task.name}: needs at least {N_PROXIES + 1} identification instances for one-shot examples")
+        raise UserError(
+            f"task {task.name}: needs at least {N_PROXIES + 1} identification instances for one-shot examples"
+        )
     rng = random.Random(stable_seed(seed, task.name, instance.instance_id, instance.key, "examples"))
     return rng.sample(pool, N_PROXIES)
 
 
-def render_prompt(spec: Mapping[str, Any], task: TaskData, instance: Instance, options: Sequence[str],
-                  example: Instance, example_options: Sequence[str], answer_format: str) -> str:
+def render_prompt(
+    spec: Mapping[str, Any],
+    task: TaskData,
+    instance: Instance,
+    options: Sequence[str],
+    example: Instance,
+    example_options: Sequence[str],
+    answer_format: str,
+) -> str:
     """The five-part prompt, ending in "Correct answer:"."""
     labels = list(task.labels)
     example_gold = example_options.index(example.answer)
@@ -150,7 +160,9 @@ def render_prompt(spec: Mapping[str, Any], task: TaskData, instance: Instance, o
     return _environment(str(templates_dir())).get_template("prompt.jinja").render(**context)
 
 
-def build_proxies(spec: Mapping[str, Any], task: TaskData, instance: Instance, seed: int, answer_format: str) -> list[ProxyQA]:
+def build_proxies(
+    spec: Mapping[str, Any], task: TaskData, instance: Instance, seed: int, answer_format: str
+) -> list[ProxyQA]:
     """The 3 proxy QAs of one instance."""
     if answer_format not in ANSWER_FORMATS:
         raise UserError(f"unknown answer format {answer_format!r}: expected letter or text")
@@ -160,9 +172,11 @@ def build_proxies(spec: Mapping[str, Any], task: TaskData, instance: Instance, s
         order = rotation(options, t)
         example_order = rotation(base_options(example, task, seed), t)
         prompt = render_prompt(spec, task, instance, order, example, example_order, answer_format)
-        proxies.append(ProxyQA(
-            instance.key, t, prompt, tuple(order), order.index(instance.answer), answer_format, instance.instance_id
-        ))
+        proxies.append(
+            ProxyQA(
+                instance.key, t, prompt, tuple(order), order.index(instance.answer), answer_format, instance.instance_id
+            )
+        )
     return proxies
 
 

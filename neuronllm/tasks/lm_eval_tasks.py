@@ -1,6 +1,7 @@
 """The functions the AQUA task YAMLs (tasks/aqua/) point lm-eval at, and the lookup of a task's spec.
 
-lm-eval documents are proxy QAs (one per row); the `comprehension` metric regroups them by
+lm-eval documents are proxy QAs (one per row); the `comprehension` metric (its aggregation is
+neuronllm.analysis.metrics.comprehension, named in tasks/aqua/_aqua_base.yaml) regroups them by
 instance: an instance is comprehended when at least 2 of its 3 proxies are answered correctly.
 """
 
@@ -12,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neuronllm.tasks.aqua import EVAL_FORMATS, ProxyQA, build_split
-from neuronllm.tasks.data import TaskData, load_task_data
 from neuronllm.errors import UserError
-from neuronllm.analysis.metrics import comprehension as comprehension_share
-
+from neuronllm.tasks.aqua import EVAL_FORMATS, ProxyQA, build_split
+from neuronllm.tasks.data import TaskData, load_task_data, parse_data_files
+from neuronllm.tasks.spec import plain_yaml
 
 DATASET_OPTIONS = ("seed", "instances", "eval_instances", "data_files")
 # What lm-eval itself adds to a task's metadata (its YAML `metadata:` block and the task factory).
@@ -31,7 +31,7 @@ def check_metadata(options: Mapping[str, Any]) -> None:
     import difflib
 
     from neuronllm.errors import warn
-    from neuronllm.evaluation.lm_eval_model import valid_model_arguments
+    from neuronllm.model.loading import valid_model_arguments
 
     model_arguments = set(valid_model_arguments()) | {"pretrained"}
     for key in options:
@@ -39,25 +39,12 @@ def check_metadata(options: Mapping[str, Any]) -> None:
             continue
         close = difflib.get_close_matches(key, DATASET_OPTIONS, n=1, cutoff=0.75)
         if close:
-            raise UserError(f"unknown --metadata key {key!r} (did you mean {close[0]!r}?); "
-                            f"valid: {', '.join(DATASET_OPTIONS)}")
-        warn(f"--metadata key {key!r} is not an AQUA option and is ignored (AQUA options: {', '.join(DATASET_OPTIONS)})")
-
-
-def parse_data_files(value: Any) -> Any:
-    """`shipped`, `hub`, a {split: path} mapping (or its JSON text), or None (hub, else shipped)."""
-    if value in (None, "", "null", "none"):
-        return None
-    if isinstance(value, str) and value.strip().startswith("{"):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise UserError(f"data_files must be 'shipped', 'hub' or a JSON object {{split: path}}, got {value!r}") from None
-    if isinstance(value, str) and value not in ("shipped", "hub"):
-        raise UserError(f"data_files must be 'shipped', 'hub' or a {{split: path}} mapping, got {value!r}")
-    if not isinstance(value, (str, Mapping)):
-        raise UserError(f"data_files must be 'shipped', 'hub' or a {{split: path}} mapping, got {type(value).__name__}")
-    return value
+            raise UserError(
+                f"unknown --metadata key {key!r} (did you mean {close[0]!r}?); valid: {', '.join(DATASET_OPTIONS)}"
+            )
+        warn(
+            f"--metadata key {key!r} is not an AQUA option and is ignored (AQUA options: {', '.join(DATASET_OPTIONS)})"
+        )
 
 
 def positive_or_none(name: str, value: Any) -> int | None:
@@ -99,20 +86,22 @@ def build_dataset(spec: Mapping[str, Any], answer_format: str, **options: Any):
     check_spec(spec, f"task {spec.get('name', '?') if isinstance(spec, Mapping) else '?'}")
     seed = seed_value(options.get("seed"))
     task = load_task_data(
-        spec, seed, positive_or_none("instances", options.get("instances")),
-        positive_or_none("eval_instances", options.get("eval_instances")), parse_data_files(options.get("data_files")),
+        spec,
+        seed,
+        positive_or_none("instances", options.get("instances")),
+        positive_or_none("eval_instances", options.get("eval_instances")),
+        parse_data_files(options.get("data_files")),
     )
     splits = {
         role: datasets.Dataset.from_list(
-            [p.as_doc() | {"data_source": task.source, "data_digest": task.digest}
-             for p in build_split(spec, task, role, seed, answer_format)]
+            [
+                p.as_doc() | {"data_source": task.source, "data_digest": task.digest}
+                for p in build_split(spec, task, role, seed, answer_format)
+            ]
         )
         for role in ("identify", "evaluate")
     }
     return datasets.DatasetDict(splits)
-
-
-GENERAL_DATA = ("text", "sequences")
 
 
 def general_dataset(name: str, **_lm_eval_options: Any):
@@ -122,8 +111,11 @@ def general_dataset(name: str, **_lm_eval_options: Any):
 
     from neuronllm.tasks.data import shipped_data_dir
 
-    if name not in GENERAL_DATA:
-        raise UserError(f"unknown general dataset {name!r}: expected one of {', '.join(GENERAL_DATA)}")
+    known = sorted(p.stem for p in (shipped_data_dir() / "general").glob("*.jsonl"))  # a new file is a new dataset
+    if name not in known:
+        raise UserError(
+            f"unknown general dataset {name!r}: expected one of {', '.join(known)} (data/general/NAME.jsonl)"
+        )
     path = shipped_data_dir() / "general" / f"{name}.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})
@@ -155,11 +147,6 @@ def process_results(doc: Mapping[str, Any], results: Sequence[tuple[float, bool]
     return {"acc": float(correct), "acc_norm": float(correct_norm), "comprehension": (str(doc["instance_id"]), correct)}
 
 
-def comprehension(items: Sequence[tuple[str, bool]]) -> float:
-    """lm-eval aggregation: share of instances with >= 2 of their proxies right."""
-    return comprehension_share(items)
-
-
 # ---------------------------------------------------------------------------------------------
 # Task lookup for identification and the CLI (evaluation goes through lm-eval's TaskManager).
 
@@ -187,33 +174,46 @@ class AquaTask:
         return spec_digest(self.lm_eval_yaml or self.yaml_path)
 
 
-def _plain_yaml(path: Path) -> dict[str, Any]:
-    """A task YAML read without lm-eval (its `!function` tags become strings): cheap enough for the
-    Snakefile to check config task names at parse time."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
-    except (OSError, yaml.YAMLError):
-        return {}
-
-
 def aqua_task_names(include_path: str | Path | None = None) -> list[str]:
     """Short names (ner, ...) of the AQUA tasks: the same scan as find_task, so the config check, the
     CLI and lm-eval agree on what exists."""
     return sorted(task_yaml_paths(include_path))
 
 
-def general_task_names() -> list[str]:
-    """lm-eval names of the general tasks shipped in tasks/general (the specificity matrix's columns)."""
+GENERAL_KIND = "general"  # `metadata: {kind: general}`: a task of the specificity matrix, not an AQUA task
+
+
+def _general_task_configs() -> dict[str, dict[str, Any]]:
+    """{lm-eval name: plain YAML} of every task in tasks/ whose metadata says `kind: general`."""
     from neuronllm._lm_eval_plugin import tasks_dir
 
-    return [cfg["task"] for path in sorted((Path(tasks_dir()) / "general").glob("*.yaml"))
-            if isinstance(cfg := _plain_yaml(path), dict) and "task" in cfg]
+    found = {}
+    for path in sorted(Path(tasks_dir()).rglob("*.yaml")):
+        cfg = plain_yaml(path)
+        if (
+            isinstance(cfg, dict)
+            and isinstance(cfg.get("task"), str)
+            and (cfg.get("metadata") or {}).get("kind") == GENERAL_KIND
+        ):
+            found[cfg["task"]] = cfg
+    return found
+
+
+def general_task_names() -> list[str]:
+    """lm-eval names of the general tasks (`metadata: {kind: general}` in tasks/): the specificity matrix's columns."""
+    return sorted(_general_task_configs())
+
+
+def task_labels(include_path: str | Path | None = None) -> dict[str, str]:
+    """{task: display label}: an AQUA task's `spec.label`, a general task's `metadata.label`, else its name.
+    The report reads its headers here, so a new task's YAML is the one place its label is written."""
+    labels = {}
+    for name, path in task_yaml_paths(include_path).items():
+        spec = (plain_yaml(path).get("dataset_kwargs") or {}).get("spec") or {}
+        labels[name] = str(spec.get("label") or name)
+    for name, cfg in _general_task_configs().items():
+        labels[name] = str(cfg["metadata"].get("label") or name)
+    return labels
 
 
 def task_yaml_paths(include_path: str | Path | None = None) -> dict[str, Path]:
@@ -225,7 +225,7 @@ def task_yaml_paths(include_path: str | Path | None = None) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for root in roots:
         for path in sorted(root.rglob("*.yaml")):
-            spec = (_plain_yaml(path).get("dataset_kwargs") or {}).get("spec")
+            spec = (plain_yaml(path).get("dataset_kwargs") or {}).get("spec")
             if isinstance(spec, dict) and "name" in spec:
                 found[spec["name"]] = path
     return found
@@ -258,14 +258,15 @@ def find_task(name: str, answer_format: str = "letter", include_path: str | Path
         raise UserError(f"{paths[short]}: 'task' must be the lm-eval task name")
     check_spec(cfg["dataset_kwargs"]["spec"], str(paths[short]))
     lm_eval_name = cfg["task"] + FORMAT_SUFFIX[answer_format]
-    return AquaTask(short, lm_eval_name, dict(cfg["dataset_kwargs"]["spec"]), paths[short],
-                    lm_eval_yaml(paths[short], lm_eval_name))
+    return AquaTask(
+        short, lm_eval_name, dict(cfg["dataset_kwargs"]["spec"]), paths[short], lm_eval_yaml(paths[short], lm_eval_name)
+    )
 
 
 def lm_eval_yaml(spec_yaml: Path, lm_eval_name: str) -> Path | None:
     """The YAML beside `spec_yaml` that defines the lm-eval task `lm_eval_name`."""
     for path in sorted(spec_yaml.parent.glob("*.yaml")):
-        if _plain_yaml(path).get("task") == lm_eval_name:
+        if plain_yaml(path).get("task") == lm_eval_name:
             return path
     return None
 
@@ -284,6 +285,8 @@ def load_proxies(
     data = load_task_data(task.spec, seed, instances, eval_instances, data_files)
     if answer_format == "native":
         if role != "evaluate":
-            raise UserError("the native format is for evaluation: identification needs the AQUA proxies (letter or text)")
+            raise UserError(
+                "the native format is for evaluation: identification needs the AQUA proxies (letter or text)"
+            )
         return data, []
     return data, build_split(task.spec, data, role, seed, answer_format)

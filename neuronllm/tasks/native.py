@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from neuronllm.tasks.data import Instance, TaskData
 from neuronllm.errors import UserError
+from neuronllm.tasks.adapters import Instance
+from neuronllm.tasks.data import TaskData
 
 NATIVE = "native"
 
@@ -27,8 +28,9 @@ def native_choices(task: TaskData, instance: Instance) -> list[str]:
     """The continuations: the instance's own choices (multiple choice) or every label of the task."""
     choices = list(instance.choices) if instance.choices else list(task.labels)
     if instance.answer not in choices:
-        raise UserError(f"task {task.name}: instance {instance.source} answers {instance.answer!r}, "
-                        f"not one of its native choices")
+        raise UserError(
+            f"task {task.name}: instance {instance.source} answers {instance.answer!r}, not one of its native choices"
+        )
     return choices
 
 
@@ -56,15 +58,18 @@ def build_native_dataset(spec: Mapping[str, Any], **options: Any):
     Options as the AQUA tasks' (seed, instances, eval_instances, data_files), checked the same way."""
     import datasets
 
-    from neuronllm.tasks.lm_eval_tasks import check_metadata, parse_data_files, positive_or_none, seed_value
     from neuronllm.tasks.data import load_task_data
+    from neuronllm.tasks.lm_eval_tasks import check_metadata, parse_data_files, positive_or_none, seed_value
     from neuronllm.tasks.spec import check_spec
 
     check_metadata(options)
     check_spec(spec, f"task {spec.get('name', '?') if isinstance(spec, Mapping) else '?'}")
     task = load_task_data(
-        spec, seed_value(options.get("seed")), positive_or_none("instances", options.get("instances")),
-        positive_or_none("eval_instances", options.get("eval_instances")), parse_data_files(options.get("data_files")),
+        spec,
+        seed_value(options.get("seed")),
+        positive_or_none("instances", options.get("instances")),
+        positive_or_none("eval_instances", options.get("eval_instances")),
+        parse_data_files(options.get("data_files")),
     )
     rows = [doc | {"data_source": task.source, "data_digest": task.digest} for doc in native_documents(task)]
     return datasets.DatasetDict({"evaluate": datasets.Dataset.from_list(rows)})

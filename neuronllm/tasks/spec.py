@@ -36,13 +36,23 @@ SCHEMA: dict[str, Any] = {
     "required": ["name", "adapter", "splits", "fields", "role", "stem"],
     "properties": {
         "name": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
+        "label": _TEXT,  # the report's display name (default: the name)
         "adapter": {"enum": list(_FIELDS_OF_ADAPTER)},
-        "hub": {"type": "object", "required": ["path"],
-                "properties": {"path": _TEXT, "name": {"type": ["string", "null"]}}},
-        "splits": {"type": "object", "required": ["identify", "evaluate"], "additionalProperties": False,
-                   "properties": {"identify": _TEXT, "evaluate": _TEXT}},
-        "shipped_files": {"type": "object", "additionalProperties": {"oneOf": [
-            _TEXT, {"type": "array", "minItems": 1, "items": _TEXT}]}},
+        "hub": {
+            "type": "object",
+            "required": ["path"],
+            "properties": {"path": _TEXT, "name": {"type": ["string", "null"]}},
+        },
+        "splits": {
+            "type": "object",
+            "required": ["identify", "evaluate"],
+            "additionalProperties": False,
+            "properties": {"identify": _TEXT, "evaluate": _TEXT},
+        },
+        "shipped_files": {
+            "type": "object",
+            "additionalProperties": {"oneOf": [_TEXT, {"type": "array", "minItems": 1, "items": _TEXT}]},
+        },
         "fields": {"type": "object", "additionalProperties": _TEXT},
         "label_names": {"type": "array", "minItems": 2, "uniqueItems": True, "items": _TEXT},
         "label_display": {"type": "object", "additionalProperties": _TEXT},
@@ -50,12 +60,34 @@ SCHEMA: dict[str, Any] = {
         "stem": _TEXT,
     },
     "allOf": [
-        {"if": {"properties": {"adapter": {"const": adapter}}, "required": ["adapter"]},
-         "then": {"properties": {"fields": {"required": list(fields)}},
-                  **({"required": ["label_names"]} if adapter != "multiple_choice" else {})}}
+        {
+            "if": {"properties": {"adapter": {"const": adapter}}, "required": ["adapter"]},
+            "then": {
+                "properties": {"fields": {"required": list(fields)}},
+                **({"required": ["label_names"]} if adapter != "multiple_choice" else {}),
+            },
+        }
         for adapter, fields in _FIELDS_OF_ADAPTER.items()
     ],
 }
+
+
+def plain_yaml(path: Path) -> dict[str, Any]:
+    """A task YAML read without lm-eval (its `!function` tags become strings): cheap enough for the
+    Snakefile to check config task names at parse time."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def function_name(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]  # a `!function` tag is always on a scalar
+
+    Loader.add_constructor("!function", function_name)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
 
 
 def _where(error: jsonschema.ValidationError) -> str:
@@ -82,7 +114,7 @@ def check_spec(spec: Any, source: str) -> None:
 def _check_labels(spec: Mapping[str, Any], source: str) -> None:
     """Every label shown under its own name, and at least two to choose from (else every proxy would
     be a one-option question, scored right whatever the model does)."""
-    from neuronllm.tasks.data import task_labels
+    from neuronllm.tasks.adapters import task_labels
 
     display = spec.get("label_display") or {}
     shown: dict[str, str] = {}
@@ -92,7 +124,9 @@ def _check_labels(spec: Mapping[str, Any], source: str) -> None:
             continue
         label = display.get(kind, kind)
         if shown.get(label, kind) != kind:
-            raise UserError(f"{source}: spec.label_display shows labels {shown[label]!r} and {kind!r} both as {label!r}")
+            raise UserError(
+                f"{source}: spec.label_display shows labels {shown[label]!r} and {kind!r} both as {label!r}"
+            )
         shown[label] = kind
     if len(task_labels(spec)) < 2:
         raise UserError(f"{source}: spec.label_names gives fewer than two labels to choose from")
@@ -111,38 +145,44 @@ def render_example(spec: Mapping[str, Any], source: str) -> None:
             environment.from_string(spec[key]).render(**context)
         except jinja2.TemplateError as err:
             allowed = ", ".join(context)
-            raise UserError(f"{source}: spec.{key}: {type(err).__name__}: {str(err).splitlines()[0]} "
-                            f"(variables: {allowed})") from None
+            raise UserError(
+                f"{source}: spec.{key}: {type(err).__name__}: {str(err).splitlines()[0]} (variables: {allowed})"
+            ) from None
     option = {"letter": "A", "text": "an option"}
-    context = {"role": "role", "answer_format": "text", "stem": "stem", "options": [option, option],
-               "example": {"stem": "stem", "options": [option, option], "answer": "A"}}
+    prompt_context: dict[str, Any] = {
+        "role": "role",
+        "answer_format": "text",
+        "stem": "stem",
+        "options": [option, option],
+        "example": {"stem": "stem", "options": [option, option], "answer": "A"},
+    }
     try:
-        environment.get_template("prompt.jinja").render(**context)
+        environment.get_template("prompt.jinja").render(**prompt_context)
     except jinja2.TemplateError as err:
-        raise UserError(f"{templates_dir() / 'prompt.jinja'}: {type(err).__name__}: {str(err).splitlines()[0]}") from None
+        raise UserError(
+            f"{templates_dir() / 'prompt.jinja'}: {type(err).__name__}: {str(err).splitlines()[0]}"
+        ) from None
 
 
 def _include_chain(path: Path) -> list[Path]:
     """A task YAML and the files it includes, outermost first."""
-    from neuronllm.tasks.lm_eval_tasks import _plain_yaml
-
-    chain, seen = [], set()
-    while path is not None and path.resolve() not in seen:
-        seen.add(path.resolve())
-        chain.append(path)
-        include = _plain_yaml(path).get("include")
-        path = (path.parent / include) if isinstance(include, str) else None
+    chain: list[Path] = []
+    seen: set[Path] = set()
+    current: Path | None = path
+    while current is not None and current.resolve() not in seen:
+        seen.add(current.resolve())
+        chain.append(current)
+        include = plain_yaml(current).get("include")
+        current = (current.parent / include) if isinstance(include, str) else None
     return chain
 
 
 def resolved_config(path: Path) -> dict[str, Any]:
     """The YAML after `include:` resolution, as lm-eval merges it (the including file wins, key by key);
     `!function` tags stay their dotted names, so the result does not depend on where the checkout is."""
-    from neuronllm.tasks.lm_eval_tasks import _plain_yaml
-
     merged: dict[str, Any] = {}
     for file in reversed(_include_chain(path)):
-        merged.update({k: v for k, v in _plain_yaml(file).items() if k != "include"})
+        merged.update({k: v for k, v in plain_yaml(file).items() if k != "include"})
     return merged
 
 

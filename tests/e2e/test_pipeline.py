@@ -17,7 +17,11 @@ def snakemake(*args, cwd=ROOT):
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(ROOT), *args],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
     )
 
 
@@ -47,13 +51,21 @@ def expected_jobs(config: dict) -> dict[str, int]:
         "attribute": runs * tasks,
         "identify": runs * (tasks * len(set(methods) | set(ablation)) + t7_sets),
         "common": runs,
-        "evaluate_main": runs * tasks, "evaluate_common": runs * tasks, "evaluate_ablation": runs * tasks,
+        "evaluate_main": runs * tasks,
+        "evaluate_common": runs * tasks,
+        "evaluate_ablation": runs * tasks,
         "evaluate_table7": runs if extra_budgets else 0,
         "metrics": runs * (tasks * (len(methods) + 1) + t7_sets),
         "metrics_ablation": runs * tasks * len(ablation),
         "null_sets": len(config["models"]) if config.get("null_sets") else 0,
         "matched_null_sets": runs * tasks * len(config.get("matched_null", [])) if config.get("null_sets") else 0,
-        "table1": 1, "table5": 1, "ablation": 1, "table7": 1, "metrics_csv": 1, "layer_figure": 1, "all_tables": 1,
+        "table1": 1,
+        "table5": 1,
+        "ablation": 1,
+        "table7": 1,
+        "metrics_csv": 1,
+        "layer_figure": 1,
+        "all_tables": 1,
     }
     jobs = {rule: count for rule, count in jobs.items() if count}
     return jobs | {"total": sum(jobs.values())}
@@ -99,10 +111,13 @@ def test_paper_config_replaces_the_default_instead_of_merging(tmp_path):
     assert "llama2-7b" in out and "/embedded/" not in out
 
 
-@pytest.mark.parametrize("override, message", [
-    (["budget=-3"], "budget"),
-    (["tasks=[ner,comonsense]"], "config: unknown task 'comonsense' (did you mean 'commonsense'?)"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        (["budget=-3"], "budget"),
+        (["tasks=[ner,comonsense]"], "config: unknown task 'comonsense' (did you mean 'commonsense'?)"),
+    ],
+)
 def test_invalid_config_is_rejected_before_any_job(tmp_path, override, message):
     result = snakemake("-n", "--cores", "2", "--config", *override, f"results_dir={tmp_path}")
     assert result.returncode != 0
@@ -117,9 +132,14 @@ def write_config(tmp_path, **changes):
 
 
 def test_table7_task_must_be_configured(tmp_path):
-    config = write_config(tmp_path, tasks=["commonsense"], table7={"task": "sentiment", "methods": ["cni"], "budgets": [10]})
+    config = write_config(
+        tmp_path, tasks=["commonsense"], table7={"task": "sentiment", "methods": ["cni"], "budgets": [10]}
+    )
     result = snakemake("-n", "--cores", "2", "--configfile", str(config), "--config", f"results_dir={tmp_path}")
-    assert result.returncode != 0 and "table7.task 'sentiment' is not one of the configured tasks" in result.stdout + result.stderr
+    assert (
+        result.returncode != 0
+        and "table7.task 'sentiment' is not one of the configured tasks" in result.stdout + result.stderr
+    )
 
 
 def test_data_files_mapping_must_cover_every_task_with_split_files(tmp_path):
@@ -135,19 +155,24 @@ def test_every_substituted_value_is_quoted(tmp_path):
     """A results_dir with a space and a semicolon stays one argument in every command (no stray file, no
     injected command): each printed shell command splits into the arguments the rule meant."""
     results = tmp_path / "res dir;touch INJECTED"
-    result = snakemake("-n", "-p", "--cores", "2", "all_tables", "--configfile", "config/ci.yaml",
-                       "--config", f"results_dir={results}")
+    result = snakemake(
+        "-n", "-p", "--cores", "2", "all_tables", "--configfile", "config/ci.yaml", "--config", f"results_dir={results}"
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    commands = [line.split("Shell command: ", 1)[1] for line in (result.stdout + result.stderr).splitlines()
-                if "Shell command: " in line]
+    commands = [
+        line.split("Shell command: ", 1)[1]
+        for line in (result.stdout + result.stderr).splitlines()
+        if "Shell command: " in line
+    ]
     assert len(commands) > 20
     for command in commands:
         tokens = shlex.split(command)
         assert "touch" not in tokens and ";" not in tokens, command
         for token in tokens:
             if "res dir" in token:  # one argument: the path itself, or TASK=path of the figure
-                assert token.partition("=")[2 if not token.startswith("/") else 0].startswith(str(results)) or \
-                    token.startswith(str(results)), token
+                assert token.partition("=")[2 if not token.startswith("/") else 0].startswith(
+                    str(results)
+                ) or token.startswith(str(results)), token
     assert not (ROOT / "INJECTED").exists() and not (tmp_path / "INJECTED").exists()
 
 
@@ -159,7 +184,8 @@ def test_default_target_is_table1_and_the_csv(tmp_path):
 
 
 def test_slurm_profile_dry_runs(tmp_path):
-    result = snakemake("-n", "--profile", "profiles/slurm", "--configfile", "config/paper.yaml",
-                       "--config", f"results_dir={tmp_path}")
+    result = snakemake(
+        "-n", "--profile", "profiles/slurm", "--configfile", "config/paper.yaml", "--config", f"results_dir={tmp_path}"
+    )
     assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:]
     assert "evaluate_main" in result.stdout + result.stderr

@@ -29,7 +29,15 @@ SCRIPTS = ROOT / "tests" / "e2e" / "slurm"
 RESULTS = "results/ci-slurm"
 TARGETS = [f"{RESULTS}/{target}.md" for target in regression.TARGETS]
 GPU_RULES = ("attribute", "evaluate_")
-LOCAL_RULES = {"table1", "table5", "ablation", "table7", "metrics_csv", "layer_figure", "specificity_report"}  # report.smk
+LOCAL_RULES = {
+    "table1",
+    "table5",
+    "ablation",
+    "table7",
+    "metrics_csv",
+    "layer_figure",
+    "specificity_report",
+}  # report.smk
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +76,8 @@ def profile_env(cluster_env: dict) -> dict:
 
 def command(*extra: str) -> list[str]:
     return [sys.executable, "-m", "snakemake", "--profile", "profiles/slurm", "--configfile", regression.CONFIG,
-            "--config", f"results_dir={RESULTS}", "--slurm-init-seconds-before-status-checks", "5", *extra, *TARGETS]  # fmt: skip
+            "--config", f"results_dir={RESULTS}", "--slurm-init-seconds-before-status-checks", "5",
+            *extra, *TARGETS]  # fmt: skip
 
 
 def squeue(env: dict) -> list[dict[str, str]]:
@@ -141,7 +150,10 @@ def test_ci_config_through_slurm_equals_the_reference_and_a_cancelled_job_resume
     submitted_again = {j["job"] for j in rerun}
     assert not submitted_again & done_first, f"resubmitted completed jobs: {sorted(submitted_again & done_first)}"
     assert cancelled["job"] in submitted_again
-    assert sorted(done_first | submitted_again) == sorted(expected), (sorted(done_first | submitted_again), sorted(expected))
+    assert sorted(done_first | submitted_again) == sorted(expected), (
+        sorted(done_first | submitted_again),
+        sorted(expected),
+    )
     for job in first + rerun:
         rule = job["job"].removeprefix("rule_").split("_wildcards_")[0]
         assert job["partition"] == ("gpu" if rule.startswith(GPU_RULES) else "cpu"), job

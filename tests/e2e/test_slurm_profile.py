@@ -39,7 +39,8 @@ def set_resources(parsed: dict) -> dict[str, dict[str, str]]:
 def gpu_rules_of(configfile: str) -> set[str]:
     """Rules whose jobs declare gpu > 0 in a dry run of every job of a config."""
     dry = subprocess.run([sys.executable, "-m", "snakemake", "all_tables", "results/specificity.md", "-n", "--forceall",
-                          "--cores", "1", "--configfile", configfile], cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+                          "--cores", "1", "--configfile", configfile],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert dry.returncode == 0, dry.stderr[-2000:]
     rules, rule = set(), None
     for line in (dry.stdout + dry.stderr).splitlines():

@@ -52,13 +52,16 @@ def test_wheel_works_from_an_empty_directory(installed, tmp_path):
     bin_dir, env = installed
     work = tmp_path / "work"
     work.mkdir()
-    where = run([bin_dir / "python", "-c", "import neuronllm, sys; print(neuronllm.__file__); print(sys.prefix)"], work, env)
+    where = run(
+        [bin_dir / "python", "-c", "import neuronllm, sys; print(neuronllm.__file__); print(sys.prefix)"], work, env
+    )
     module, prefix = where.stdout.split()
     assert module.startswith(prefix) and "site-packages" in module, where.stdout  # the wheel's copy
     assert not module.startswith(str(ROOT))
 
     run(["neuronllm", "identify", "--model", "embedded", "--task", "sentiment", "--method", "cni", "--budget", "5",
-         "--instances", "1", "--steps", "1", "--batch-size", "30", "--z", "20", "--data-files", "shipped", "--out", "sets/cni.json"], work, env)  # fmt: skip
+         "--instances", "1", "--steps", "1", "--batch-size", "30", "--z", "20", "--data-files", "shipped",
+         "--out", "sets/cni.json"], work, env)  # fmt: skip
     neurons = json.loads((work / "sets" / "cni.json").read_text())
     assert neurons["good"], neurons
 
@@ -74,7 +77,9 @@ def test_wheel_works_from_an_empty_directory(installed, tmp_path):
     # The workflow from the installed package: copied out, dry-run of the CI config, one real job.
     run(["neuronllm", "workflow", "wf"], work, env)
     attributions = "results/embedded/s0/sentiment/attributions.pt"  # config/ci.yaml: the default results_dir
-    dry = run(["snakemake", "-n", "--cores", "1", "--configfile", "config/ci.yaml", "--quiet", "rules"], work / "wf", env)
+    dry = run(
+        ["snakemake", "-n", "--cores", "1", "--configfile", "config/ci.yaml", "--quiet", "rules"], work / "wf", env
+    )
     assert "evaluate_main" in dry.stdout + dry.stderr
     run(["snakemake", attributions, "--cores", "1", "--configfile", "config/ci.yaml"], work / "wf", env)
     assert (work / "wf" / attributions).stat().st_size > 0

@@ -3,12 +3,12 @@ supported architecture, IG is complete, TN's a·∂F/∂a equals autograd, and t
 
 import pytest
 import torch
+from tiny_models import ARCHITECTURES, D_FF, VOCAB, tiny_config, tiny_model
 from transformers import AutoModelForCausalLM
 
 import neuronllm.attribution.ig as ig
 import neuronllm.attribution.ig.cached as ig_cached
 import neuronllm.attribution.ig.layouts as ig_layouts
-from neuronllm.errors import UserError
 from neuronllm.attribution.ig import (
     OBJECTIVES,
     ProxyTokens,
@@ -17,10 +17,10 @@ from neuronllm.attribution.ig import (
     integrated_gradients,
     proxy_tokens,
 )
+from neuronllm.errors import UserError
 from neuronllm.model.loading import LoadedModel, ffn_output_projections
 from neuronllm.scoring.prefix_kv import prefix_key_values
 from neuronllm.scoring.tokens import encode_pair, letter_variants
-from tiny_models import ARCHITECTURES, D_FF, VOCAB, tiny_config, tiny_model
 
 STEPS = 4
 
@@ -173,7 +173,9 @@ def test_layers_below_a_chunk_run_once_where_the_forward_reenters_exactly(models
     started = []
     original_starting_at = ig_layouts.DecoderStack.starting_at
     monkeypatch.setattr(
-        ig_layouts.DecoderStack, "starting_at", lambda self, layer: started.append(layer) or original_starting_at(self, layer)
+        ig_layouts.DecoderStack,
+        "starting_at",
+        lambda self, layer: started.append(layer) or original_starting_at(self, layer),
     )
     cached = integrated_gradients(model, proxy, "contrastive", steps=STEPS, layer_batch=2)
     naive = integrated_gradients(model, proxy, "contrastive", steps=STEPS, engine="naive")

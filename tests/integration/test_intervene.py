@@ -1,18 +1,20 @@
 import pytest
 import torch
+from tiny_models import ARCHITECTURES, D_FF, tiny_model
 
 from neuronllm.errors import UserError
 from neuronllm.model.intervene import intervention, last_token_positions, neuron_factors, scaled_neurons
 from neuronllm.model.loading import ffn_output_projections
 from neuronllm.neurons import Neuron, NeuronSet
-from tiny_models import ARCHITECTURES, D_FF, tiny_model
 
 INPUT = torch.tensor([[5, 9, 17, 3, 44, 2], [7, 7, 1, 90, 12, 60]])
 
 
 def capture_projection_inputs(model, layer):
     seen = []
-    handle = ffn_output_projections(model)[layer].register_forward_pre_hook(lambda m, a: seen.append(a[0].detach().clone()))
+    handle = ffn_output_projections(model)[layer].register_forward_pre_hook(
+        lambda m, a: seen.append(a[0].detach().clone())
+    )
     return seen, handle
 
 
@@ -66,7 +68,7 @@ def test_down_proj_input_equals_up_proj_output_scaling():
 
         def scale_up(module, args, output):
             out = output.clone()
-            for (l, i), f in factors.items():
+            for (_, i), f in factors.items():
                 out[:, 5, i] = output[:, 5, i] * f
             return out
 

@@ -1,9 +1,9 @@
 import pytest
 import torch
+from tiny_models import ARCHITECTURES, D_FF, tiny_model
 
 from neuronllm.errors import UserError
 from neuronllm.model.loading import decoder_layers, ffn_output_projections, load_model, neuron_counts
-from tiny_models import ARCHITECTURES, D_FF, tiny_model
 
 EXPECTED_PROJECTION = {
     "llama": "down_proj",

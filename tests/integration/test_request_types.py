@@ -24,8 +24,16 @@ def tiny_local_model(tmp_path_factory, embedded):
     from transformers import AutoModelForCausalLM, LlamaConfig
 
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(embedded.tokenizer), hidden_size=32, intermediate_size=48, num_hidden_layers=3,
-                         num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True, initializer_range=0.5)
+    config = LlamaConfig(
+        vocab_size=len(embedded.tokenizer),
+        hidden_size=32,
+        intermediate_size=48,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        tie_word_embeddings=True,
+        initializer_range=0.5,
+    )
     directory = tmp_path_factory.mktemp("strong-tiny")
     AutoModelForCausalLM.from_config(config).save_pretrained(directory)
     embedded.tokenizer.save_pretrained(directory)
@@ -75,7 +83,9 @@ def test_generation_intervenes_at_the_answer_position_and_every_generated_token(
     context = torch.tensor([prompt])
     ours = lm._model_generate(context, max_length=len(prompt) + 6, stop=[], do_sample=False)[0].tolist()
     assert ours == greedy(lm.model, prompt, 6, start=len(prompt) - 1)
-    plain = NeuronLLM(pretrained=lm.loaded)._model_generate(context, max_length=len(prompt) + 6, stop=[], do_sample=False)
+    plain = NeuronLLM(pretrained=lm.loaded)._model_generate(
+        context, max_length=len(prompt) + 6, stop=[], do_sample=False
+    )
     assert plain[0].tolist() == greedy(lm.model, prompt, 6, start=None)  # no set: the model's own text
     assert ours != plain[0].tolist()  # the set changed the generated text
     assert all(not m._forward_pre_hooks for m in lm.model.modules())
@@ -126,15 +136,24 @@ def custom_code_model(tmp_path_factory, embedded):
 
     directory = tmp_path_factory.mktemp("custom-code")
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(embedded.tokenizer), hidden_size=32, intermediate_size=48, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True)
+    config = LlamaConfig(
+        vocab_size=len(embedded.tokenizer),
+        hidden_size=32,
+        intermediate_size=48,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        tie_word_embeddings=True,
+    )
     AutoModelForCausalLM.from_config(config).save_pretrained(directory)
     embedded.tokenizer.save_pretrained(directory)
     for name in ("configuration_tiny_custom.py", "modeling_tiny_custom.py"):
         shutil.copy(FIXTURES / "custom_code" / name, directory / name)
     saved = json.loads((directory / "config.json").read_text())
-    saved["auto_map"] = {"AutoConfig": "configuration_tiny_custom.TinyCustomConfig",
-                         "AutoModelForCausalLM": "modeling_tiny_custom.TinyCustomForCausalLM"}
+    saved["auto_map"] = {
+        "AutoConfig": "configuration_tiny_custom.TinyCustomConfig",
+        "AutoModelForCausalLM": "modeling_tiny_custom.TinyCustomForCausalLM",
+    }
     saved["model_type"] = "tiny_custom"
     saved["architectures"] = ["TinyCustomForCausalLM"]
     (directory / "config.json").write_text(json.dumps(saved))

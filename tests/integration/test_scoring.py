@@ -6,13 +6,13 @@ import random
 
 import pytest
 import torch
+from tiny_models import ARCHITECTURES, VOCAB, tiny_config, tiny_model
 from transformers import AutoModelForCausalLM
 
 from neuronllm.model.intervene import scaled_neurons
 from neuronllm.model.loading import LoadedModel
-from neuronllm.scoring.prefix_tree import PrefixTree
 from neuronllm.scoring.engine import Question, ScoreCondition, SharedContextScorer
-from tiny_models import ARCHITECTURES, VOCAB, tiny_config, tiny_model
+from neuronllm.scoring.prefix_tree import PrefixTree
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -114,10 +114,14 @@ def test_sliding_window_falls_back_to_full_rows_where_needed(window):
 
 def test_eager_attention_and_gpt2_positions():
     torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_config(tiny_config("gpt2"), dtype=torch.float32, attn_implementation="eager").eval()
+    model = AutoModelForCausalLM.from_config(
+        tiny_config("gpt2"), dtype=torch.float32, attn_implementation="eager"
+    ).eval()
     questions = aqua_like_questions(seed=5)
-    assert_close(SharedContextScorer(LoadedModel.wrap(model)).score(questions, [ScoreCondition.of(FACTORS)])[0],
-                 reference(model, questions, FACTORS))
+    assert_close(
+        SharedContextScorer(LoadedModel.wrap(model)).score(questions, [ScoreCondition.of(FACTORS)])[0],
+        reference(model, questions, FACTORS),
+    )
 
 
 def test_prefix_tree_splits_and_shares():
@@ -147,8 +151,10 @@ def test_option_tries_are_batched_by_width_so_few_positions_are_padding():
 
     scorer = SharedContextScorer.__new__(SharedContextScorer)
     scorer.batch_tokens = 3 * (35 + 6)  # three rows a batch
-    rows = [_Row(list(range(past)), [0] * width, torch.ones(width, width, dtype=torch.bool), list(range(width)))
-            for past, width in [(30, 1), (31, 6), (32, 1), (33, 6), (34, 1), (35, 6)]]
+    rows = [
+        _Row(list(range(past)), [0] * width, torch.ones(width, width, dtype=torch.bool), list(range(width)))
+        for past, width in [(30, 1), (31, 6), (32, 1), (33, 6), (34, 1), (35, 6)]
+    ]
     batches = scorer._batches(rows, by="trie")
     for batch in batches:
         assert len({len(rows[r].tokens) for r in batch}) == 1, batches

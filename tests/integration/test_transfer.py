@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from neuronllm.model.condition import Condition
 from neuronllm.errors import UserError
+from neuronllm.model.condition import Condition
 from neuronllm.neurons import Neuron, NeuronSet
 
 TASKS = ("ner", "chunking", "sentiment", "commonsense")
@@ -69,8 +69,12 @@ def test_native_scores_equal_hflm_and_acc_norm_is_lm_evals(tiny, native_tasks, t
 
     model, tokenizer = tiny
     name = f"aqua_{task}_native"
-    reference = _run(HFLM(pretrained=model, tokenizer=tokenizer, batch_size=1), name, native_tasks[task])["samples"][name]
-    ours = _run(NeuronLLM(pretrained=model, tokenizer=tokenizer, spec="tiny"), name, native_tasks[task])["samples"][name]
+    reference = _run(HFLM(pretrained=model, tokenizer=tokenizer, batch_size=1), name, native_tasks[task])["samples"][
+        name
+    ]
+    ours = _run(NeuronLLM(pretrained=model, tokenizer=tokenizer, spec="tiny"), name, native_tasks[task])["samples"][
+        name
+    ]
     assert len(ours) == len(reference) == 3
     for a, b in zip(ours, reference):
         scores_a = [float(r[0]) for r in a["filtered_resps"]]
@@ -96,9 +100,15 @@ def formats(tmp_path_factory, tiny_local_model):
     neurons = _neuron_set(work / "set.json")
     out = {}
     for fmt in ("text", "letter", "native"):
-        settings = EvalSettings(task="sentiment", answer_format=fmt, instances=4, eval_instances=5, data_files="shipped")
-        out[fmt] = evaluate(tiny_local_model, settings, [Condition(), Condition(neurons, "enhance")],
-                            [work / f"{fmt}_orig.json", work / f"{fmt}_enh.json"])
+        settings = EvalSettings(
+            task="sentiment", answer_format=fmt, instances=4, eval_instances=5, data_files="shipped"
+        )
+        out[fmt] = evaluate(
+            tiny_local_model,
+            settings,
+            [Condition(), Condition(neurons, "enhance")],
+            [work / f"{fmt}_orig.json", work / f"{fmt}_enh.json"],
+        )
     other = EvalSettings(task="sentiment", answer_format="native", instances=4, eval_instances=4, data_files="shipped")
     out["native_fewer"] = evaluate(tiny_local_model, other, [Condition()], [work / "native_fewer.json"])
     return out
@@ -143,9 +153,9 @@ def test_identification_refuses_the_native_format():
 def test_sweep_factors_reach_the_hooks(tmp_path, tiny, factor):
     """A sweep condition as the plan writes it -> the lm-eval model's condition -> the hooks: exactly the
     chosen part's neurons change, by exactly the factor, at the answer position; nothing else moves."""
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
     from neuronllm.model import hooks
     from neuronllm.model.intervene import scaled_neurons
-    from neuronllm.evaluation.lm_eval_model import NeuronLLM
     from neuronllm.pipeline.transfer_plan import condition_spec, sweep_condition
 
     model, tokenizer = tiny
@@ -187,7 +197,9 @@ def test_the_factor_reaches_the_lm_eval_model_arguments(tmp_path, tiny):
 
     model, tokenizer = tiny
     path = _neuron_set(tmp_path / "set.json")
-    lm = NeuronLLM(pretrained=model, tokenizer=tokenizer, spec="tiny", neurons=path, op="excite", part="bad", factor="3")
+    lm = NeuronLLM(
+        pretrained=model, tokenizer=tokenizer, spec="tiny", neurons=path, op="excite", part="bad", factor="3"
+    )
     assert dict(lm.intervention.factors) == {(2, i): 3.0 for i in range(6)}
     other = NeuronLLM(pretrained=model, tokenizer=tokenizer, spec="tiny", neurons=path, op="excite", part="bad")
     assert lm.cache_identity != other.cache_identity

@@ -4,7 +4,6 @@ loaded, no output written, no input changed (items 5-9 of the robustness issue).
 import hashlib
 
 import pytest
-
 from probes import MALFORMED, PROBES, fill
 
 
@@ -15,15 +14,20 @@ def checksums():
 @pytest.fixture(autouse=True)
 def no_model_loads(monkeypatch):
     """Any model load fails the probe: every check must come first."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("a model was loaded before the bad input was refused")
 
     # import the modules first: one first imported while models.load_model is patched would bind the
     # refusing stand-in at import, and monkeypatch would then "restore" it for every later test
-    import neuronllm.evaluation.evaluate  # noqa: F401
-    import neuronllm.methods.identify  # noqa: F401
+    import neuronllm.evaluation.evaluate  # noqa: F401 - imported before the patch, so it binds the real load_model
+    import neuronllm.methods.identify  # noqa: F401 - the same, for identification
 
-    for target in ("neuronllm.model.loading.load_model", "neuronllm.evaluation.evaluate.load_model", "neuronllm.methods.identify.load_model"):
+    for target in (
+        "neuronllm.model.loading.load_model",
+        "neuronllm.evaluation.evaluate.load_model",
+        "neuronllm.methods.identify.load_model",
+    ):
         monkeypatch.setattr(target, refuse)
 
 

@@ -10,11 +10,9 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import torch
 from lm_eval.api.instance import Instance
 
 from neuronllm.errors import UserError
@@ -42,8 +40,9 @@ def sentiment_attributions(tmp_path_factory, tiny_local_model):
 
     work = tmp_path_factory.mktemp("identity")
     files = sentiment_files(work / "data")
-    settings = IdentifySettings(task="sentiment", answer_format="text", seed=0, instances=4, steps=2, layer_batch=3,
-                                z=20, data_files=files)
+    settings = IdentifySettings(
+        task="sentiment", answer_format="text", seed=0, instances=4, steps=2, layer_batch=3, z=20, data_files=files
+    )
     path = work / "attributions.pt"
     attribute(tiny_local_model, settings, ["contrastive"], progress=False).save(path)
     return path, settings, files
@@ -67,8 +66,9 @@ def test_attributions_of_edited_data_are_refused(sentiment_attributions, tiny_lo
         Path(files["train"]).write_bytes(original)
 
 
-def test_attributions_of_an_edited_task_spec_or_template_are_refused(sentiment_attributions, tiny_local_model,
-                                                                     tmp_path, monkeypatch):
+def test_attributions_of_an_edited_task_spec_or_template_are_refused(
+    sentiment_attributions, tiny_local_model, tmp_path, monkeypatch
+):
     from neuronllm.attribution.kinds import Attributions
     from neuronllm.methods.identify import identify
 
@@ -89,10 +89,10 @@ def test_attributions_of_an_edited_task_spec_or_template_are_refused(sentiment_a
 
 
 def test_every_output_names_the_digests_it_was_computed_from(sentiment_attributions, tiny_local_model, tmp_path):
+    from neuronllm.analysis.metrics_files import write_metrics
     from neuronllm.attribution.kinds import Attributions
     from neuronllm.evaluation.evaluate import Condition, EvalSettings, evaluate
     from neuronllm.methods.identify import identify
-    from neuronllm.analysis.metrics_files import write_metrics
 
     path, settings, files = sentiment_attributions
     attributions = Attributions.load(path)
@@ -101,15 +101,21 @@ def test_every_output_names_the_digests_it_was_computed_from(sentiment_attributi
     set_path = tmp_path / "set.json"
     neuron_set.save(set_path)
     outs = [tmp_path / "o.json", tmp_path / "d.json"]
-    results = evaluate(tiny_local_model, EvalSettings(task="sentiment", instances=4, eval_instances=2, data_files=files),
-                       [Condition(), Condition(str(set_path))], outs)
+    results = evaluate(
+        tiny_local_model,
+        EvalSettings(task="sentiment", instances=4, eval_instances=2, data_files=files),
+        [Condition(), Condition(str(set_path))],
+        outs,
+    )
     digests = results[0]["digests"]
     assert digests["data"] == attributions.provenance["digests"]["data"]
     assert digests["task_spec"] == attributions.provenance["digests"]["task_spec"]
     assert digests["model"] and digests["settings"] and digests["code"]["scorer"]
     write_metrics(str(outs[0]), [str(outs[1])], str(tmp_path / "m.json"), resamples=100)
     metrics = json.loads((tmp_path / "m.json").read_text())
-    assert metrics["digests"]["data"] == digests["data"] and set(metrics["digests"]["evaluations"]) == {str(p) for p in outs}
+    assert metrics["digests"]["data"] == digests["data"] and set(metrics["digests"]["evaluations"]) == {
+        str(p) for p in outs
+    }
 
 
 def test_max_length_reaches_evaluate(tiny_local_model):
@@ -140,7 +146,9 @@ def test_neuronllm_truncates_exactly_as_hflm_and_warns_once(tiny_local_model, ca
     context = "The quick brown fox jumps over the lazy dog near the river bank while the sun sets. " * 3 + "Answer:"
     options = [" person", " a rather long location name", " event"]
     requests = [Instance("loglikelihood", doc={}, arguments=(context, c), idx=i) for i, c in enumerate(options)]
-    reference = HFLM(pretrained=tiny_local_model, max_length=16, device="cpu").loglikelihood(requests, disable_tqdm=True)
+    reference = HFLM(pretrained=tiny_local_model, max_length=16, device="cpu").loglikelihood(
+        requests, disable_tqdm=True
+    )
     capfd.readouterr()
     model = NeuronLLM(pretrained=tiny_local_model, max_length=16, letter_merge=False, device="cpu")
     ours = model.loglikelihood(requests, disable_tqdm=True)
@@ -162,6 +170,7 @@ def test_a_continuation_longer_than_max_length_is_refused(tiny_local_model):
 
 # ----------------------------------------------------------------------------------------------- Snakemake
 
+
 def _jobs(output: str) -> set[tuple[str, str, str]]:
     """(rule, task wildcard or '', method wildcard or '') of every job a dry run plans."""
     jobs, rule = set(), None
@@ -177,8 +186,13 @@ def _jobs(output: str) -> set[tuple[str, str, str]]:
 
 
 def _outputs(output: str) -> list[str]:
-    return [p.strip() for line in output.splitlines() if line.strip().startswith("output:")
-            for p in line.split("output:", 1)[1].split(",") if p.strip()]
+    return [
+        p.strip()
+        for line in output.splitlines()
+        if line.strip().startswith("output:")
+        for p in line.split("output:", 1)[1].split(",")
+        if p.strip()
+    ]
 
 
 def test_an_edited_data_file_or_task_spec_reruns_exactly_its_jobs(tmp_path):
@@ -193,9 +207,27 @@ def test_an_edited_data_file_or_task_spec_reruns_exactly_its_jobs(tmp_path):
 
     def dry_run() -> str:
         result = subprocess.run(
-            [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "all_tables", "--rerun-triggers", "mtime",
-             "--configfile", "config/ci.yaml", "--config", f"results_dir={results}"],
-            cwd=copy, env=env, capture_output=True, text=True, timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "-n",
+                "--cores",
+                "1",
+                "all_tables",
+                "--rerun-triggers",
+                "mtime",
+                "--configfile",
+                "config/ci.yaml",
+                "--config",
+                f"results_dir={results}",
+            ],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout + result.stderr
 
@@ -214,12 +246,20 @@ def test_an_edited_data_file_or_task_spec_reruns_exactly_its_jobs(tmp_path):
 
     flip_labels(str(copy / "data" / "sentiment" / "validation.jsonl"))
     planned = _jobs(dry_run())
-    assert {("attribute", "sentiment", ""), ("evaluate_main", "sentiment", ""), ("identify", "sentiment", "cni")} <= planned
+    assert {
+        ("attribute", "sentiment", ""),
+        ("evaluate_main", "sentiment", ""),
+        ("identify", "sentiment", "cni"),
+    } <= planned
     assert {job for job in planned if job[1] == "commonsense"} == other_task_jobs("commonsense"), planned
     os.utime(copy / "data" / "sentiment" / "validation.jsonl", (stamp - 100, stamp - 100))
 
     spec = copy / "tasks" / "aqua" / "aqua_commonsense.yaml"
     spec.write_text(spec.read_text().replace("everyday situations", "everyday life"))
     planned = _jobs(dry_run())
-    assert {("attribute", "commonsense", ""), ("evaluate_main", "commonsense", ""), ("evaluate_table7", "commonsense", "")} <= planned
+    assert {
+        ("attribute", "commonsense", ""),
+        ("evaluate_main", "commonsense", ""),
+        ("evaluate_table7", "commonsense", ""),
+    } <= planned
     assert {job for job in planned if job[1] == "sentiment"} == other_task_jobs("sentiment"), planned

@@ -16,8 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def neuron_set(path: Path, good: int, bad: int, start: int = 0, **provenance) -> str:
-    NeuronSet([Neuron(1, start + i, 1.0) for i in range(good)], [Neuron(2, start + i, -1.0) for i in range(bad)],
-              [48] * 3, provenance).save(path)
+    NeuronSet(
+        [Neuron(1, start + i, 1.0) for i in range(good)],
+        [Neuron(2, start + i, -1.0) for i in range(bad)],
+        [48] * 3,
+        provenance,
+    ).save(path)
     return str(path)
 
 
@@ -40,12 +44,20 @@ def evaluations(tmp_path_factory, tiny_local_model):
     settings = EvalSettings(task="sentiment", instances=4, eval_instances=3, data_files=files)
     names = ["original", "big", "small", "null"]
     paths = {name: str(work / f"eval_{name}.json") for name in names}
-    evaluate(tiny_local_model, settings, [Condition(), Condition(big), Condition(small), Condition(same_shape)],
-             [paths[n] for n in names])
+    evaluate(
+        tiny_local_model,
+        settings,
+        [Condition(), Condition(big), Condition(small), Condition(same_shape)],
+        [paths[n] for n in names],
+    )
     other = dict(files, validation=str(data / "other.jsonl"))
     paths["other"] = str(work / "eval_other.json")
-    evaluate(tiny_local_model, EvalSettings(task="sentiment", instances=4, eval_instances=3, data_files=other),
-             [Condition(big)], [paths["other"]])
+    evaluate(
+        tiny_local_model,
+        EvalSettings(task="sentiment", instances=4, eval_instances=3, data_files=other),
+        [Condition(big)],
+        [paths["other"]],
+    )
     return paths, work
 
 
@@ -98,8 +110,13 @@ def test_null_sets_of_another_shape_give_no_band(evaluations, capfd):
     warning and the reason in the file (the pipeline's K + K nulls meet methods that found fewer than K)."""
     paths, _ = evaluations
     entry = metrics(paths, ["big"], ["small"])["conditions"]["deg/both"]
-    assert "null" not in entry and "change 1 good + 1 bad neurons, the condition 5 good + 5 bad" in entry["null_unavailable"]
-    warnings = [line for line in capfd.readouterr().err.splitlines() if "a band needs sets of the condition's shape" in line]
+    assert (
+        "null" not in entry
+        and "change 1 good + 1 bad neurons, the condition 5 good + 5 bad" in entry["null_unavailable"]
+    )
+    warnings = [
+        line for line in capfd.readouterr().err.splitlines() if "a band needs sets of the condition's shape" in line
+    ]
     assert len(warnings) == 1 and warnings[0].endswith("no band")
     mixed = metrics(paths, ["big"], ["small", "null"])["conditions"]["deg/both"]
     assert mixed["null"]["sets"] == 1 and "null_unavailable" not in mixed
@@ -117,12 +134,15 @@ def test_too_few_resamples_for_a_95_percent_interval_are_refused(evaluations):
         metrics(paths, ["big"], resamples=10)
 
 
-@pytest.mark.parametrize("info, message", [
-    ('{"budget": 100}', "--info budget 100 does not match condition degrade/both's neuron set \\(5\\)"),
-    ('{"method": "tn"}', "--info method 'tn' does not match"),
-    ('{"task": "ner"}', "--info task 'ner' does not match the evaluations \\('sentiment'\\)"),
-    ('{"instances": 9}', "--info instances 9 does not match"),
-])
+@pytest.mark.parametrize(
+    "info, message",
+    [
+        ('{"budget": 100}', "--info budget 100 does not match condition degrade/both's neuron set \\(5\\)"),
+        ('{"method": "tn"}', "--info method 'tn' does not match"),
+        ('{"task": "ner"}', "--info task 'ner' does not match the evaluations \\('sentiment'\\)"),
+        ('{"instances": 9}', "--info instances 9 does not match"),
+    ],
+)
 def test_info_fields_the_files_record_are_checked(evaluations, info, message):
     paths, _ = evaluations
     with pytest.raises(UserError, match=message):

@@ -62,8 +62,10 @@ def test_questions_with_fewer_than_two_distinct_options_are_dropped_with_a_count
     from neuronllm.tasks.lm_eval_tasks import find_task
 
     spec = find_task("commonsense").spec
-    files = {"train": str(ROOT / "data" / "commonsense" / "train.jsonl"),
-             "validation": str(MALFORMED / "commonsense_degenerate.jsonl")}
+    files = {
+        "train": str(ROOT / "data" / "commonsense" / "train.jsonl"),
+        "validation": str(MALFORMED / "commonsense_degenerate.jsonl"),
+    }
     rows = (MALFORMED / "commonsense_degenerate.jsonl").read_text().splitlines()
     task = load_task_data(spec, data_files=files)
     assert len(task.evaluate) == len(rows) - 2
@@ -81,14 +83,17 @@ def test_metadata_values_are_type_checked(seed):
         build_text_dataset(spec=find_task("sentiment").spec, data_files="shipped", seed=seed)
 
 
-@pytest.mark.parametrize("change", [
-    {"ablation_methods": ["cni", "cni"]},
-    {"matched_null": ["cni", "cni"]},
-    {"table7": {"task": "commonsense", "methods": ["cni"], "budgets": [10, 10]}},
-    {"specificity": {"sources": ["cni", "cni"]}},
-    {"results_dir": "results/{model}"},
-    {"data_files": {"sentiment": {"train": "data/{x}.jsonl", "validation": "v.jsonl"}}},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"ablation_methods": ["cni", "cni"]},
+        {"matched_null": ["cni", "cni"]},
+        {"table7": {"task": "commonsense", "methods": ["cni"], "budgets": [10, 10]}},
+        {"specificity": {"sources": ["cni", "cni"]}},
+        {"results_dir": "results/{model}"},
+        {"data_files": {"sentiment": {"train": "data/{x}.jsonl", "validation": "v.jsonl"}}},
+    ],
+)
 def test_the_config_schema_rejects_duplicates_and_wildcard_characters(change):
     import jsonschema
 
@@ -101,16 +106,32 @@ def test_the_config_schema_rejects_duplicates_and_wildcard_characters(change):
 
 # ----------------------------------------------------------------------------------------------- writes
 
+
 def _commands(tmp_path):
     """null, metrics and report: a command that writes JSON or text, with valid inputs."""
     set_valid = str(MALFORMED / "set_valid.json")
     metrics_out = tmp_path / "m.json"
     return {
         "null": ["null", "--model", "embedded", "--budget", "3", "--indices", "0", "--outs", str(tmp_path / "n.json")],
-        "metrics": ["metrics", "--original", str(MALFORMED / "eval_original.json"), "--conditions",
-                    str(MALFORMED / "eval_condition.json"), "--resamples", "100", "--out", str(metrics_out)],
-        "report": ["report", "csv", "--metrics", str(ROOT / "tests" / "fixtures" / "report" / "embedded-ner-cni-k100.json"),
-                   "--out", str(tmp_path / "r.csv")],
+        "metrics": [
+            "metrics",
+            "--original",
+            str(MALFORMED / "eval_original.json"),
+            "--conditions",
+            str(MALFORMED / "eval_condition.json"),
+            "--resamples",
+            "100",
+            "--out",
+            str(metrics_out),
+        ],
+        "report": [
+            "report",
+            "csv",
+            "--metrics",
+            str(ROOT / "tests" / "fixtures" / "report" / "embedded-ner-cni-k100.json"),
+            "--out",
+            str(tmp_path / "r.csv"),
+        ],
     }, set_valid
 
 

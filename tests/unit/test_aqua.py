@@ -3,7 +3,6 @@
 import string
 from pathlib import Path
 
-
 from neuronllm.tasks.aqua import build_proxies, build_split, rotation
 from neuronllm.tasks.data import load_task_data
 from neuronllm.tasks.lm_eval_tasks import find_task
@@ -103,8 +102,12 @@ def test_identification_and_evaluation_never_overlap(tmp_path):
     task = find_task("sentiment")
     train = (HUB / "sentiment/train.jsonl").read_text()
     (tmp_path / "train.jsonl").write_text(train)
-    (tmp_path / "validation.jsonl").write_text(train.splitlines()[0] + "\n" + (HUB / "sentiment/validation.jsonl").read_text())
-    data = load_task_data(task.spec, data_files={"train": str(tmp_path / "train.jsonl"), "validation": str(tmp_path / "validation.jsonl")})
+    (tmp_path / "validation.jsonl").write_text(
+        train.splitlines()[0] + "\n" + (HUB / "sentiment/validation.jsonl").read_text()
+    )
+    data = load_task_data(
+        task.spec, data_files={"train": str(tmp_path / "train.jsonl"), "validation": str(tmp_path / "validation.jsonl")}
+    )
     identify = {i.fields["sentence"] for i in data.identify}
     assert not identify & {i.fields["sentence"] for i in data.evaluate}
     assert len(data.evaluate) == 3

@@ -2,8 +2,8 @@
 
 import pytest
 
-from neuronllm.model.condition import EXCITE, Condition, path_suffix
 from neuronllm.errors import UserError
+from neuronllm.model.condition import EXCITE, Condition, path_suffix
 from neuronllm.neurons import Neuron, NeuronSet
 
 
@@ -16,8 +16,15 @@ def test_paper_conditions_keep_their_strings_labels_and_factors():
     assert path_suffix(EXCITE) == ""
 
 
-@pytest.mark.parametrize("text, factors", [("a:excite-good@0.5", (0.5, 0.5)), ("a:enhance@3", (3.0, 0.0)),
-                                           ("a:degrade-bad@1.5", (0.0, 1.5)), ("a:excite@0", (0.0, 0.0))])
+@pytest.mark.parametrize(
+    "text, factors",
+    [
+        ("a:excite-good@0.5", (0.5, 0.5)),
+        ("a:enhance@3", (3.0, 0.0)),
+        ("a:degrade-bad@1.5", (0.0, 1.5)),
+        ("a:excite@0", (0.0, 0.0)),
+    ],
+)
 def test_the_factor_is_what_excite_multiplies_by(text, factors):
     condition = Condition.parse(text)
     assert condition.factors() == factors
@@ -35,11 +42,18 @@ def test_two_factors_never_share_an_identity_label_or_path():
     assert double.identity("d") == {"neurons": "d", "op": "excite", "part": "good", "scope": "answer"}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("a:excite-good@-1", "finite number >= 0"), ("a:excite-good@abc", "expected a number"),
-    ("a:excite-good@inf", "finite number >= 0"), ("a:excite-good@", "PATH:OP-PART"),
-    ("a:silence-good@3", "silence multiplies by 0"), ("a:boost-good", "PATH:OP-PART"), ("a:excite-all", "PATH:OP-PART"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a:excite-good@-1", "finite number >= 0"),
+        ("a:excite-good@abc", "expected a number"),
+        ("a:excite-good@inf", "finite number >= 0"),
+        ("a:excite-good@", "PATH:OP-PART"),
+        ("a:silence-good@3", "silence multiplies by 0"),
+        ("a:boost-good", "PATH:OP-PART"),
+        ("a:excite-all", "PATH:OP-PART"),
+    ],
+)
 def test_bad_conditions_are_one_line_errors(text, message):
     with pytest.raises(UserError, match=message) as caught:
         Condition.parse(text)

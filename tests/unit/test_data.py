@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from neuronllm.tasks.data import _spans, load_task_data
 from neuronllm.errors import UserError
+from neuronllm.tasks.adapters import _spans
+from neuronllm.tasks.data import load_task_data
 from neuronllm.tasks.lm_eval_tasks import find_task
 
 
@@ -15,7 +16,10 @@ def write_jsonl(path, rows):
 
 
 def ner_rows(n=5):
-    return [{"id": str(i), "tokens": ["Ann", "met", "Bob", "in", "Rome", "."], "ner_tags": [7, 0, 7, 0, 4, 0]} for i in range(n)]
+    return [
+        {"id": str(i), "tokens": ["Ann", "met", "Bob", "in", "Rome", "."], "ner_tags": [7, 0, 7, 0, 4, 0]}
+        for i in range(n)
+    ]
 
 
 def test_spans_from_io_and_iob_tags():
@@ -28,7 +32,10 @@ def test_local_files_in_hub_schema(tmp_path, fmt):
     import datasets
 
     task = find_task("sentiment")
-    rows = [{"idx": i, "sentence": f"sentence number {i} is {'great' if i % 2 else 'awful'}", "label": i % 2} for i in range(8)]
+    rows = [
+        {"idx": i, "sentence": f"sentence number {i} is {'great' if i % 2 else 'awful'}", "label": i % 2}
+        for i in range(8)
+    ]
     paths = {}
     for split, part in (("train", rows[:5]), ("validation", rows[5:])):
         path = tmp_path / f"{split}.{fmt}"
@@ -83,7 +90,13 @@ def test_missing_file_and_missing_split(tmp_path):
 
 
 def test_commonsense_unknown_answer_key(tmp_path):
-    row = {"id": "x", "question": "q?", "question_concept": "q", "choices": {"label": ["A", "B"], "text": ["a", "b"]}, "answerKey": "Z"}
+    row = {
+        "id": "x",
+        "question": "q?",
+        "question_concept": "q",
+        "choices": {"label": ["A", "B"], "text": ["a", "b"]},
+        "answerKey": "Z",
+    }
     path = write_jsonl(tmp_path / "train.jsonl", [row])
     with pytest.raises(UserError, match="unknown label 'Z'"):
         load_task_data(find_task("commonsense").spec, data_files={"train": path, "validation": path})

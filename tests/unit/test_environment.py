@@ -1,4 +1,5 @@
-"""The workflow passes Snakemake's linter, and the environment files agree: pyproject.toml, environment.yml, workflow/envs/neuronllm.yaml and the
+"""The workflow passes Snakemake's linter, and the environment files agree: pyproject.toml, environment.yml,
+workflow/envs/neuronllm.yaml and the
 Makefile pin the same packages (conda is not installed here, so their agreement is what is tested)."""
 
 import re
@@ -19,14 +20,16 @@ def pip_requirements(path: Path) -> dict[str, str]:
         if line.startswith("-e"):
             continue
         name = re.split(r"[<>=!~ ]", line, maxsplit=1)[0].lower()
-        out[name] = line[len(name):].strip()
+        out[name] = line[len(name) :].strip()
     return out
 
 
 def pyproject_requirements() -> dict[str, str]:
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    return {re.split(r"[<>=!~ ]", d, maxsplit=1)[0].lower(): d[len(re.split(r"[<>=!~ ]", d, maxsplit=1)[0]):].strip()
-            for d in deps}
+    return {
+        re.split(r"[<>=!~ ]", d, maxsplit=1)[0].lower(): d[len(re.split(r"[<>=!~ ]", d, maxsplit=1)[0]) :].strip()
+        for d in deps
+    }
 
 
 def test_conda_environments_pin_what_pyproject_and_the_makefile_pin():
@@ -52,8 +55,9 @@ def test_the_workflow_passes_snakemake_lint():
     import subprocess
 
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
-    done = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True,
-                          env=env, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 0 and "Lints for" not in output, output[-3000:]
     assert "your workflow is in a good condition" in output

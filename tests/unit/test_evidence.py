@@ -70,10 +70,18 @@ def label_rows(answers_by_instance, golds_by_instance):
     for i, (answers, golds) in enumerate(zip(answers_by_instance, golds_by_instance)):
         for proxy, (answer, gold_text) in enumerate(zip(answers, golds)):
             options = ["noun phrase", "verb phrase"]
-            rows.append({"instance_id": f"e:{i}", "proxy": proxy, "gold": options.index(gold_text),
-                         "prediction": options.index(answer), "correct": answer == gold_text,
-                         "scores": [0.0, -1.0] if answer == options[0] else [-1.0, 0.0],
-                         "gold_text": gold_text, "predicted_text": answer})
+            rows.append(
+                {
+                    "instance_id": f"e:{i}",
+                    "proxy": proxy,
+                    "gold": options.index(gold_text),
+                    "prediction": options.index(answer),
+                    "correct": answer == gold_text,
+                    "scores": [0.0, -1.0] if answer == options[0] else [-1.0, 0.0],
+                    "gold_text": gold_text,
+                    "predicted_text": answer,
+                }
+            )
     return rows
 
 
@@ -82,9 +90,17 @@ def test_an_answer_shift_raises_accuracy_lowers_balanced_accuracy_and_is_flagged
     answers 1/3 of the noun phrases and every verb phrase right (accuracy 50%, balanced 2/3); the
     intervened one answers 'noun phrase' always. Accuracy rises (50% -> 75%), balanced accuracy falls to
     50% = 1/classes: flagged, never marked."""
-    golds = [[["noun phrase", "noun phrase", "noun phrase", "verb phrase"][(3 * i + k) % 4] for k in range(3)] for i in range(40)]
-    before = [[g if (3 * i + k) % 4 in (0, 3) else ("verb phrase" if g == "noun phrase" else "noun phrase")
-               for k, g in enumerate(gold)] for i, gold in enumerate(golds)]
+    golds = [
+        [["noun phrase", "noun phrase", "noun phrase", "verb phrase"][(3 * i + k) % 4] for k in range(3)]
+        for i in range(40)
+    ]
+    before = [
+        [
+            g if (3 * i + k) % 4 in (0, 3) else ("verb phrase" if g == "noun phrase" else "noun phrase")
+            for k, g in enumerate(gold)
+        ]
+        for i, gold in enumerate(golds)
+    ]
     after = [["noun phrase"] * 3 for _ in golds]
     original, intervened = paired(label_rows(before, golds), label_rows(after, golds))
     stats = effect_statistics(original, intervened, "enh", resamples=500)
@@ -107,8 +123,18 @@ def test_balanced_accuracy_over_gold_positions_where_texts_are_unique():
     rows = []
     for i in range(30):
         gold = 0 if i < 20 else 1
-        rows.append({"instance_id": f"e:{i}", "proxy": 0, "gold": gold, "prediction": 0, "correct": gold == 0,
-                     "scores": [0.0, -1.0], "gold_text": f"answer {i}", "predicted_text": f"answer {i}" if gold == 0 else "x"})
+        rows.append(
+            {
+                "instance_id": f"e:{i}",
+                "proxy": 0,
+                "gold": gold,
+                "prediction": 0,
+                "correct": gold == 0,
+                "scores": [0.0, -1.0],
+                "gold_text": f"answer {i}",
+                "predicted_text": f"answer {i}" if gold == 0 else "x",
+            }
+        )
     answers = answers_from_predictions(rows)
     assert answers.keys == ("0", "1")
     from neuronllm.analysis.stats import interval_of_scores
@@ -132,8 +158,10 @@ def test_loo_calibration_of_the_cell_test_on_synthetic_nulls():
     passing = tested = 0
     for _ in range(1000):
         values = rng.normal(0.5, 1.0, size=5)
-        draws = [{"rac_signed": float(v), "rac_signed_se": 0.8, "rac_signed_p0": float(0.5 * np.exp(-max(v, 0)))}
-                 for v in values]
+        draws = [
+            {"rac_signed": float(v), "rac_signed_se": 0.8, "rac_signed_p0": float(0.5 * np.exp(-max(v, 0)))}
+            for v in values
+        ]
         p, t = leave_one_out(draws, "rac_signed")
         passing, tested = passing + p, tested + t
     assert passing / tested <= LEVEL

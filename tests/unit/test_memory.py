@@ -2,15 +2,14 @@
 
 import pytest
 import torch
+from tiny_models import tiny_model
 
-from neuronllm.model import memory
+from neuronllm.attribution.ig import ProxyTokens, integrated_gradients_many, layouts
 from neuronllm.errors import UserError
-from neuronllm.attribution.ig import ProxyTokens, integrated_gradients_many
-from neuronllm.attribution.ig import layouts
+from neuronllm.model import memory
 from neuronllm.model.loading import LoadedModel
-from neuronllm.scoring.prefix_kv import prefix_key_values
 from neuronllm.model.shapes import shape_config
-from tiny_models import tiny_config, tiny_model
+from neuronllm.scoring.prefix_kv import prefix_key_values
 
 
 def test_parse_size():
@@ -37,7 +36,9 @@ def test_weight_bytes_counts_every_parameter():
     assert memory.weight_bytes(model.config, "bfloat16") == sum(p.numel() * 2 for p in model.parameters())
 
 
-@pytest.mark.parametrize("options,layer_batch,pass_tokens", [([[[5]], [[6]]], 2, 512), ([[[5, 7, 9]], [[6, 8]]], 3, 16)])
+@pytest.mark.parametrize(
+    "options,layer_batch,pass_tokens", [([[[5]], [[6]]], 2, 512), ([[[5, 7, 9]], [[6, 8]]], 3, 16)]
+)
 def test_pass_tokens_is_the_widest_packed_pass(monkeypatch, options, layer_batch, pass_tokens):
     """The model's N is the width of the widest pass the cached engine really runs."""
     widths = []
@@ -59,7 +60,8 @@ def test_identification_grows_with_what_it_holds():
     config = shape_config("llama2-7b")
     base = memory.identification_peak(config, 300, 1, 20, 4)
     assert memory.identification_peak(config, 600, 1, 20, 4).parts["prefix_kv"] == pytest.approx(
-        base.parts["prefix_kv"] * 599 / 299)
+        base.parts["prefix_kv"] * 599 / 299
+    )
     deeper = memory.identification_peak(shape_config("llama2-13b"), 300, 1, 20, 4)
     assert deeper.above_weights_mib > base.above_weights_mib
     # text tries fill the 512-token pass: a larger layer_batch then changes nothing
@@ -112,6 +114,7 @@ def test_kv_memory_default_on_cpu_and_cuda_context():
     assert plan.identification.parts["cuda_context"] == memory.CUDA_CONTEXT_MIB
     # 12.6 GiB of weights + an 8 GiB tree + a 4 GiB batch: a 24 GB GPU is too small; the suggestion fits
     assert not plan.fits and 0 < plan.suggested_kv_memory_mb < 8192
-    smaller = memory.plan_job("llama2-7b", 24 * 1024, "bfloat16", 300, 1, 20, 4, plan.suggested_kv_memory_mb, 4096, 150,
-                              device="cuda")
+    smaller = memory.plan_job(
+        "llama2-7b", 24 * 1024, "bfloat16", 300, 1, 20, 4, plan.suggested_kv_memory_mb, 4096, 150, device="cuda"
+    )
     assert smaller.fits

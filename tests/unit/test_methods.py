@@ -1,11 +1,10 @@
 """Selection logic of every method on small hand-made score tensors (no model needed)."""
 
-
 import pytest
 import torch
 
-from neuronllm.attribution.kinds import Attributions
 from neuronllm.analysis.common_neurons import common_neurons
+from neuronllm.attribution.kinds import Attributions
 from neuronllm.errors import UserError
 from neuronllm.methods import METHOD_NAMES, get_method
 from neuronllm.methods.cni import ace_scores
@@ -29,8 +28,12 @@ def test_cni_eq4_eq5_by_hand():
     ES_a = [3, -3, 0, 0.3]: G_a = {0}, B_a = {1}.  ES_b = [-0.3, 0, 6, -0.6]: G_b = {2}, B_b = {3}.
     ACE = [3, -3, 6, -0.6]; neuron 3 is in G? no -> kept. Good: 2, 0; bad: 1, 3."""
     per_proxy = [
-        [[1, -1, 0, 0.1]], [[1, -1, 0, 0.1]], [[1, -1, 0, 0.1]],
-        [[-0.1, 0, 2, -0.2]], [[-0.1, 0, 2, -0.2]], [[-0.1, 0, 2, -0.2]],
+        [[1, -1, 0, 0.1]],
+        [[1, -1, 0, 0.1]],
+        [[1, -1, 0, 0.1]],
+        [[-0.1, 0, 2, -0.2]],
+        [[-0.1, 0, 2, -0.2]],
+        [[-0.1, 0, 2, -0.2]],
     ]
     attr = attributions("contrastive", per_proxy, ["a"] * 3 + ["b"] * 3)
     ace = ace_scores(attr, z=1)
@@ -86,8 +89,12 @@ def test_unknown_method_suggests():
 
 def test_common_neurons_intersection_first():
     counts = [8]
-    a = NeuronSet([Neuron(0, 1, 1.0), Neuron(0, 2, 0.5), Neuron(0, 3, 0.1)], [Neuron(0, 7, -1.0)], counts, {"task": "a"})
-    b = NeuronSet([Neuron(0, 2, 2.0), Neuron(0, 1, 0.2), Neuron(0, 4, 2.0)], [Neuron(0, 7, -3.0)], counts, {"task": "b"})
+    a = NeuronSet(
+        [Neuron(0, 1, 1.0), Neuron(0, 2, 0.5), Neuron(0, 3, 0.1)], [Neuron(0, 7, -1.0)], counts, {"task": "a"}
+    )
+    b = NeuronSet(
+        [Neuron(0, 2, 2.0), Neuron(0, 1, 0.2), Neuron(0, 4, 2.0)], [Neuron(0, 7, -3.0)], counts, {"task": "b"}
+    )
     common = common_neurons([a, b], budget=3)
     # shared by both: 1 (1.0 + 0.1) and 2 (0.5 + 1.0) -> 2 first; then the best single-task neuron 4 (1.0)
     assert [n.index for n in common.good] == [2, 1, 4]

@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.metrics import accuracy, average_effect, comprehension, effect, relative_change
+from neuronllm.errors import UserError
 
 
 def test_accuracy_is_share_of_proxies_right():
@@ -15,8 +15,20 @@ def test_accuracy_is_share_of_proxies_right():
 
 def test_comprehension_needs_two_of_three():
     # instance a: 3/3, b: 2/3, c: 1/3, d: 0/3 right -> a and b comprehended -> 0.5; proxies interleaved on purpose
-    answers = [("a", True), ("b", True), ("c", False), ("d", False), ("a", True), ("b", False),
-               ("c", True), ("d", False), ("a", True), ("b", True), ("c", False), ("d", False)]
+    answers = [
+        ("a", True),
+        ("b", True),
+        ("c", False),
+        ("d", False),
+        ("a", True),
+        ("b", False),
+        ("c", True),
+        ("d", False),
+        ("a", True),
+        ("b", True),
+        ("c", False),
+        ("d", False),
+    ]
     assert comprehension(answers) == 0.5
     assert comprehension(answers, min_correct=3) == 0.25
     assert comprehension(answers, min_correct=1) == 0.75
@@ -46,10 +58,10 @@ def test_effect_degrader_success():
 @pytest.mark.parametrize(
     "direction, intervened",
     [
-        ("deg", {"acc": 0.55, "comprehension": 0.3}),   # degrader raised accuracy
-        ("deg", {"acc": 0.45, "comprehension": 0.5}),   # degrader raised comprehension only
-        ("enh", {"acc": 0.45, "comprehension": 0.5}),   # enhancer lowered accuracy
-        ("enh", {"acc": 0.6, "comprehension": 0.35}),   # enhancer lowered comprehension only
+        ("deg", {"acc": 0.55, "comprehension": 0.3}),  # degrader raised accuracy
+        ("deg", {"acc": 0.45, "comprehension": 0.5}),  # degrader raised comprehension only
+        ("enh", {"acc": 0.45, "comprehension": 0.5}),  # enhancer lowered accuracy
+        ("enh", {"acc": 0.6, "comprehension": 0.35}),  # enhancer lowered comprehension only
     ],
 )
 def test_effect_fails_when_either_metric_moves_the_wrong_way(direction, intervened):
@@ -89,8 +101,12 @@ def _e(rac, rcc, acc_delta, com_delta):
 def test_average_uses_signed_changes_like_the_paper():
     # Paper Table 1, LLaMA 2-7B, QRNCA Deg: 48.9/46.0, 9.4/16.0, 60.4/70.0 and a Fail on Commonsense whose
     # comprehension rose; the printed average 30.3/31.5 only comes out with the Fail's RCC counted negatively.
-    effects = [_e(48.9, 46.0, -0.1, -0.1), _e(9.4, 16.0, -0.1, -0.1), _e(60.4, 70.0, -0.1, -0.1),
-               _e(2.5, 6.0, -0.01, +0.01)]
+    effects = [
+        _e(48.9, 46.0, -0.1, -0.1),
+        _e(9.4, 16.0, -0.1, -0.1),
+        _e(60.4, 70.0, -0.1, -0.1),
+        _e(2.5, 6.0, -0.01, +0.01),
+    ]
     average = average_effect(effects, "deg")
     assert average["rac"] == pytest.approx(30.3)
     assert average["rcc"] == pytest.approx(31.5)

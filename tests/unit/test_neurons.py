@@ -53,7 +53,10 @@ def test_shape_mismatch_with_model(tmp_path):
         NeuronSet.load(path, neuron_counts=[8, 8])
 
 
-@pytest.mark.parametrize("content", ["{not json", json.dumps({"format": "other"}), json.dumps({"format": "neuronllm.neurons/1", "good": [[0, 1]]})])
+@pytest.mark.parametrize(
+    "content",
+    ["{not json", json.dumps({"format": "other"}), json.dumps({"format": "neuronllm.neurons/1", "good": [[0, 1]]})],
+)
 def test_malformed_files(tmp_path, content):
     path = tmp_path / "bad.json"
     path.write_text(content)

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from neuronllm.pipeline import workflow_files
-
-from neuronllm.tasks import data
 from neuronllm.errors import UserError
+from neuronllm.pipeline import workflow_files
+from neuronllm.tasks import data
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +43,9 @@ def test_workflow_of_an_installed_package_is_copied_out(tmp_path, monkeypatch):
     assert workflow_files.workflow_source() == package / "_workflow"
     copied = workflow_files.copy_workflow(tmp_path / "mine")
     assert [p.name for p in copied] == list(workflow_files.ENTRIES)
-    assert (tmp_path / "mine" / "workflow" / "rules" / "common.smk").read_text() == (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    assert (tmp_path / "mine" / "workflow" / "rules" / "common.smk").read_text() == (
+        ROOT / "workflow" / "rules" / "common.smk"
+    ).read_text()
     assert (tmp_path / "mine" / "profiles" / "slurm" / "config.yaml").is_file()
 
 
@@ -69,9 +70,13 @@ def test_the_wheel_carries_what_the_installed_package_looks_for():
     pipeline/workflow_files.py look for."""
     import tomllib
 
-    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"][
+        "force-include"
+    ]
     assert include["data"] == "neuronllm/_data" and include["tasks"] == "neuronllm/_tasks"
-    assert {include[name] for name in workflow_files.ENTRIES} == {f"neuronllm/_workflow/{n}" for n in workflow_files.ENTRIES}
+    assert {include[name] for name in workflow_files.ENTRIES} == {
+        f"neuronllm/_workflow/{n}" for n in workflow_files.ENTRIES
+    }
     assert include["neuronllm_lm_eval.pth"] == "neuronllm_lm_eval.pth"
 
 

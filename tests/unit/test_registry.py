@@ -10,13 +10,34 @@ from neuronllm import methods as registry
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_schema_enums_are_the_registry():
+def test_schema_names_no_method_and_the_config_check_reads_the_registry():
+    """The schema says only "a string" for a method: the registry is the one list, read by check_config."""
+    import pytest
+
+    from neuronllm.errors import UserError
+    from neuronllm.pipeline.config_check import _check_methods
+
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
-    properties = schema["properties"]
-    assert properties["methods"]["items"]["enum"] == list(registry.METHOD_NAMES)
-    assert properties["matched_null"]["items"]["enum"] == list(registry.METHOD_NAMES)
-    assert properties["table7"]["properties"]["methods"]["items"]["enum"] == list(registry.METHOD_NAMES)
-    assert properties["ablation_methods"]["items"]["enum"] == list(registry.ablation_methods())
+    assert schema["$defs"]["method"] == {"type": "string", "description": schema["$defs"]["method"]["description"]}
+
+    def enums(node):
+        if isinstance(node, dict):
+            yield from ([node["enum"]] if "enum" in node else [])
+            for value in node.values():
+                yield from enums(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from enums(value)
+
+    # the one enum that names a method: specificity sources, "a task's NeuronLLM set" or the common set
+    assert [e for e in enums(schema) if set(e) & set(registry.METHOD_NAMES)] == [["cni", "common"]]
+    _check_methods({"methods": list(registry.METHOD_NAMES), "ablation_methods": list(registry.ablation_methods())})
+    with pytest.raises(UserError, match=r"config: methods: unknown method 'cnni'.*did you mean 'cni'"):
+        _check_methods({"methods": ["cnni"]})
+    with pytest.raises(UserError, match=r"config: table7.methods: unknown method 'qrnka'"):
+        _check_methods({"methods": ["cni"], "table7": {"methods": ["qrnka"]}})
+    with pytest.raises(UserError, match="config: ablation_methods: 'kn' is not a method of the ablation"):
+        _check_methods({"methods": ["cni"], "ablation_methods": ["kn"]})
 
 
 def test_cli_offers_the_registry():
@@ -30,7 +51,9 @@ def test_cli_offers_the_registry():
 def test_report_labels_and_parts_come_from_the_registry():
     from neuronllm.report.kinds import KINDS, _method_rows
 
-    assert [r.labels[0] for r in _method_rows(list(registry.METHOD_NAMES))] == [m.label for m in registry.METHODS.values()]
+    assert [r.labels[0] for r in _method_rows(list(registry.METHOD_NAMES))] == [
+        m.label for m in registry.METHODS.values()
+    ]
     assert KINDS["ablation"].methods == tuple(registry.ablation_methods())
     for name, method in registry.METHODS.items():
         assert registry.table1_part(name) == ("both" if method.has_bad else "good")
@@ -48,8 +71,15 @@ def test_rules_read_the_registry():
 def test_plan_follows_the_registry():
     from neuronllm.pipeline.plan import Plan
 
-    plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": list(registry.METHOD_NAMES), "budget": 5,
-                 "null_sets": 0})
+    plan = Plan(
+        {
+            "models": {"m": {"spec": "x"}},
+            "tasks": ["ner"],
+            "methods": list(registry.METHOD_NAMES),
+            "budget": 5,
+            "null_sets": 0,
+        }
+    )
     conditions = plan.main_job().conditions
     for name, method in registry.METHODS.items():
         part = "both" if method.has_bad else "good"
@@ -69,8 +99,16 @@ def test_main_job_evaluates_the_equal_budget_conditions_once():
     the main job; the ablation job no longer writes it, so no file has two writers."""
     from neuronllm.pipeline.plan import Plan
 
-    plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": list(registry.METHOD_NAMES), "budget": 5,
-                 "null_sets": 2, "ablation_methods": ["cni", "tn"]})
+    plan = Plan(
+        {
+            "models": {"m": {"spec": "x"}},
+            "tasks": ["ner"],
+            "methods": list(registry.METHOD_NAMES),
+            "budget": 5,
+            "null_sets": 2,
+            "ablation_methods": ["cni", "tn"],
+        }
+    )
     main, ablation = plan.main_job(), plan.ablation_job()
     for name, method in registry.METHODS.items():
         good = f"{plan.neurons(name, 5)}:enhance-good"
@@ -79,7 +117,12 @@ def test_main_job_evaluates_the_equal_budget_conditions_once():
     outputs = main.outputs + ablation.outputs
     assert len(outputs) == len(set(outputs))
     assert plan.main_conditions("kn") == [("degrade", "good"), ("enhance", "good")]
-    assert plan.main_conditions("cni") == [("degrade", "both"), ("enhance", "both"), ("degrade", "good"), ("enhance", "good")]
+    assert plan.main_conditions("cni") == [
+        ("degrade", "both"),
+        ("enhance", "both"),
+        ("degrade", "good"),
+        ("enhance", "good"),
+    ]
 
 
 def test_derived_sets_get_no_equal_budget_conditions():
@@ -94,14 +137,33 @@ def test_every_metrics_input_is_written_by_some_job():
     read evaluations that some evaluation job writes."""
     from neuronllm.pipeline.plan import Plan
 
-    plan = Plan({"models": {"m": {"spec": "x"}}, "tasks": ["ner"], "methods": ["cni", "tn"], "budget": 5,
-                 "null_sets": 2, "ablation_methods": ["cni", "tn"], "matched_null": ["cni"],
-                 "table7": {"task": "ner", "methods": ["cni", "tn"], "budgets": [2, 5]}})
-    written = {o.format(model="m", seed=0, task="ner") for job in (plan.main_job(), plan.common_job(), plan.ablation_job(),
-                                                                      plan.table7_job()) for o in job.outputs}
+    plan = Plan(
+        {
+            "models": {"m": {"spec": "x"}},
+            "tasks": ["ner"],
+            "methods": ["cni", "tn"],
+            "budget": 5,
+            "null_sets": 2,
+            "ablation_methods": ["cni", "tn"],
+            "matched_null": ["cni"],
+            "table7": {"task": "ner", "methods": ["cni", "tn"], "budgets": [2, 5]},
+        }
+    )
+    written = {
+        o.format(model="m", seed=0, task="ner")
+        for job in (plan.main_job(), plan.common_job(), plan.ablation_job(), plan.table7_job())
+        for o in job.outputs
+    }
     wanted = []
-    for method, budget, ablation in (("cni", 5, False), ("tn", 5, False), ("common", 5, False), ("cni", 2, False),
-                                     ("tn", 2, False), ("cni", 5, True), ("tn", 5, True)):
+    for method, budget, ablation in (
+        ("cni", 5, False),
+        ("tn", 5, False),
+        ("common", 5, False),
+        ("cni", 2, False),
+        ("tn", 2, False),
+        ("cni", 5, True),
+        ("tn", 5, True),
+    ):
         inputs = plan.metrics_inputs(method, budget, ablation, "m", 0, "ner")
         wanted += [inputs["original"], *inputs["conditions"], *inputs["null"], *inputs["null_matched"]]
     assert set(wanted) <= written, sorted(set(wanted) - written)

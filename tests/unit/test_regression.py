@@ -9,7 +9,10 @@ from regression import collect, compare  # noqa: E402  (after the path to .ci/)
 
 
 def test_regression_compare_reports_moves_beyond_tolerance():
-    reference = {"ner/cni/k10/original": {"acc": 0.5, "comprehension": 0.4}, "ner/cni/k10/deg/both": {"acc": 0.3, "comprehension": 0.2}}
+    reference = {
+        "ner/cni/k10/original": {"acc": 0.5, "comprehension": 0.4},
+        "ner/cni/k10/deg/both": {"acc": 0.3, "comprehension": 0.2},
+    }
     same = json.loads(json.dumps(reference))
     same["ner/cni/k10/original"]["acc"] = 0.505
     assert compare(reference, same, 0.01) == []
@@ -26,9 +29,14 @@ def test_collect_reads_only_the_plans_layout(tmp_path):
     # A v0.1 file (no s{seed} level) left in the results directory once overrode the run's numbers.
 
     def metrics(acc):
-        return {"task": "sentiment", "method": "tn", "budget": 50, "seed": 0,
-                "original": {"acc": 0.5, "comprehension": 0.5},
-                "conditions": {"deg/good": {"acc": acc, "comprehension": 0.5}}}
+        return {
+            "task": "sentiment",
+            "method": "tn",
+            "budget": 50,
+            "seed": 0,
+            "original": {"acc": 0.5, "comprehension": 0.5},
+            "conditions": {"deg/good": {"acc": acc, "comprehension": 0.5}},
+        }
 
     current = tmp_path / "embedded" / "s0" / "sentiment" / "tn" / "k50" / "metrics.json"
     stale = tmp_path / "embedded" / "sentiment" / "tn" / "k50" / "metrics.json"

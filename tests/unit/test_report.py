@@ -44,6 +44,7 @@ def write_metrics(tmp_path, name, **overrides):
 
 # ----------------------------------------------------------------------------------------------- Table 1
 
+
 def test_table1_hand_computed_cells(metrics):
     table = only(report.table1(metrics), EMBEDDED_LABEL)
     cells = grid(table)
@@ -60,8 +61,8 @@ def test_table1_hand_computed_cells(metrics):
 
 def test_table1_averages_are_signed_means(metrics):
     cells = grid(only(report.table1(metrics), EMBEDDED_LABEL))
-    assert cells[("NeuronLLM", "Average Enh")].text == "17.5/15.0"   # (25+10)/2, (20+10)/2
-    assert cells[("TN", "Average Deg")].text == "25.0/27.5"          # (25+25)/2, (30+25)/2
+    assert cells[("NeuronLLM", "Average Enh")].text == "17.5/15.0"  # (25+10)/2, (20+10)/2
+    assert cells[("TN", "Average Deg")].text == "25.0/27.5"  # (25+25)/2, (30+25)/2
     # TN Enh: RAC (+5 +5)/2 = 5.0; RCC (-10 [NER Fail] +10)/2 = 0.0 -> not a Fail, but one of its cells is
     assert cells[("TN", "Average Enh")].text == "5.0/0.0, 1 Fail"
     # QRNCA Deg: RAC (-10 [NER acc rose] +10)/2 = 0.0; RCC (+10 +10)/2 = 10.0
@@ -73,20 +74,27 @@ def test_table1_missing_task_renders_dash(metrics):
     assert cells[("KN", "NER Deg")].text == "10.0/10.0"
     assert cells[("KN", "Sentiment Deg")].text == report.MISSING
     assert cells[("KN", "Average Deg")].text == report.MISSING  # an average over fewer tasks would mislead
-    assert [row.labels[0] for row in only(report.table1(metrics), EMBEDDED_LABEL).rows] == \
-        ["NeuronLLM", "NeuronLLM, K good (equal budget)", "TN", "QRNCA", "KN"]
+    assert [row.labels[0] for row in only(report.table1(metrics), EMBEDDED_LABEL).rows] == [
+        "NeuronLLM",
+        "NeuronLLM, K good (equal budget)",
+        "TN",
+        "QRNCA",
+        "KN",
+    ]
 
 
 def test_table1_best_and_second_marks(metrics):
     table = only(report.table1(metrics), EMBEDDED_LABEL)
     cells = grid(table)
     assert cells[("NeuronLLM", "NER Enh")].mark == "best"
-    assert cells[("QRNCA", "NER Enh")].mark == "second"      # 15.0/10.0 beats KN's 0.0/0.0, TN failed
+    assert cells[("QRNCA", "NER Enh")].mark == "second"  # 15.0/10.0 beats KN's 0.0/0.0, TN failed
     assert cells[("TN", "NER Enh")].mark == ""
     assert cells[("QRNCA", "Average Enh")].mark == ""  # averages carry no interval, so no mark
     markdown = squeeze(report.to_markdown([table]))
-    assert "| TN | <u>25.0/30.0</u> | Fail | <u>25.0/25.0</u> | <u>5.0/10.0</u> | 25.0/27.5 | 5.0/0.0, 1 Fail |" \
+    assert (
+        "| TN | <u>25.0/30.0</u> | Fail | <u>25.0/25.0</u> | <u>5.0/10.0</u> | 25.0/27.5 | 5.0/0.0, 1 Fail |"
         in markdown
+    )
     assert "| NeuronLLM | **50.0/50.0** |" in markdown
     latex = report.to_latex([table])
     assert r"\textbf{50.0/50.0}" in latex and r"\underline{25.0/30.0}" in latex
@@ -96,21 +104,34 @@ def test_mark_best_ranks_rac_then_rcc_and_skips_fail_and_zero():
     def row(label, *cells):
         return report.Row([label], [report.effect_cell(c) for c in cells])
 
-    ok = lambda rac, rcc: {"rac": rac, "rcc": rcc, "fail": False}  # noqa: E731
-    table = report.Table("t", "c", ["Method"], [("", ["x", "y"])], rows=[
-        row("a", ok(10.0, 5.0), ok(0.0, 0.0)),
-        row("b", ok(10.0, 7.0), {"rac": 99.0, "rcc": 99.0, "fail": True}),
-        row("c", ok(10.04, 7.04), ok(0.0, 0.0)),   # prints 10.0/7.0: tied with b on what the reader sees
-        row("d", ok(9.0, 50.0), None),
-    ])
+    def ok(rac, rcc):
+        return {"rac": rac, "rcc": rcc, "fail": False}
+
+    table = report.Table(
+        "t",
+        "c",
+        ["Method"],
+        [("", ["x", "y"])],
+        rows=[
+            row("a", ok(10.0, 5.0), ok(0.0, 0.0)),
+            row("b", ok(10.0, 7.0), {"rac": 99.0, "rcc": 99.0, "fail": True}),
+            row("c", ok(10.04, 7.04), ok(0.0, 0.0)),  # prints 10.0/7.0: tied with b on what the reader sees
+            row("d", ok(9.0, 50.0), None),
+        ],
+    )
     report.mark_best(table)
     marks = [[cell.mark for cell in r.cells] for r in table.rows]
     assert marks == [["second", ""], ["best", ""], ["best", ""], ["", ""]]
 
 
 def test_mark_best_needs_two_rows():
-    table = report.Table("t", "c", ["Method"], [("", ["x"])],
-                         rows=[report.Row(["a"], [report.effect_cell({"rac": 1.0, "rcc": 1.0, "fail": False})])])
+    table = report.Table(
+        "t",
+        "c",
+        ["Method"],
+        [("", ["x"])],
+        rows=[report.Row(["a"], [report.effect_cell({"rac": 1.0, "rcc": 1.0, "fail": False})])],
+    )
     report.mark_best(table)
     assert table.rows[0].cells[0].mark == ""
 
@@ -127,13 +148,23 @@ def test_table1_budget_choice(metrics):
 
 def test_caption_names_what_produced_the_table(metrics):
     table = only(report.table1(metrics, config="config/tiny.yaml"), EMBEDDED_LABEL)
-    for part in (EMBEDDED_LABEL, "[embedded]", "answer format: text", "data: shipped", "eval instances: 40",
-                 "seed: 0", "steps: 8", "budget K: 100", "config: tiny.yaml",
-                 "original (unintervened) Acc/Com %: NER 40.0/30.0, Sentiment 80.0/60.0"):
+    for part in (
+        EMBEDDED_LABEL,
+        "[embedded]",
+        "answer format: text",
+        "data: shipped",
+        "eval instances: 40",
+        "seed: 0",
+        "steps: 8",
+        "budget K: 100",
+        "config: tiny.yaml",
+        "original (unintervened) Acc/Com %: NER 40.0/30.0, Sentiment 80.0/60.0",
+    ):
         assert part in table.caption, part
 
 
 # ----------------------------------------------------------------------------------------------- paper beside ours
+
 
 def test_paper_side_by_side_for_a_paper_model(metrics):
     tables = report.table1(metrics)
@@ -159,8 +190,7 @@ def test_paper_reference_appended_for_other_models(metrics):
 
 
 def test_table7_side_by_side_only_for_llama7b_commonsense(tmp_path):
-    path = write_metrics(tmp_path, "llama-cs-k10.json", model="meta-llama/Llama-2-7b-hf", task="commonsense",
-                         budget=10)
+    path = write_metrics(tmp_path, "llama-cs-k10.json", model="meta-llama/Llama-2-7b-hf", task="commonsense", budget=10)
     tables = report.table7(report.load_metrics([path]))
     assert len(tables) == 1 and tables[0].side_by_side
     assert grid(tables[0])[("NeuronLLM", "K = 10 Enh")].paper == "7.1/18.0"
@@ -169,12 +199,13 @@ def test_table7_side_by_side_only_for_llama7b_commonsense(tmp_path):
 
 # ----------------------------------------------------------------------------------------------- Table 5, ablation, 7
 
+
 def test_table5_common_neurons(metrics):
     tables = report.table5(metrics)
     cells = grid(tables[0])
     assert cells[("Deg", "NER")].text == "25.0/20.0"
-    assert cells[("Enh", "Sentiment")].text == "Fail"     # acc 0.80 -> 0.76 under an enhancer
-    assert cells[("Enh", "AVERAGE")].text == "2.5/5.0, 1 Fail"    # (+10 - 5)/2, (+10 + 0)/2
+    assert cells[("Enh", "Sentiment")].text == "Fail"  # acc 0.80 -> 0.76 under an enhancer
+    assert cells[("Enh", "AVERAGE")].text == "2.5/5.0, 1 Fail"  # (+10 - 5)/2, (+10 + 0)/2
     assert all(cell.mark == "" for row in tables[0].rows for cell in row.cells)
     assert "different model" in tables[-1].title
     assert grid(tables[-1])[("Deg", "ComSense")].text == "32.0/28.0"
@@ -211,6 +242,7 @@ def test_table7_budgets_and_task(metrics):
 
 # ----------------------------------------------------------------------------------------------- output files
 
+
 def _strip_escaped_braces(text):
     return text.replace(r"\{", "").replace(r"\}", "")
 
@@ -244,6 +276,7 @@ def test_write_report_writes_both_files(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------- malformed input
+
 
 def test_malformed_metrics_name_the_file(tmp_path):
     missing = write_metrics(tmp_path, "no-original.json", original=None)
@@ -292,9 +325,14 @@ def test_partial_condition_set_renders_dash(tmp_path):
 
 # ----------------------------------------------------------------------------------------------- figure
 
+
 def _neuron_set(path, good, bad, layers=4):
-    NeuronSet([Neuron(l, i, 1.0) for l, i in good], [Neuron(l, i, -1.0) for l, i in bad], [8] * layers,
-              {"method": "cni", "budget": 3}).save(path)
+    NeuronSet(
+        [Neuron(l, i, 1.0) for l, i in good],
+        [Neuron(l, i, -1.0) for l, i in bad],
+        [8] * layers,
+        {"method": "cni", "budget": 3},
+    ).save(path)
     return path
 
 
@@ -330,9 +368,11 @@ def _leaves(tree):
 
 def test_paper_numbers_spot_checks():
     paper = report.load_paper_numbers()
-    assert paper["hf_ids"] == {"LLaMA 2-7B": "meta-llama/Llama-2-7b-hf",
-                               "Baichuan 2-7B": "baichuan-inc/Baichuan2-7B-Base",
-                               "LLaMA 2-13B": "meta-llama/Llama-2-13b-hf"}
+    assert paper["hf_ids"] == {
+        "LLaMA 2-7B": "meta-llama/Llama-2-7b-hf",
+        "Baichuan 2-7B": "baichuan-inc/Baichuan2-7B-Base",
+        "LLaMA 2-13B": "meta-llama/Llama-2-13b-hf",
+    }
     assert any("base" in note and "chat" in note for note in paper["_notes"])
     t1 = paper["table1"]
     assert t1["LLaMA 2-7B"]["NeuronLLM"]["NER"]["Deg"] == "53.3/64.0"
@@ -358,8 +398,12 @@ def test_paper_numbers_shape():
         assert list(paper["table1"][model]) == ["NeuronLLM", "TN", "QRNCA", "KN", "ACT", "RANDOM"]
         assert list(paper["ablation"][model]) == ["NeuronLLM", "TN-enabled", "QRNCA-enabled"]
         assert list(paper["table5"][model]) == ["Deg", "Enh"]
-    cells = [c for key in ("table1", "table5", "ablation", "table7") for c in _leaves(paper[key])
-             if c not in ("LLaMA 2-7B", "Commonsense")]
+    cells = [
+        c
+        for key in ("table1", "table5", "ablation", "table7")
+        for c in _leaves(paper[key])
+        if c not in ("LLaMA 2-7B", "Commonsense")
+    ]
     assert len(cells) == 3 * 6 * 5 * 2 + 3 * 2 * 5 + 3 * 3 * 2 * 5 * 3 + 8 * 3 * 2
     bad = [c for c in cells if not CELL.match(c)]
     assert bad == []
@@ -402,5 +446,7 @@ def test_tasks_of_different_evaluation_sizes_share_a_table_and_the_caption_says_
 def test_one_task_at_two_evaluation_sizes_is_refused(tmp_path):
     cni = write_metrics(tmp_path, "cni.json", eval_instances=98)
     tn = write_metrics(tmp_path, "tn.json", method="tn", eval_instances=30)
-    with pytest.raises(UserError, match=r"metrics of different evaluation sizes in one table: .*cni.json \(98\) and .*tn.json \(30\)"):
+    with pytest.raises(
+        UserError, match=r"metrics of different evaluation sizes in one table: .*cni.json \(98\) and .*tn.json \(30\)"
+    ):
         report.table1(report.load_metrics([cni, tn]))

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from neuronllm import report
-from neuronllm.report.cells import ANSWER_SHIFT, OUTSIDE_NULL
 from neuronllm.analysis.metrics_files import build_metrics
+from neuronllm.report.cells import ANSWER_SHIFT, OUTSIDE_NULL
 
 LABELS = ["noun phrase", "verb phrase"]
 N = 40
@@ -24,23 +24,52 @@ def evaluation(answer, op=None, part="both", neurons="set.json"):
     for i in range(N):
         for k in range(3):
             gold_text = gold_of(i, k)
-            options = [gold_text, LABELS[1 - LABELS.index(gold_text)]] if k % 2 == 0 else \
-                [LABELS[1 - LABELS.index(gold_text)], gold_text]
+            options = (
+                [gold_text, LABELS[1 - LABELS.index(gold_text)]]
+                if k % 2 == 0
+                else [LABELS[1 - LABELS.index(gold_text)], gold_text]
+            )
             given = answer(i, k, gold_text)
             prediction = options.index(given)
-            predictions.append({"instance_id": f"evaluate:{i}", "proxy": k, "gold": options.index(gold_text),
-                                "prediction": prediction, "correct": given == gold_text,
-                                "scores": [0.0, -1.5] if prediction == 0 else [-1.5, 0.0],
-                                "gold_text": gold_text, "predicted_text": given})
+            predictions.append(
+                {
+                    "instance_id": f"evaluate:{i}",
+                    "proxy": k,
+                    "gold": options.index(gold_text),
+                    "prediction": prediction,
+                    "correct": given == gold_text,
+                    "scores": [0.0, -1.5] if prediction == 0 else [-1.5, 0.0],
+                    "gold_text": gold_text,
+                    "predicted_text": given,
+                }
+            )
     flat = [p["correct"] for p in predictions]
-    right = [sum(flat[3 * i:3 * i + 3]) for i in range(N)]
-    return {"model": "embedded", "task": "chunking", "data_source": ["shipped"],
-            "settings": {"task": "chunking", "answer_format": "text", "seed": 0, "instances": 4, "eval_instances": N,
-                         "data_files": "shipped", "prefix_cache": None},
-            "condition": {"neurons": None if op is None else neurons, "op": op, "part": part,
-                          "label": "original" if op is None else f"{op}/{part}"},
-            "acc": float(np.mean(flat)), "comprehension": float(np.mean([r >= 2 for r in right])), "n_instances": N,
-            "predictions": predictions, "neurons_changed": 0 if op is None else 200}
+    right = [sum(flat[3 * i : 3 * i + 3]) for i in range(N)]
+    return {
+        "model": "embedded",
+        "task": "chunking",
+        "data_source": ["shipped"],
+        "settings": {
+            "task": "chunking",
+            "answer_format": "text",
+            "seed": 0,
+            "instances": 4,
+            "eval_instances": N,
+            "data_files": "shipped",
+            "prefix_cache": None,
+        },
+        "condition": {
+            "neurons": None if op is None else neurons,
+            "op": op,
+            "part": part,
+            "label": "original" if op is None else f"{op}/{part}",
+        },
+        "acc": float(np.mean(flat)),
+        "comprehension": float(np.mean([r >= 2 for r in right])),
+        "n_instances": N,
+        "predictions": predictions,
+        "neurons_changed": 0 if op is None else 200,
+    }
 
 
 def original_answer(i, k, gold):
@@ -49,7 +78,7 @@ def original_answer(i, k, gold):
 
 def flipped(base, flips):
     """The original's answers with the proxies in `flips` answered the other way (a null set's noise)."""
-    return lambda i, k, gold: (LABELS[1 - LABELS.index(base(i, k, gold))] if (i, k) in flips else base(i, k, gold))
+    return lambda i, k, gold: LABELS[1 - LABELS.index(base(i, k, gold))] if (i, k) in flips else base(i, k, gold)
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +91,22 @@ def tables():
         for op in ("degrade", "enhance"):
             for part in ("both", "good"):
                 nulls.append(evaluation(flipped(original_answer, flips), op, part, neurons=f"null{index}.json"))
-    wrong = lambda i, k, gold: LABELS[1 - LABELS.index(gold)]        # a real degrader: every answer wrong
-    noun = lambda i, k, gold: LABELS[0]                                # an answer shift: always "noun phrase"
-    right = lambda i, k, gold: gold if (i + k) % 5 else original_answer(i, k, gold)
-    cni = [evaluation(wrong, "degrade"), evaluation(noun, "enhance"),
-           evaluation(wrong, "degrade", "good"), evaluation(right, "enhance", "good")]
+
+    def wrong(i, k, gold):  # a real degrader: every answer wrong
+        return LABELS[1 - LABELS.index(gold)]
+
+    def noun(i, k, gold):  # an answer shift: always "noun phrase"
+        return LABELS[0]
+
+    def right(i, k, gold):
+        return gold if (i + k) % 5 else original_answer(i, k, gold)
+
+    cni = [
+        evaluation(wrong, "degrade"),
+        evaluation(noun, "enhance"),
+        evaluation(wrong, "degrade", "good"),
+        evaluation(right, "enhance", "good"),
+    ]
     metrics = [build_metrics(original, cni, {"method": "cni", "budget": 100}, nulls, resamples=400)]
     for method, seed in (("tn", 1), ("random", 2)):
         conditions = []
@@ -118,4 +158,4 @@ def test_bias_table_judges_chance_by_the_majority_answer(tables):
     row = bias.rows[0]
     texts = [c.text for c in row.cells]
     assert texts[1] == "noun phrase (75.0%)"  # always answering "noun phrase" scores 75%
-    assert texts[-1] == "not above chance"    # 50% accuracy is above uniform chance but below the majority rate
+    assert texts[-1] == "not above chance"  # 50% accuracy is above uniform chance but below the majority rate

@@ -10,7 +10,12 @@ from neuronllm.model.shapes import SHAPES, build_shape, shape_config, shape_para
 
 def test_published_shapes():
     seven, thirteen, baichuan = (shape_config(n) for n in ("llama2-7b", "llama2-13b", "baichuan2-7b"))
-    assert (seven.hidden_size, seven.intermediate_size, seven.num_hidden_layers, seven.vocab_size) == (4096, 11008, 32, 32000)
+    assert (seven.hidden_size, seven.intermediate_size, seven.num_hidden_layers, seven.vocab_size) == (
+        4096,
+        11008,
+        32,
+        32000,
+    )
     assert (thirteen.hidden_size, thirteen.intermediate_size, thirteen.num_hidden_layers) == (5120, 13824, 40)
     assert baichuan.vocab_size == 125696
     # LLaMA-2-7B has 6.74 B parameters, 13B 13.0 B (untied head): the shape's count says the same
@@ -33,8 +38,11 @@ def test_built_shape_loads_like_a_user_model(tmp_path):
     loaded = load_model(str(tmp_path / "m"), dtype="bfloat16", device="cpu")
     assert loaded.dtype.__str__() == "torch.bfloat16" and len(loaded.layers) == 2
     assert loaded.neuron_counts == [SHAPES["tiny"]["intermediate_size"]] * 2
-    assert sum(p.numel() for p in loaded.model.parameters()) == report.parameters == shape_parameters(
-        "tiny", 2, report.vocab_size)
+    assert (
+        sum(p.numel() for p in loaded.model.parameters())
+        == report.parameters
+        == shape_parameters("tiny", 2, report.vocab_size)
+    )
     # the tokenizer's vocabulary replaces the shape's; the difference is embedding + untied head
     assert report.vocab_size == len(loaded.tokenizer) != SHAPES["tiny"]["vocab_size"]
     assert report.vocab_parameter_difference == 2 * (report.vocab_size - 32000) * 64
@@ -46,7 +54,10 @@ def test_seeded_reused_and_refused(tmp_path):
     first = build_shape("tiny", tmp_path / "a", "float32", layers=1, seed=0)
     again = build_shape("tiny", tmp_path / "b", "float32", layers=1, seed=0)
     other = build_shape("tiny", tmp_path / "c", "float32", layers=1, seed=1)
-    files = lambda d: sorted(p.read_bytes() for p in d.glob("*.safetensors"))  # noqa: E731
+
+    def files(d):
+        return sorted(p.read_bytes() for p in d.glob("*.safetensors"))
+
     assert files(tmp_path / "a") == files(tmp_path / "b") != files(tmp_path / "c")
     assert build_shape("tiny", tmp_path / "a", "float32", layers=1, seed=0).parameters == first.parameters  # reused
     assert again.parameters == other.parameters

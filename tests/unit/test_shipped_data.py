@@ -1,4 +1,5 @@
 """Checks for the small datasets shipped under data/ (stdlib only, no network)."""
+
 from __future__ import annotations
 
 import json
@@ -11,17 +12,78 @@ import pytest
 DATA = Path(__file__).resolve().parents[2] / "data"
 MIN_ROWS = 80
 
-NER_LABELS = ["O", "art", "building", "event", "location", "organization",
-              "other", "person", "product"]
-POS_LABELS = ["''", "#", "$", "(", ")", ",", ".", ":", "``", "CC", "CD", "DT",
-              "EX", "FW", "IN", "JJ", "JJR", "JJS", "MD", "NN", "NNP", "NNPS",
-              "NNS", "PDT", "POS", "PRP", "PRP$", "RB", "RBR", "RBS", "RP",
-              "SYM", "TO", "UH", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "WDT",
-              "WP", "WP$", "WRB"]
-CHUNK_LABELS = ["O", "B-ADJP", "I-ADJP", "B-ADVP", "I-ADVP", "B-CONJP",
-                "I-CONJP", "B-INTJ", "I-INTJ", "B-LST", "I-LST", "B-NP", "I-NP",
-                "B-PP", "I-PP", "B-PRT", "I-PRT", "B-SBAR", "I-SBAR", "B-UCP",
-                "I-UCP", "B-VP", "I-VP"]
+NER_LABELS = ["O", "art", "building", "event", "location", "organization", "other", "person", "product"]
+POS_LABELS = [
+    "''",
+    "#",
+    "$",
+    "(",
+    ")",
+    ",",
+    ".",
+    ":",
+    "``",
+    "CC",
+    "CD",
+    "DT",
+    "EX",
+    "FW",
+    "IN",
+    "JJ",
+    "JJR",
+    "JJS",
+    "MD",
+    "NN",
+    "NNP",
+    "NNPS",
+    "NNS",
+    "PDT",
+    "POS",
+    "PRP",
+    "PRP$",
+    "RB",
+    "RBR",
+    "RBS",
+    "RP",
+    "SYM",
+    "TO",
+    "UH",
+    "VB",
+    "VBD",
+    "VBG",
+    "VBN",
+    "VBP",
+    "VBZ",
+    "WDT",
+    "WP",
+    "WP$",
+    "WRB",
+]
+CHUNK_LABELS = [
+    "O",
+    "B-ADJP",
+    "I-ADJP",
+    "B-ADVP",
+    "I-ADVP",
+    "B-CONJP",
+    "I-CONJP",
+    "B-INTJ",
+    "I-INTJ",
+    "B-LST",
+    "I-LST",
+    "B-NP",
+    "I-NP",
+    "B-PP",
+    "I-PP",
+    "B-PRT",
+    "I-PRT",
+    "B-SBAR",
+    "I-SBAR",
+    "B-UCP",
+    "I-UCP",
+    "B-VP",
+    "I-VP",
+]
 CQA_LABELS = ["A", "B", "C", "D", "E"]
 
 SPLITS = {

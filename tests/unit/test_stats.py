@@ -21,9 +21,18 @@ def predictions(correct_by_instance, scores=None):
     rows = []
     for i, correct in enumerate(correct_by_instance):
         for proxy, right in enumerate(correct):
-            rows.append({"instance_id": f"evaluate:{i}", "proxy": proxy, "gold": 0, "prediction": 0 if right else 1,
-                         "correct": right, "scores": scores or ([0.0, -1.0] if right else [-1.0, 0.0]),
-                         "gold_text": "positive", "predicted_text": "positive" if right else "negative"})
+            rows.append(
+                {
+                    "instance_id": f"evaluate:{i}",
+                    "proxy": proxy,
+                    "gold": 0,
+                    "prediction": 0 if right else 1,
+                    "correct": right,
+                    "scores": scores or ([0.0, -1.0] if right else [-1.0, 0.0]),
+                    "gold_text": "positive",
+                    "predicted_text": "positive" if right else "negative",
+                }
+            )
     return rows
 
 
@@ -111,12 +120,24 @@ def test_bias_diagnostics_of_a_constant_answer():
         gold_text = "positive" if i % 2 else "negative"
         for proxy in range(3):
             gold = proxy % 2
-            options = [gold_text, "negative" if gold_text == "positive" else "positive"] if gold == 0 else \
-                ["negative" if gold_text == "positive" else "positive", gold_text]
+            options = (
+                [gold_text, "negative" if gold_text == "positive" else "positive"]
+                if gold == 0
+                else ["negative" if gold_text == "positive" else "positive", gold_text]
+            )
             prediction = options.index("negative")
-            rows.append({"instance_id": f"e:{i}", "proxy": proxy, "gold": gold, "prediction": prediction,
-                         "correct": prediction == gold, "scores": [0.0, -1.0] if prediction == 0 else [-1.0, 0.0],
-                         "gold_text": gold_text, "predicted_text": "negative"})
+            rows.append(
+                {
+                    "instance_id": f"e:{i}",
+                    "proxy": proxy,
+                    "gold": gold,
+                    "prediction": prediction,
+                    "correct": prediction == gold,
+                    "scores": [0.0, -1.0] if prediction == 0 else [-1.0, 0.0],
+                    "gold_text": gold_text,
+                    "predicted_text": "negative",
+                }
+            )
     bias = bias_diagnostics(rows, resamples=500)
     assert bias["chance"] == pytest.approx(0.5) and bias["acc"] == pytest.approx(0.5)
     assert bias["balanced_acc"] == pytest.approx(0.5) and bias["balanced_over"] == "gold answer text"

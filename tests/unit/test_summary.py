@@ -4,11 +4,18 @@ import json
 
 import pytest
 
-from neuronllm.errors import UserError
 from neuronllm.analysis.metrics_files import build_metrics, write_metrics
+from neuronllm.errors import UserError
 
-SETTINGS = {"task": "ner", "answer_format": "text", "seed": 0, "instances": 4, "eval_instances": 4,
-            "data_files": "shipped", "prefix_cache": None}
+SETTINGS = {
+    "task": "ner",
+    "answer_format": "text",
+    "seed": 0,
+    "instances": 4,
+    "eval_instances": 4,
+    "data_files": "shipped",
+    "prefix_cache": None,
+}
 
 
 def evaluation(correct, op=None, part="both", settings=None, neurons="set.json"):
@@ -16,27 +23,52 @@ def evaluation(correct, op=None, part="both", settings=None, neurons="set.json")
     predictions = []
     for i, row in enumerate(correct):
         for proxy, right in enumerate(row):
-            predictions.append({"instance_id": f"evaluate:{i}", "proxy": proxy, "gold": 0, "prediction": 0 if right else 1,
-                                "correct": right, "scores": [0.0, -2.0] if right else [-2.0, 0.0],
-                                "gold_text": "person", "predicted_text": "person" if right else "place"})
+            predictions.append(
+                {
+                    "instance_id": f"evaluate:{i}",
+                    "proxy": proxy,
+                    "gold": 0,
+                    "prediction": 0 if right else 1,
+                    "correct": right,
+                    "scores": [0.0, -2.0] if right else [-2.0, 0.0],
+                    "gold_text": "person",
+                    "predicted_text": "person" if right else "place",
+                }
+            )
     flat = [r for row in correct for r in row]
     comprehension = sum(sum(row) >= 2 for row in correct) / len(correct)
     return {
-        "model": "embedded", "task": "ner", "settings": dict(settings or SETTINGS), "data_source": ["shipped"],
-        "condition": {"neurons": None if op is None else neurons, "op": op, "part": part,
-                      "label": "original" if op is None else f"{op}/{part}"},
-        "acc": sum(flat) / len(flat), "comprehension": comprehension, "n_instances": len(correct),
-        "predictions": predictions, "neurons_changed": 0 if op is None else 200,
+        "model": "embedded",
+        "task": "ner",
+        "settings": dict(settings or SETTINGS),
+        "data_source": ["shipped"],
+        "condition": {
+            "neurons": None if op is None else neurons,
+            "op": op,
+            "part": part,
+            "label": "original" if op is None else f"{op}/{part}",
+        },
+        "acc": sum(flat) / len(flat),
+        "comprehension": comprehension,
+        "n_instances": len(correct),
+        "predictions": predictions,
+        "neurons_changed": 0 if op is None else 200,
     }
 
 
 ORIGINAL = [[True, True, False], [True, True, True], [False, False, True], [True, False, False]]  # acc 7/12, com 2/4
-DEGRADED = [[True, False, False], [True, True, False], [False, False, False], [False, False, False]]  # acc 3/12, com 1/4
+DEGRADED = [
+    [True, False, False],
+    [True, True, False],
+    [False, False, False],
+    [False, False, False],
+]  # acc 3/12, com 1/4
 
 
 def test_effect_and_intervals_by_hand():
-    metrics = build_metrics(evaluation(ORIGINAL), [evaluation(DEGRADED, "degrade")], {"method": "cni", "budget": 100},
-                            resamples=500)
+    metrics = build_metrics(
+        evaluation(ORIGINAL), [evaluation(DEGRADED, "degrade")], {"method": "cni", "budget": 100}, resamples=500
+    )
     deg = metrics["conditions"]["deg/both"]
     assert deg["rac"] == pytest.approx((7 / 12 - 3 / 12) / (7 / 12) * 100)  # 57.1
     assert deg["rcc"] == pytest.approx(50.0) and deg["fail"] is False
@@ -64,7 +96,9 @@ def test_null_band_is_attached_per_condition_key():
     assert null["sets"] == 3 and null["rac_signed"]["mean"] == pytest.approx(0.0)
     assert null["rac_signed"]["p"] < 0.025 and null["outside"]["rac_signed"] is True
     assert len(null["draws"]) == 3 and null["draws"][0]["rac_signed"] == pytest.approx(0.0)
-    other = build_metrics(evaluation(ORIGINAL * 4), [evaluation(DEGRADED * 4, "degrade", "good")], {}, nulls, resamples=100)
+    other = build_metrics(
+        evaluation(ORIGINAL * 4), [evaluation(DEGRADED * 4, "degrade", "good")], {}, nulls, resamples=100
+    )
     assert "null" not in other["conditions"]["deg/good"]  # no null of that shape was given
 
 

@@ -30,8 +30,11 @@ def test_every_file_the_report_reads_is_written_by_one_job(transfer_plan):
                 produced = [o.format(**fill) for job in transfer_plan.jobs().values() for o in job.outputs]
                 assert len(produced) == len(set(produced)), "two transfer jobs write one file"
                 assert not main_outputs & set(produced), "a transfer job writes a main-job file"
-                other = {o.format(**fill) for group in (plan.ablation_job(), plan.common_job(), plan.table7_job())
-                         for o in group.outputs}
+                other = {
+                    o.format(**fill)
+                    for group in (plan.ablation_job(), plan.common_job(), plan.table7_job())
+                    for o in group.outputs
+                }
                 assert not other & set(produced), "a transfer job writes another job's file"
                 needed = {p for p in transfer_plan.report_inputs(model, seed) if f"/{task}/" in p}
                 assert needed <= main_outputs | set(produced)
@@ -49,9 +52,9 @@ def test_sweep_points_are_the_paper_operators_where_they_coincide():
 def test_sweep_reuses_the_main_job_and_keys_paths_by_factor(transfer_plan):
     main = set(transfer_plan.plan.main_job().outputs)
     text = transfer_plan.main_format
-    good_zero = transfer_plan.evaluation(text, "cni/k%d" % transfer_plan.plan.budget, "degrade", "good")
+    good_zero = transfer_plan.evaluation(text, f"cni/k{transfer_plan.plan.budget}", "degrade", "good")
     assert good_zero in main
-    half = transfer_plan.evaluation(text, "cni/k%d" % transfer_plan.plan.budget, "excite", "good", 0.5)
+    half = transfer_plan.evaluation(text, f"cni/k{transfer_plan.plan.budget}", "excite", "good", 0.5)
     assert half.endswith("excite-good-x0.5/eval.json") and "/transfer/" in half
     specs = [c for job in transfer_plan.jobs().values() for c in job.conditions]
     assert any(c.endswith("excite-good@0.5") for c in specs) or 0.5 not in transfer_plan.factors
@@ -62,15 +65,29 @@ def _evaluation(correct: list[list[bool]], task: str = "t") -> dict:
     for i, row in enumerate(correct):
         for proxy, right in enumerate(row):
             gold = i % 2
-            predictions.append({"instance_id": f"evaluate:{i}", "proxy": proxy, "gold": gold,
-                                "prediction": gold if right else 1 - gold, "correct": right,
-                                "scores": [0.0, 1.0] if (gold if right else 1 - gold) else [1.0, 0.0],
-                                "gold_text": ["no", "yes"][gold], "predicted_text": ["no", "yes"][gold if right else 1 - gold]})
+            predictions.append(
+                {
+                    "instance_id": f"evaluate:{i}",
+                    "proxy": proxy,
+                    "gold": gold,
+                    "prediction": gold if right else 1 - gold,
+                    "correct": right,
+                    "scores": [0.0, 1.0] if (gold if right else 1 - gold) else [1.0, 0.0],
+                    "gold_text": ["no", "yes"][gold],
+                    "predicted_text": ["no", "yes"][gold if right else 1 - gold],
+                }
+            )
     n = len(correct)
     acc = float(np.mean(correct))
-    return {"task": task, "condition": {"neurons": None, "op": "degrade", "part": "both", "label": "original"},
-            "settings": {"task": task}, "acc": acc, "comprehension": float(np.mean([sum(r) >= 2 for r in correct])),
-            "predictions": predictions, "n_instances": n}
+    return {
+        "task": task,
+        "condition": {"neurons": None, "op": "degrade", "part": "both", "label": "original"},
+        "settings": {"task": task},
+        "acc": acc,
+        "comprehension": float(np.mean([sum(r) >= 2 for r in correct])),
+        "predictions": predictions,
+        "n_instances": n,
+    }
 
 
 def test_the_proxy_column_is_table_1s_number():
@@ -93,9 +110,14 @@ def test_share_is_computed_on_joint_resamples_and_needs_a_proxy_effect():
     rng = random.Random(1)
     n = 40
     proxy_before = _evaluation([[rng.random() < 0.3 for _ in range(3)] for _ in range(n)])
-    proxy_after = _evaluation([[True, True, True] if i % 2 else row
-                               for i, row in enumerate([[p["correct"] for p in proxy_before["predictions"][3 * i:3 * i + 3]]
-                                                        for i in range(n)])])
+    proxy_after = _evaluation(
+        [
+            [True, True, True] if i % 2 else row
+            for i, row in enumerate(
+                [[p["correct"] for p in proxy_before["predictions"][3 * i : 3 * i + 3]] for i in range(n)]
+            )
+        ]
+    )
     native_before = _evaluation([[i % 3 == 0] for i in range(n)])
     native_after = _evaluation([[i % 3 == 0 or i % 4 == 1] for i in range(n)])
     a = effect(proxy_before, proxy_after, "enh", 200, 0)

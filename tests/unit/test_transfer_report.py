@@ -26,22 +26,50 @@ def _evaluation(path: str, rng: random.Random, shift: float) -> dict:
         for proxy in range(proxies):
             right = rng.random() < (0.8 if native else 0.45) + shift
             prediction = gold if right else 1 - gold
-            predictions.append({"instance_id": f"evaluate:{i}", "proxy": proxy, "gold": gold, "prediction": prediction,
-                                "correct": right, "correct_norm": right, "scores": [0.0, 1.0] if prediction else [1.0, 0.0],
-                                "gold_text": LABELS[gold], "predicted_text": LABELS[prediction]})
+            predictions.append(
+                {
+                    "instance_id": f"evaluate:{i}",
+                    "proxy": proxy,
+                    "gold": gold,
+                    "prediction": prediction,
+                    "correct": right,
+                    "correct_norm": right,
+                    "scores": [0.0, 1.0] if prediction else [1.0, 0.0],
+                    "gold_text": LABELS[gold],
+                    "predicted_text": LABELS[prediction],
+                }
+            )
     acc = sum(p["correct"] for p in predictions) / len(predictions)
-    return {"task": "sentiment", "condition": {"label": "x"}, "settings": {}, "acc": acc, "acc_norm": acc,
-            "comprehension": acc, "predictions": predictions, "n_instances": N, "neurons_changed": changed,
-            "digests": {"data": "d"}, "model_identity": {"weights": "w"}}
+    return {
+        "task": "sentiment",
+        "condition": {"label": "x"},
+        "settings": {},
+        "acc": acc,
+        "acc_norm": acc,
+        "comprehension": acc,
+        "predictions": predictions,
+        "n_instances": N,
+        "neurons_changed": changed,
+        "digests": {"data": "d"},
+        "model_identity": {"weights": "w"},
+    }
 
 
 def test_transfer_report_writes_every_cell_with_an_interval_and_a_band(tmp_path):
-    from neuronllm.report.transfer import write_transfer
+    from neuronllm.report.transfer_figures import write_transfer
 
-    config = {"results_dir": str(tmp_path / "r"), "models": {"m": {"spec": "embedded", "label": "tiny"}},
-              "tasks": ["sentiment"], "methods": ["cni", "random"], "budget": 100, "seeds": [0], "null_sets": 3,
-              "answer_format": "text", "data_files": "shipped",
-              "transfer": {"null_sets": 3, "sweep_factors": [0, 2, 4], "sweep_null_sets": 3}}
+    config = {
+        "results_dir": str(tmp_path / "r"),
+        "models": {"m": {"spec": "embedded", "label": "tiny"}},
+        "tasks": ["sentiment"],
+        "methods": ["cni", "random"],
+        "budget": 100,
+        "seeds": [0],
+        "null_sets": 3,
+        "answer_format": "text",
+        "data_files": "shipped",
+        "transfer": {"null_sets": 3, "sweep_factors": [0, 2, 4], "sweep_null_sets": 3},
+    }
     tp = TransferPlan(Plan(config))
     rng = random.Random(0)
     for path in tp.report_inputs("m", 0):
@@ -50,16 +78,49 @@ def test_transfer_report_writes_every_cell_with_an_interval_and_a_band(tmp_path)
         Path(path).write_text(json.dumps(_evaluation(path, rng, shift)))
     out = tmp_path / "out"
     out.mkdir()
-    names = {k: str(out / v) for k, v in {"md": "transfer.md", "tex": "transfer.tex", "png": "transfer.png",
-                                         "pdf": "transfer.pdf", "csv": "transfer.csv", "sweep": "dose.csv"}.items()}
-    write_transfer(json.dumps(config), names["md"], names["tex"], names["png"], names["pdf"], names["csv"],
-                   names["sweep"], str(out / "dose"), resamples=200)
+    names = {
+        k: str(out / v)
+        for k, v in {
+            "md": "transfer.md",
+            "tex": "transfer.tex",
+            "png": "transfer.png",
+            "pdf": "transfer.pdf",
+            "csv": "transfer.csv",
+            "sweep": "dose.csv",
+        }.items()
+    }
+    write_transfer(
+        json.dumps(config),
+        names["md"],
+        names["tex"],
+        names["png"],
+        names["pdf"],
+        names["csv"],
+        names["sweep"],
+        str(out / "dose"),
+        resamples=200,
+    )
     text = Path(names["md"]).read_text()
     assert text.count("null [") == 4 * 4  # 4 rows (cni, random x Deg, Enh) x 4 effect columns
     assert "NeuronLLM" in text and "RANDOM" in text and "Dose-response" in text
     csv = pd.read_csv(names["csv"])
-    assert list(csv.columns) == ["model", "model_label", "seed", "task", "method", "neurons_from", "K", "condition",
-                                 "metric", "value", "low", "high", "n_instances", "answer_format", "data"]
+    assert list(csv.columns) == [
+        "model",
+        "model_label",
+        "seed",
+        "task",
+        "method",
+        "neurons_from",
+        "K",
+        "condition",
+        "metric",
+        "value",
+        "low",
+        "high",
+        "n_instances",
+        "answer_format",
+        "data",
+    ]
     cells = csv[csv.metric == "transfer_rac_signed"]
     assert len(cells) == 4 * 3 and cells[["low", "high"]].notna().all().all()
     bands = csv[csv.metric == "transfer_null_rac_signed"]

@@ -18,10 +18,14 @@ RESOURCES = config.get("resources", {})
 ENV = "../envs/neuronllm.yaml"
 CONFIG_NAME = ",".join(str(f) for f in workflow.configfiles) or "config/config.yaml"
 
+
 def resources_of(kind):
     """mem_mb / runtime (minutes) of a kind of job (config `resources`), with the defaults below."""
-    defaults = {"attribute": {"mem_mb": 4000, "runtime": 60}, "evaluate": {"mem_mb": 4000, "runtime": 60},
-                "light": {"mem_mb": 1000, "runtime": 10}}
+    defaults = {
+        "attribute": {"mem_mb": 4000, "runtime": 60},
+        "evaluate": {"mem_mb": 4000, "runtime": 60},
+        "light": {"mem_mb": 1000, "runtime": 10},
+    }
     return defaults[kind] | RESOURCES.get(kind, {})
 
 
@@ -36,7 +40,9 @@ def model_label(model):
 
 def model_tokens(wildcards):
     args = config["models"][wildcards.model].get("model_args")
-    return ["--model", model_spec(wildcards)] + (["--model-args", json.dumps(args)] if args else [])
+    return ["--model", model_spec(wildcards)] + (
+        ["--model-args", json.dumps(args)] if args else []
+    )
 
 
 def data_value(task):
@@ -47,8 +53,16 @@ def data_value(task):
 def task_tokens(wildcards):
     """What identify and evaluate share: the same data, seed and format everywhere."""
     return model_tokens(wildcards) + [
-        "--task", wildcards.task, "--answer-format", config["answer_format"], "--seed", str(wildcards.seed),
-        "--instances", str(config["instances"]), "--data-files", data_value(wildcards.task),
+        "--task",
+        wildcards.task,
+        "--answer-format",
+        config["answer_format"],
+        "--seed",
+        str(wildcards.seed),
+        "--instances",
+        str(config["instances"]),
+        "--data-files",
+        data_value(wildcards.task),
     ]
 
 

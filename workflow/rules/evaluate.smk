@@ -9,7 +9,10 @@ a job share the loaded model and one prefix tree, so each further condition cost
 Then metrics: effects, intervals, McNemar and the null band per (method, budget).
 """
 
-JOBS = {"main": PLAN.main_job(), "common": PLAN.common_job(), "ablation": PLAN.ablation_job(), "table7": PLAN.table7_job()}
+from neuronllm.pipeline.plan import EVALUATE_GROUPS
+
+# one rule per group, named as neuronllm.pipeline.plan.gpu_rules() (the SLURM profile) says
+JOBS = {group: getattr(PLAN, f"{group}_job")() for group in EVALUATE_GROUPS}
 
 
 def evaluation_rule(group, job, task_constraint=None):
@@ -23,21 +26,21 @@ def evaluation_rule(group, job, task_constraint=None):
             task=lambda w: PLAN.task_inputs(w.task),
         output:
             job.outputs,
-        wildcard_constraints:
-            task=task_constraint or "[A-Za-z0-9_]+",
-        params:
-            options=eval_tokens,
-            conditions=lambda w: formatted(job.conditions, w),
-        threads: 1
-        resources:
-            gpu=1,
-            **resources_of("evaluate"),
         log:
             f"{R}/logs/{{model}}/s{{seed}}/{{task}}/evaluate_{group}.log",
         benchmark:
             f"{R}/benchmarks/{{model}}/s{{seed}}/{{task}}/evaluate_{group}.tsv"
+        wildcard_constraints:
+            task=task_constraint or "[A-Za-z0-9_]+",
         conda:
             ENV
+        threads: 1
+        resources:
+            **resources_of("evaluate"),
+            gpu=1,
+        params:
+            options=eval_tokens,
+            conditions=lambda w: formatted(job.conditions, w),
         shell:
             "OMP_NUM_THREADS={threads} neuronllm evaluate {params.options:q} --conditions {params.conditions:q} "
             "--outs {output:q} 2> {log:q}"
@@ -49,36 +52,47 @@ for group, job in JOBS.items():
 
 
 def metrics_info(wildcards):
-    return json.dumps({
-        "model_label": model_label(wildcards.model),
-        "method": wildcards.method,
-        "budget": int(wildcards.budget),
-        "steps": config["steps"],
-        "instances": config["instances"],
-    })
+    return json.dumps(
+        {
+            "model_label": model_label(wildcards.model),
+            "method": wildcards.method,
+            "budget": int(wildcards.budget),
+            "steps": config["steps"],
+            "instances": config["instances"],
+        }
+    )
 
 
 def metrics_rule(name, ablation):
+
     rule:
         name:
             "metrics_ablation" if ablation else "metrics"
         input:
-            unpack(lambda w: PLAN.metrics_inputs(w.method, int(w.budget), ablation, w.model, w.seed, w.task)),
+            unpack(
+                lambda w: PLAN.metrics_inputs(
+                    w.method, int(w.budget), ablation, w.model, w.seed, w.task
+                )
+            ),
         output:
             PLAN.metrics("{method}", "{budget}", name),
-        wildcard_constraints:
-            method="|".join(PLAN.ablation) if ablation else "|".join([*registry.METHOD_NAMES, "common"]),
-        params:
-            info=metrics_info,
-            resamples=str(config.get("bootstrap", 2000)),
-        resources:
-            **resources_of("light"),
         log:
             f"{R}/logs/{{model}}/s{{seed}}/{{task}}/{{method}}/k{{budget}}/{name}.log",
         benchmark:
             f"{R}/benchmarks/{{model}}/s{{seed}}/{{task}}/{{method}}/k{{budget}}/{name}.tsv"
+        wildcard_constraints:
+            method=(
+                "|".join(PLAN.ablation)
+                if ablation
+                else "|".join([*registry.METHOD_NAMES, "common"])
+            ),
         conda:
             ENV
+        resources:
+            **resources_of("light"),
+        params:
+            info=metrics_info,
+            resamples=str(config.get("bootstrap", 2000)),
         shell:
             "neuronllm metrics --original {input.original:q} --conditions {input.conditions:q} "
             "--null {input.null:q} --null-matched {input.null_matched:q} --info {params.info:q} --resamples {params.resamples:q} --out {output:q} 2> {log:q}"

@@ -8,6 +8,8 @@ rule metrics_csv:
         report(f"{R}/metrics.csv", caption="../report/metrics_csv.rst", category="Data"),
     log:
         f"{R}/logs/metrics_csv.log",
+    benchmark:
+        f"{R}/benchmarks/metrics_csv.tsv"
     conda:
         ENV
     shell:
@@ -18,15 +20,20 @@ rule layer_figure:
     input:
         [PLAN.neurons("cni", BUDGET, MODELS[0], SEEDS[0], task) for task in TASKS],
     output:
-        png=report(f"{R}/layers.png", caption="../report/layers.rst", category="Figures"),
+        png=report(
+            f"{R}/layers.png", caption="../report/layers.rst", category="Figures"
+        ),
         pdf=f"{R}/layers.pdf",
-    params:
-        sets=[f"{task}={PLAN.neurons('cni', BUDGET, MODELS[0], SEEDS[0], task)}" for task in TASKS],
     log:
         f"{R}/logs/layers.log",
     benchmark:
         f"{R}/benchmarks/layers.tsv"
     conda:
         ENV
+    params:
+        sets=[
+            f"{task}={PLAN.neurons('cni', BUDGET, MODELS[0], SEEDS[0], task)}"
+            for task in TASKS
+        ],
     shell:
         "neuronllm report figure --neuron-sets {params.sets:q} --out {output.png:q} --pdf {output.pdf:q} 2> {log:q}"

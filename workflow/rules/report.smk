@@ -3,6 +3,7 @@
 `report:` marks the files of `snakemake --report report.html`; captions live in workflow/report/.
 """
 
+
 localrules:
     table1,
     table5,
@@ -32,7 +33,8 @@ REPORT_SHELL = (
 
 def table_rule(name, inputs, extra, after=()):
     """A table's rule; `after`: outputs it waits for without reading them (Table 1 waits for the tidy
-    CSV, so the main command leaves both and `snakemake --report` finds every file it lists)."""
+    CSV, so the main command leaves both and `snakemake --report` finds every file it lists).
+    """
 
     rule:
         name:
@@ -41,25 +43,41 @@ def table_rule(name, inputs, extra, after=()):
             metrics=inputs,
             after=list(after),
         output:
-            md=report(f"{R}/{name}.md", caption="../report/tables.rst", category="Tables"),
+            md=report(
+                f"{R}/{name}.md", caption="../report/tables.rst", category="Tables"
+            ),
             tex=f"{R}/{name}.tex",
-        params:
-            kind=name,
-            config=CONFIG_NAME,
-            extra=extra,
         log:
             f"{R}/logs/{name}.log",
         benchmark:
             f"{R}/benchmarks/{name}.tsv"
         conda:
             ENV
+        params:
+            kind=name,
+            config=CONFIG_NAME,
+            extra=extra,
         shell:
             REPORT_SHELL
 
 
 TABLE7_TASK = TABLE7.get("task", TASKS[0])
-table_rule("table1", metrics_files(METHODS), ["--budget", str(BUDGET)], after=[f"{R}/metrics.csv"])
+table_rule(
+    "table1",
+    metrics_files(METHODS),
+    ["--budget", str(BUDGET)],
+    after=[f"{R}/metrics.csv"],
+)
 table_rule("table5", metrics_files(["common"]), ["--budget", str(BUDGET)])
-table_rule("ablation", metrics_files(PLAN.ablation, name="metrics_ablation"), ["--budget", str(BUDGET)])
-table_rule("table7", metrics_files(TABLE7.get("methods", []), TABLE7.get("budgets", [BUDGET]), [TABLE7_TASK]),
-           ["--report-task", TABLE7_TASK])
+table_rule(
+    "ablation",
+    metrics_files(PLAN.ablation, name="metrics_ablation"),
+    ["--budget", str(BUDGET)],
+)
+table_rule(
+    "table7",
+    metrics_files(
+        TABLE7.get("methods", []), TABLE7.get("budgets", [BUDGET]), [TABLE7_TASK]
+    ),
+    ["--report-task", TABLE7_TASK],
+)

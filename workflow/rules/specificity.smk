@@ -1,7 +1,9 @@
 """The specificity matrix: each task's NeuronLLM sets (and the common set) on every AQUA task and on the
-general tasks (tasks/general/: prose perplexity, short generation). `snakemake results/specificity.md`."""
+general tasks (tasks/general/: prose perplexity, short generation). `snakemake results/specificity.md`.
+"""
 
 GENERAL = PLAN.general_tasks
+
 
 wildcard_constraints:
     evaluated="[A-Za-z0-9_]+",
@@ -18,23 +20,33 @@ def specificity_rule(evaluated, general):
             f"evaluate_specificity_{evaluated}"
         input:
             sets=lambda w: formatted(job.sets, w),
-            task=PLAN.general_task_inputs(evaluated) if general else PLAN.task_inputs(evaluated),
+            task=(
+                PLAN.general_task_inputs(evaluated)
+                if general
+                else PLAN.task_inputs(evaluated)
+            ),
         output:
             job.outputs,
-        params:
-            options=(lambda w: model_tokens(w) + ["--lm-eval-task", evaluated, "--local-tasks-only"]) if general
-            else (lambda w: eval_tokens(SimpleWildcards(w, task=evaluated))),
-            conditions=lambda w: formatted(job.conditions, w),
-        threads: 1
-        resources:
-            gpu=1,
-            **resources_of("evaluate"),
         log:
             f"{R}/logs/{{model}}/s{{seed}}/specificity/{evaluated}.log",
         benchmark:
             f"{R}/benchmarks/{{model}}/s{{seed}}/specificity/{evaluated}.tsv"
         conda:
             ENV
+        threads: 1
+        resources:
+            **resources_of("evaluate"),
+            gpu=1,
+        params:
+            options=(
+                (
+                    lambda w: model_tokens(w)
+                    + ["--lm-eval-task", evaluated, "--local-tasks-only"]
+                )
+                if general
+                else (lambda w: eval_tokens(SimpleWildcards(w, task=evaluated)))
+            ),
+            conditions=lambda w: formatted(job.conditions, w),
         shell:
             "OMP_NUM_THREADS={threads} neuronllm evaluate {params.options:q} --conditions {params.conditions:q} "
             "--outs {output:q} 2> {log:q}"

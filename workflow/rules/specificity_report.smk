@@ -3,20 +3,33 @@
 
 rule specificity_metrics:
     input:
-        unpack(lambda w: PLAN.specificity_metrics_inputs(w.evaluated, w.source, w.model, w.seed)),
+        unpack(
+            lambda w: PLAN.specificity_metrics_inputs(
+                w.evaluated, w.source, w.model, w.seed
+            )
+        ),
     output:
         PLAN.specificity_metrics("{evaluated}", "{source}"),
-    params:
-        info=lambda w: json.dumps({"model_label": model_label(w.model), "method": "common" if w.source == "common" else "cni",
-                                   "neurons_from": w.source, "budget": BUDGET, "steps": config["steps"],
-                                   "instances": config["instances"]}),
-        resamples=str(config.get("bootstrap", 2000)),
-    resources:
-        **resources_of("light"),
     log:
         f"{R}/logs/{{model}}/s{{seed}}/specificity/{{evaluated}}/{{source}}/metrics.log",
+    benchmark:
+        f"{R}/benchmarks/{{model}}/s{{seed}}/specificity/{{evaluated}}/{{source}}/metrics.tsv"
     conda:
         ENV
+    resources:
+        **resources_of("light"),
+    params:
+        info=lambda w: json.dumps(
+            {
+                "model_label": model_label(w.model),
+                "method": "common" if w.source == "common" else "cni",
+                "neurons_from": w.source,
+                "budget": BUDGET,
+                "steps": config["steps"],
+                "instances": config["instances"],
+            }
+        ),
+        resamples=str(config.get("bootstrap", 2000)),
     shell:
         "neuronllm metrics --original {input.original:q} --conditions {input.conditions:q} --info {params.info:q} "
         "--resamples {params.resamples:q} --out {output:q} 2> {log:q}"
@@ -24,18 +37,33 @@ rule specificity_metrics:
 
 rule specificity_report:
     input:
-        [path for model in MODELS for seed in SEEDS[:1] for path in PLAN.specificity_cells(model, seed)],
+        [
+            path
+            for model in MODELS
+            for seed in SEEDS[:1]
+            for path in PLAN.specificity_cells(model, seed)
+        ],
     output:
-        md=report(f"{R}/specificity.md", caption="../report/specificity.rst", category="Tables"),
+        md=report(
+            f"{R}/specificity.md",
+            caption="../report/specificity.rst",
+            category="Tables",
+        ),
         tex=f"{R}/specificity.tex",
-        png=report(f"{R}/specificity.png", caption="../report/specificity.rst", category="Figures"),
+        png=report(
+            f"{R}/specificity.png",
+            caption="../report/specificity.rst",
+            category="Figures",
+        ),
         pdf=f"{R}/specificity.pdf",
-    params:
-        config=CONFIG_NAME,
     log:
         f"{R}/logs/specificity.log",
+    benchmark:
+        f"{R}/benchmarks/specificity.tsv"
     conda:
         ENV
+    params:
+        config=CONFIG_NAME,
     shell:
         "neuronllm report specificity --metrics {input:q} --config {params.config:q} --out {output.md:q} "
         "--latex {output.tex:q} --png {output.png:q} --pdf {output.pdf:q} 2> {log:q}"

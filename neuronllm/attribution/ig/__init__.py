@@ -28,34 +28,51 @@ gradient is ig/gradient.py. Several objectives share each forward (`integrated_g
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 from torch import nn
 
-from neuronllm.errors import UserError
 from neuronllm.attribution.ig.cached import PASS_TOKENS, cached_ig
-from neuronllm.attribution.ig.shared import answer_activations, check_layers, frozen
 from neuronllm.attribution.ig.gradient import activation_times_gradient
 from neuronllm.attribution.ig.naive import naive_ig
-from neuronllm.attribution.ig.proxy import ANSWER_FORMATS, LETTERS, OBJECTIVES, IGResult, ProxyTokens, objective_from_scores, proxy_tokens
+from neuronllm.attribution.ig.proxy import (
+    ANSWER_FORMATS,
+    LETTERS,
+    OBJECTIVES,
+    IGResult,
+    ProxyTokens,
+    objective_from_scores,
+    proxy_tokens,
+)
+from neuronllm.attribution.ig.shared import answer_activations, check_layers, frozen
+from neuronllm.errors import UserError
 from neuronllm.model.loading import LoadedModel
 
 ENGINES = ("cached", "naive")
 
 __all__ = [
-    "ANSWER_FORMATS", "ENGINES", "LETTERS", "OBJECTIVES", "PASS_TOKENS", "IGResult", "ProxyTokens",
-    "activation_times_gradient", "answer_activations", "integrated_gradients", "integrated_gradients_many",
-    "objective_from_scores", "proxy_tokens",
+    "ANSWER_FORMATS",
+    "ENGINES",
+    "LETTERS",
+    "OBJECTIVES",
+    "PASS_TOKENS",
+    "IGResult",
+    "ProxyTokens",
+    "activation_times_gradient",
+    "answer_activations",
+    "integrated_gradients",
+    "integrated_gradients_many",
+    "objective_from_scores",
+    "proxy_tokens",
 ]
 
 
 def integrated_gradients(
-    model: "nn.Module | LoadedModel",
+    model: nn.Module | LoadedModel,
     proxy: ProxyTokens,
     objective: str,
     steps: int = 20,
     layers: Sequence[int] | None = None,
-    engine: Literal["cached", "naive"] = "cached",
+    engine: str = "cached",
     layer_batch: int = 6,
     progress: bool = False,
     pass_tokens: int = PASS_TOKENS,
@@ -74,12 +91,12 @@ def integrated_gradients(
 
 
 def integrated_gradients_many(
-    model: "nn.Module | LoadedModel",
+    model: nn.Module | LoadedModel,
     proxy: ProxyTokens,
     objectives: Sequence[str],
     steps: int = 20,
     layers: Sequence[int] | None = None,
-    engine: Literal["cached", "naive"] = "cached",
+    engine: str = "cached",
     layer_batch: int = 6,
     progress: bool = False,
     pass_tokens: int = PASS_TOKENS,
@@ -88,7 +105,9 @@ def integrated_gradients_many(
     forward once for all of them (same path, same logits) and back-propagates once per objective."""
     unknown = [o for o in objectives if o not in OBJECTIVES]
     if unknown or not objectives:
-        raise UserError(f"unknown IG objective {(unknown or [None])[0]!r}: expected one of {', '.join(OBJECTIVES)}")
+        raise UserError(
+            f"unknown IG objective {unknown[0] if unknown else None!r}: expected one of {', '.join(OBJECTIVES)}"
+        )
     if engine not in ENGINES:
         raise UserError(f"unknown IG engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if steps < 1 or layer_batch < 1:
@@ -101,13 +120,16 @@ def integrated_gradients_many(
             per_objective = {}
             for objective in objectives:
                 attributions, f_full, f_zero, activations, endpoint = naive_ig(
-                    loaded, proxy, objective, steps, chosen, d_ff, progress)
+                    loaded, proxy, objective, steps, chosen, d_ff, progress
+                )
                 per_objective[objective] = (attributions, f_full, f_zero, endpoint)
         else:
             per_objective, activations = cached_ig(
                 loaded, proxy, objectives, steps, chosen, d_ff, layer_batch, pass_tokens, progress
             )
     return {
-        objective: IGResult(*per_objective[objective][:3], activations, chosen, objective, steps, per_objective[objective][3])
+        objective: IGResult(
+            *per_objective[objective][:3], activations, chosen, objective, steps, per_objective[objective][3]
+        )
         for objective in objectives
     }

@@ -24,16 +24,16 @@ every layer is run. Several objectives share each forward: one backward per obje
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 from torch import nn
 
-from neuronllm.model import hooks
-from neuronllm.attribution.ig.shared import answer_activations, progress, projection_device
 from neuronllm.attribution.ig.layouts import DecoderStack, FullRowLayout, PackedLayout, exact_entries
 from neuronllm.attribution.ig.proxy import ProxyTokens, objective_from_scores
+from neuronllm.attribution.ig.shared import answer_activations, progress, projection_device
+from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
 from neuronllm.scoring.prefix_kv import prefix_key_values
 
@@ -41,7 +41,9 @@ PASS_TOKENS = 512  # tokens per batched pass (memory, and the packed mask's N² 
 Result = dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]
 
 
-def _unmodified_pass(loaded: LoadedModel, layout: PackedLayout, layers: list[int], starts: list[int], stack: DecoderStack):
+def _unmodified_pass(
+    loaded: LoadedModel, layout: PackedLayout | FullRowLayout, layers: list[int], starts: list[int], stack: DecoderStack
+):
     """One group, unmodified: n̂ (the answer-position neurons, column 0) and the exact entries."""
     captured: dict[int, torch.Tensor] = {}
 
@@ -52,10 +54,16 @@ def _unmodified_pass(loaded: LoadedModel, layout: PackedLayout, layers: list[int
         return hook
 
     with torch.no_grad(), hooks.attach(loaded, {hooks.neurons(j): capture(j) for j in layers}):
-        with stack.entries(starts) if starts else nullcontext({}) as recorded:
+        recording: AbstractContextManager[dict[int, torch.Tensor]] = (
+            stack.entries(starts) if starts else nullcontext({})
+        )
+        with recording as recorded:
             reference = layout.logits(loaded.model)
     n_hat = torch.stack([captured[j] for j in layers])  # [len(layers), d_ff]
-    entries = exact_entries(loaded.model, stack, layout, dict(recorded), reference) if starts else {}
+    if not starts:
+        return n_hat, {}
+    assert isinstance(layout, PackedLayout), "entry points exist only where the prefix is reused (packed rows)"
+    entries = exact_entries(loaded.model, stack, layout, dict(recorded), reference)
     return n_hat, entries
 
 
@@ -81,24 +89,39 @@ def cached_ig(
     chunks = [layers[start : start + layer_batch] for start in range(0, len(layers), layer_batch)]
     entries: dict[int, torch.Tensor] = {}  # hidden state entering decoder layer l, for chunks starting at l
     stack = DecoderStack(loaded)
+    make_layout: Callable[[int], PackedLayout | FullRowLayout]
     if key_values is not None:
-        make_layout = lambda groups: PackedLayout(trie, groups, key_values, loaded.dtype, device)  # noqa: E731
+
+        def make_layout(groups: int) -> PackedLayout | FullRowLayout:
+            return PackedLayout(trie, groups, key_values, loaded.dtype, device)
+
         starts = sorted({min(chunk) for chunk in chunks} - {0}) if stack.parent is not None else []
         n_hat, entries = _unmodified_pass(loaded, make_layout(1), layers, starts, stack)
     else:
-        make_layout = lambda groups: FullRowLayout(trie, groups, proxy, device)  # noqa: E731
+
+        def make_layout(groups: int) -> PackedLayout | FullRowLayout:
+            return FullRowLayout(trie, groups, proxy, device)
+
         n_hat = answer_activations(loaded, proxy.prompt_ids)[layers]
     groups_per_pass = max(1, pass_tokens // make_layout(1).input_ids.numel())
 
     alphas = torch.arange(steps + 1, dtype=torch.float32) / steps  # [m+1]: α_k = k/m
-    out = {o: (torch.zeros(len(layers), d_ff), torch.zeros(len(layers)), torch.zeros(len(layers)),
-               torch.zeros(len(layers), d_ff)) for o in objectives}
-    layouts: dict[int, object] = {}
+    out = {
+        o: (
+            torch.zeros(len(layers), d_ff),
+            torch.zeros(len(layers)),
+            torch.zeros(len(layers)),
+            torch.zeros(len(layers), d_ff),
+        )
+        for o in objectives
+    }
+    layouts: dict[int, PackedLayout | FullRowLayout] = {}
     bar = progress(show, total=len(layers), desc="IG cached" if key_values is not None else "IG full rows")
     done = 0
     for chunk in chunks:
         leaves = [
-            (alphas[:, None] * n_hat[done + slot][None, :]).to(projection_device(loaded.projections[layer], device))
+            (alphas[:, None] * n_hat[done + slot][None, :])
+            .to(projection_device(loaded.projections[layer], device))
             .requires_grad_(True)
             for slot, layer in enumerate(chunk)
         ]
@@ -129,7 +152,11 @@ def cached_ig(
                 used.append(slot)
             skip = stack.starting_at(min(chunk)) if entry is not None else nullcontext()
             with skip, hooks.attach(loaded, replacements), torch.enable_grad():
-                logits = layout.logits(loaded.model, entry) if entry is not None else layout.logits(loaded.model)
+                if entry is not None:
+                    assert isinstance(layout, PackedLayout), "entry points exist only for packed rows"
+                    logits = layout.logits(loaded.model, entry)
+                else:
+                    logits = layout.logits(loaded.model)
                 option_scores = trie.option_scores(logits, layout.term_columns)  # [groups, n_options]
                 on_path = ((torch.arange(first, last) % (steps + 1)) != 0).to(option_scores.device)  # k >= 1
                 for i, objective in enumerate(objectives):

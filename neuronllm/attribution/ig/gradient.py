@@ -5,16 +5,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from neuronllm.model import hooks
-from neuronllm.errors import UserError
-from neuronllm.attribution.ig.shared import frozen
 from neuronllm.attribution.ig.naive import full_sequence_f
 from neuronllm.attribution.ig.proxy import OBJECTIVES, ProxyTokens
+from neuronllm.attribution.ig.shared import frozen
+from neuronllm.errors import UserError
+from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
 
 
 def activation_times_gradient(
-    model: "nn.Module | LoadedModel", proxy: ProxyTokens, objective: str = "gold_logprob"
+    model: nn.Module | LoadedModel, proxy: ProxyTokens, objective: str = "gold_logprob"
 ) -> torch.Tensor:
     """a · dF/da at the answer position for every layer (signed). [n_layers, d_ff] float32 cpu.
 
@@ -44,4 +44,4 @@ def activation_times_gradient(
     added = {hooks.neurons(i): add_offset(i) for i in range(len(offsets))}
     with frozen(loaded.model), hooks.attach(loaded, added), torch.enable_grad():
         full_sequence_f(loaded, proxy, objective).backward()
-    return torch.stack([a * offset.grad for a, offset in zip(activations, offsets)])  # type: ignore[operator]
+    return torch.stack([a * offset.grad for a, offset in zip(activations, offsets)])  # type: ignore[operator]  # each offset requires grad: backward() set it

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from neuronllm.model import hooks
-from neuronllm.scoring.continuations import Continuations
-from neuronllm.attribution.ig.shared import pad_rows
 from neuronllm.attribution.ig.proxy import ProxyTokens
+from neuronllm.attribution.ig.shared import pad_rows
+from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
+from neuronllm.scoring.continuations import Continuations
 from neuronllm.scoring.prefix_kv import KeyValues, fresh_cache
 
 
@@ -32,7 +32,9 @@ class PackedLayout:
     costs N·(P + N) instead of N·P, which is why a pass is limited to `pass_tokens` tokens.
     """
 
-    def __init__(self, trie: Continuations, groups: int, key_values: KeyValues, dtype: torch.dtype, device: torch.device):
+    def __init__(
+        self, trie: Continuations, groups: int, key_values: KeyValues, dtype: torch.dtype, device: torch.device
+    ):
         prefix_length = key_values[0][0].shape[-2]
         self.key_values = key_values
         self.width = len(trie.tokens)  # columns per group; column 0 of a group is its answer position
@@ -61,8 +63,11 @@ class PackedLayout:
         if entry is not None:
             tokens = {"inputs_embeds": entry.repeat(1, self.input_ids.shape[1] // self.width, 1)}
         logits = model(
-            **tokens, position_ids=self.position_ids, attention_mask=self.mask,
-            cache=fresh_cache(model, self.key_values), use_cache=True,
+            **tokens,
+            position_ids=self.position_ids,
+            attention_mask=self.mask,
+            cache=fresh_cache(model, self.key_values),
+            use_cache=True,
         ).logits
         return logits.view(-1, self.width, logits.shape[-1])
 
@@ -133,7 +138,11 @@ class DecoderStack:
 
 
 def exact_entries(
-    model: nn.Module, stack: DecoderStack, layout: PackedLayout, entries: dict[int, torch.Tensor], reference: torch.Tensor
+    model: nn.Module,
+    stack: DecoderStack,
+    layout: PackedLayout,
+    entries: dict[int, torch.Tensor],
+    reference: torch.Tensor,
 ) -> dict[int, torch.Tensor]:
     """The entries from which running the decoder stack reproduces `reference` (one group's logits of
     the full forward); all or none: a model whose forward does not re-enter exactly gets none."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from neuronllm.model import hooks
-from neuronllm.attribution.ig.shared import answer_activations, pad_rows, progress, projection_device
 from neuronllm.attribution.ig.proxy import ProxyTokens, objective_from_scores
+from neuronllm.attribution.ig.shared import answer_activations, pad_rows, progress, projection_device
+from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
 
 
@@ -72,12 +72,13 @@ def naive_ig(
                 f = full_sequence_f(loaded, proxy, objective)
             if k > 0:
                 f.backward()
+                assert w.grad is not None  # w requires grad and f depends on it
                 gradient_sum += w.grad
             if k == 0:
                 f_zero[i] = f.detach().cpu()
             if k == steps:
                 f_full[i] = f.detach().cpu()
-                endpoint[i] = w.grad.float().cpu()
+                endpoint[i] = w.grad.float().cpu() if w.grad is not None else torch.zeros_like(w, dtype=torch.float32)
             bar.update(1)
         attributions[i] = n_hat[i] * gradient_sum.float().cpu() / steps
     bar.close()

@@ -1,9 +1,9 @@
 """What integrated gradients score: one proxy QA as tokens, the objective F, and the result record.
 
-    score(o)       = logsumexp_a Σ_j log p(a_j | prompt, a_<j)         [eq. 2]
-    contrastive:   F = score(gold) − logsumexp_o score(o)              (CNI: log-softmax over the options)
-    gold_prob:     F = exp(score(gold))                                (KN, QRNCA: whole-vocabulary probability)
-    gold_logprob:  F = score(gold)                                     (TN's task loss is −F)
+score(o)       = logsumexp_a Σ_j log p(a_j | prompt, a_<j)         [eq. 2]
+contrastive:   F = score(gold) − logsumexp_o score(o)              (CNI: log-softmax over the options)
+gold_prob:     F = exp(score(gold))                                (KN, QRNCA: whole-vocabulary probability)
+gold_logprob:  F = score(gold)                                     (TN's task loss is −F)
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 import torch
 
-from neuronllm.scoring.continuations import Continuations
 from neuronllm.errors import UserError
+from neuronllm.scoring.continuations import Continuations
 from neuronllm.scoring.tokens import encode_pair, letter_variants
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class ProxyTokens:
 
 
 def proxy_tokens(
-    tokenizer: "PreTrainedTokenizerBase",
+    tokenizer: PreTrainedTokenizerBase,
     prompt: str,
     option_texts: Sequence[str],
     gold: int,
@@ -82,17 +82,17 @@ def proxy_tokens(
         prompt_ids, _ = encode_pair(tokenizer, prompt, " " + LETTERS[0])
         options = [letter_variants(tokenizer, LETTERS[o]) for o in range(len(option_texts))]
         return ProxyTokens(list(prompt_ids), options, gold)
-    prompt_ids: list[int] | None = None
+    text_prompt_ids: list[int] | None = None
     options = []
     for text in option_texts:
         context_ids, continuation_ids = encode_pair(tokenizer, prompt, " " + text)
-        if prompt_ids is not None and list(context_ids) != prompt_ids:
+        if text_prompt_ids is not None and list(context_ids) != text_prompt_ids:
             raise UserError(f"option {text!r} changes the tokenization of the prompt")
-        prompt_ids = list(context_ids)
+        text_prompt_ids = list(context_ids)
         if not continuation_ids:
             raise UserError(f"option {text!r} tokenizes to nothing")
         options.append([list(continuation_ids)])
-    return ProxyTokens(prompt_ids or [], options, gold)
+    return ProxyTokens(text_prompt_ids or [], options, gold)
 
 
 def objective_from_scores(option_scores: torch.Tensor, gold: int, objective: str) -> torch.Tensor:

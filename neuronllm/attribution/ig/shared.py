@@ -8,8 +8,8 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from neuronllm.model import hooks
 from neuronllm.errors import UserError
+from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
 from neuronllm.scoring.prefix_kv import last_logits_only
 
@@ -52,7 +52,7 @@ def pad_rows(rows: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Tens
     return ids, mask
 
 
-def answer_activations(model: "nn.Module | LoadedModel", prompt_ids: Sequence[int]) -> torch.Tensor:
+def answer_activations(model: nn.Module | LoadedModel, prompt_ids: Sequence[int]) -> torch.Tensor:
     """n̂: the FFN neurons at the last prompt token, every layer, from one forward. [n_layers, d_ff] float32 cpu."""
     loaded = LoadedModel.wrap(model)
     captured: list[torch.Tensor | None] = [None] * len(loaded.projections)
@@ -66,7 +66,7 @@ def answer_activations(model: "nn.Module | LoadedModel", prompt_ids: Sequence[in
     ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=loaded.device)
     with torch.no_grad(), hooks.attach(loaded, {hooks.neurons(i): capture(i) for i in range(len(captured))}):
         loaded.model(input_ids=ids, use_cache=False, **last_logits_only(loaded.model))
-    return torch.stack(captured)  # type: ignore[arg-type]
+    return torch.stack(captured)  # type: ignore[arg-type]  # the forward's hooks filled every layer's slot
 
 
 def progress(enabled: bool, total: int, desc: str):

@@ -1,0 +1,87 @@
+"""What a JSON schema cannot say about a config, checked before any job runs (the Snakefile calls
+check_config at parse time): tasks and methods exist, data files cover the tasks, budgets fit the models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neuronllm import methods as registry
+
+
+def _check_methods(config: dict[str, Any]) -> None:
+    """Every method the config names is in the registry (the schema says only "a string": the registry is
+    the one list of methods), and the ablation's have an ablation label."""
+    from neuronllm.errors import UserError
+
+    lists = {
+        "methods": config.get("methods", []),
+        "matched_null": config.get("matched_null", []),
+        "table7.methods": (config.get("table7") or {}).get("methods", []),
+        "transfer.methods": (config.get("transfer") or {}).get("methods", []),
+    }
+    for where, names in lists.items():
+        for name in names:
+            try:
+                registry.get_method(name)
+            except UserError as err:
+                raise UserError(f"config: {where}: {err}") from None
+    ablation = registry.ablation_methods()
+    for name in config.get("ablation_methods", []):
+        if name not in ablation:
+            raise UserError(
+                f"config: ablation_methods: {name!r} is not a method of the ablation (known: {', '.join(ablation)})"
+            )
+
+
+def check_config(config: dict[str, Any]) -> None:
+    """What a JSON schema cannot say about a config, as one-line errors before any job runs: the tasks
+    exist (tasks/aqua/), a data_files mapping covers every configured task with {split: path},
+    Table 7's task is configured, the general tasks exist (tasks/general/), budgets fit the models."""
+    import difflib
+
+    from neuronllm.errors import UserError
+    from neuronllm.tasks.lm_eval_tasks import aqua_task_names, general_task_names
+
+    _check_methods(config)
+    known = aqua_task_names()
+    for task in config["tasks"]:
+        if task not in known:
+            close = difflib.get_close_matches(task, known, n=1)
+            raise UserError(
+                f"config: unknown task {task!r}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; known: {', '.join(known)}"
+            )
+    data = config["data_files"]
+    if isinstance(data, dict):
+        for task in config["tasks"]:
+            if task not in data:
+                raise UserError(
+                    f"config: data_files has no entry for task {task!r} (it has {', '.join(data) or 'none'})"
+                )
+            if not isinstance(data[task], dict) or not data[task]:
+                raise UserError(f"config: data_files[{task!r}] must map split names to files, got {data[task]!r}")
+    table7 = config.get("table7") or {}
+    if table7.get("task") and table7["task"] not in config["tasks"]:
+        raise UserError(f"config: table7.task {table7['task']!r} is not one of the configured tasks")
+    general = general_task_names()
+    for name in (config.get("specificity") or {}).get("general_tasks", []):
+        if name not in general:
+            raise UserError(f"config: unknown general task {name!r}; known: {', '.join(general)}")
+    from neuronllm.model.loading import config_neuron_counts
+    from neuronllm.neurons import check_budget
+
+    def any_bad_side(methods: list[str]) -> bool:
+        return any(registry.get_method(m).has_bad for m in methods)
+
+    # (budget, whether one of its sets has a bad side): the main K for every method (and the common
+    # neurons, good + bad), Table 7's budgets for Table 7's methods
+    budgets = [(int(config["budget"]), any_bad_side(config["methods"]) or bool(config.get("specificity")))]
+    budgets += [(int(b), any_bad_side(table7.get("methods", []))) for b in table7.get("budgets", [])]
+    for label, entry in config["models"].items():
+        counts = config_neuron_counts(entry["spec"], convert=False, **(entry.get("model_args") or {}))
+        for budget, both_sides in budgets:
+            try:
+                check_budget(budget, sum(counts) if counts else None, both_sides, model=f"model {label}")
+            except UserError as err:
+                raise UserError(f"config: {err}") from None
