@@ -54,10 +54,12 @@ def _flops(shape: str, layers: int, vocab: int, r: dict) -> float:
     )
 
 
-def _memory(shape: str, layers: int, vocab: int, r: dict, dtype: str, device: str) -> float:
+def _memory(shape: str, layers: int, vocab: int, r: dict, dtype: str, device: str, baseline: float) -> float:
+    """The memory model's total, plus the process's resident memory before the model was loaded (Python,
+    torch, tokenizer: the measured totals include it)."""
     config = shape_config(shape, layers, vocab)
     weights = memory.weight_bytes(config, dtype) / memory.MIB
-    return memory.identification_peak(
+    return baseline + memory.identification_peak(
         config, r["prompt_tokens"], r["trie_tokens"], r["steps"], r["layer_batch"], dtype=dtype, device=device
     ).total_mib(weights)
 
@@ -92,8 +94,13 @@ def carry(shape: str, runs: list[dict], target: int) -> dict:
             # the deepest run's seconds per FLOP, overheads included: the plain proportional carry
             "predicted_seconds_proportional": float(seconds[-1] * target_flops / flops[-1]),
             "measured_total_mib": totals.tolist(),
-            "model_total_mib": [_memory(shape, int(d), vocab, r, dtype, device) for d, (_, r) in zip(depths, points)],
-            "predicted_total_mib_model": _memory(shape, target, vocab, reference, dtype, device),
+            "model_total_mib": [
+                _memory(shape, int(d), vocab, r, dtype, device, run["steps"]["load"].get("before_mib", 0.0))
+                for d, (_, r), run in zip(depths, points, runs)
+            ],
+            "predicted_total_mib_model": _memory(
+                shape, target, vocab, reference, dtype, device, runs[-1]["steps"]["load"].get("before_mib", 0.0)
+            ),
             "predicted_total_mib_line": float(np.polyval(line, target)),
             "threads_load": [f"{r['threads']} / {r['loadavg_start']:.1f}–{r['loadavg_end']:.1f}" for _, r in points],
         }

@@ -28,7 +28,7 @@ def _run(layers: int, seconds: float) -> dict:
         "settings": {"dtype": "bfloat16", "device": "cpu"},
         "steps": {
             "build": {"layers": layers, "full_layers": 40, "vocab_size": 49152},
-            "load": {"weights_mib": 1000.0 * layers},
+            "load": {"weights_mib": 1000.0 * layers, "before_mib": 400.0},
             "identify/letter/ner": {**STEP, "seconds": seconds, "increment_mib": 500.0},
         },
     }
@@ -60,7 +60,7 @@ def test_memory_column_is_the_memory_model_at_full_depth():
     runs = [_run(n, 10.0 * n) for n in (2, 4)]
     carried = depth.carry("llama2-13b", runs, 40)["identify/letter/ner"]
     config = shape_config("llama2-13b", 40, 49152)
-    expected = memory.identification_peak(config, 200, 1, 20, 4, dtype="bfloat16", device="cpu").total_mib(
+    expected = 400.0 + memory.identification_peak(config, 200, 1, 20, 4, dtype="bfloat16", device="cpu").total_mib(
         memory.weight_bytes(config, "bfloat16") / memory.MIB
     )
     assert carried["predicted_total_mib_model"] == pytest.approx(expected)
