@@ -25,6 +25,25 @@ from typing import Any
 from neuronllm.analysis.evidence import MEASURES
 from neuronllm.report.inputs import load_metrics
 
+# The tidy CSV's columns: metrics.csv and transfer.csv share them, so the two concatenate.
+TIDY_COLUMNS = [
+    "model",
+    "model_label",
+    "seed",
+    "task",
+    "method",
+    "neurons_from",
+    "K",
+    "condition",
+    "metric",
+    "value",
+    "low",
+    "high",
+    "n_instances",
+    "answer_format",
+    "data",
+]
+
 EFFECTS = (
     "acc_delta",
     "com_delta",
@@ -114,23 +133,7 @@ def write_csv(metrics_paths: list[str | Path], out: str | Path) -> None:
     rows = [row for m in load_metrics(metrics_paths) for row in rows_of(m)]
     frame = pd.DataFrame(
         rows,
-        columns=[
-            "model",
-            "model_label",
-            "seed",
-            "task",
-            "method",
-            "neurons_from",
-            "K",
-            "condition",
-            "metric",
-            "value",
-            "low",
-            "high",
-            "n_instances",
-            "answer_format",
-            "data",
-        ],
+        columns=TIDY_COLUMNS,
     )
     with atomic_path(out) as tmp:
         frame.to_csv(tmp, index=False)

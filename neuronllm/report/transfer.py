@@ -20,25 +20,10 @@ from neuronllm.analysis.transfer import (
     sweep_point,
 )
 from neuronllm.methods import label
+from neuronllm.report.tidy import TIDY_COLUMNS
 
 FORMAT_LABELS = {"text": "AQUA, text answers", "letter": "AQUA, letter answers", "native": "native"}
-CSV_COLUMNS = [
-    "model",
-    "model_label",
-    "seed",
-    "task",
-    "method",
-    "neurons_from",
-    "K",
-    "condition",
-    "metric",
-    "value",
-    "low",
-    "high",
-    "n_instances",
-    "answer_format",
-    "data",
-]
+CSV_COLUMNS = TIDY_COLUMNS  # one list: metrics.csv and transfer.csv concatenate
 
 
 def _plan(plan_config: dict[str, Any]):
