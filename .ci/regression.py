@@ -62,27 +62,67 @@ def run_pipeline(results_dir: str = RESULTS) -> None:
     subprocess.run(command, check=True, cwd=ROOT, env=env)
 
 
+def metrics_files(results_dir: str) -> list[tuple[Path, dict]]:
+    """Every metrics file of the plan's {model}/s{seed}/... layout (a stale v0.1 file is not read)."""
+    root = ROOT / results_dir
+    return [
+        (path, json.loads(path.read_text()))
+        for path in sorted(root.rglob("metrics*.json"))
+        if re.fullmatch(r"s\d+", path.relative_to(root).parts[1])
+    ]
+
+
+def entries(metrics: dict, where: str) -> dict[str, dict[str, float]]:
+    """A metrics file's numbers under 's0/WHERE/method/kK/condition'."""
+    prefix = f"s{metrics.get('seed', 0)}/{where}/{metrics['method']}/k{metrics['budget']}"
+    if metrics.get("format") == TASK_FORMAT:
+        found = {f"{prefix}/original": {"value": metrics["original"]["value"]}}
+        return found | {f"{prefix}/{name}": {"value": entry["value"]} for name, entry in metrics["conditions"].items()}
+    found = {f"{prefix}/original": {k: metrics["original"][k] for k in AQUA_METRICS if k in metrics["original"]}}
+    return found | {
+        f"{prefix}/{name}": {k: scores[k] for k in AQUA_METRICS if k in scores}
+        for name, scores in metrics["conditions"].items()
+    }
+
+
+def on_target(path: Path, metrics: dict) -> bool:
+    """A specificity cell of a task's own set on its own task (it repeats Table 1's conditions)."""
+    return "specificity" in path.parts and metrics.get("neurons_from", metrics["task"]) == metrics["task"]
+
+
 def collect(results_dir: str = RESULTS) -> dict[str, dict[str, float]]:
     """{'s0/task/method/kK/condition': {'acc': .., 'comprehension': ..}} from every metrics file (AQUA),
-    {'s0/specificity/source->task/condition': {'value': ..}} from the general tasks' ones."""
+    {'s0/specificity/source->task/condition': {'value': ..}} from the general tasks' ones. The
+    specificity matrix's on-target cells are left to `on_target_differences` (their keys are Table 1's)."""
     numbers: dict[str, dict[str, float]] = {}
-    root = ROOT / results_dir
-    for path in sorted(root.rglob("metrics*.json")):
-        if not re.fullmatch(r"s\d+", path.relative_to(root).parts[1]):
-            continue  # not the plan's {model}/s{seed}/... layout
-        metrics = json.loads(path.read_text())
+    for path, metrics in metrics_files(results_dir):
+        if on_target(path, metrics):
+            continue
         source = metrics.get("neurons_from", metrics["task"])
         where = f"specificity/{source}->{metrics['task']}" if source != metrics["task"] else metrics["task"]
-        prefix = f"s{metrics.get('seed', 0)}/{where}/{metrics['method']}/k{metrics['budget']}"
-        if metrics.get("format") == TASK_FORMAT:
-            numbers[f"{prefix}/original"] = {"value": metrics["original"]["value"]}
-            for name, entry in metrics["conditions"].items():
-                numbers[f"{prefix}/{name}"] = {"value": entry["value"]}
-            continue
-        numbers[f"{prefix}/original"] = {k: metrics["original"][k] for k in AQUA_METRICS if k in metrics["original"]}
-        for name, scores in metrics["conditions"].items():
-            numbers[f"{prefix}/{name}"] = {k: scores[k] for k in AQUA_METRICS if k in scores}
+        numbers |= entries(metrics, where)
     return numbers
+
+
+def on_target_differences(
+    numbers: dict[str, dict[str, float]], results_dir: str = RESULTS, tolerance: float = ABS_TOLERANCE
+) -> list[str]:
+    """The specificity job evaluates each task's own set on its task again, on the same instances: its
+    numbers must be Table 1's (`numbers`, from `collect`)."""
+    problems = []
+    for path, metrics in metrics_files(results_dir):
+        if not on_target(path, metrics):
+            continue
+        for key, values in entries(metrics, metrics["task"]).items():
+            if key not in numbers:
+                problems.append(f"on-target specificity cell without a Table 1 entry: {key}")
+                continue
+            for metric, value in values.items():
+                if metric not in numbers[key] or abs(value - numbers[key][metric]) > tolerance:
+                    problems.append(
+                        f"specificity {key:<40} {metric:<13} {value:.4f}, Table 1 {numbers[key].get(metric)}"
+                    )
+    return problems
 
 
 def compare(reference: dict, current: dict, tolerance: float = ABS_TOLERANCE) -> list[str]:
@@ -119,6 +159,7 @@ def main(argv: list[str]) -> int:
         return 0
     reference = json.loads(REFERENCE.read_text())
     problems = compare(reference["numbers"], current, reference.get("tolerance", ABS_TOLERANCE))
+    problems += on_target_differences(current)
     if problems:
         print(
             f"regression: {len(problems)} number(s) moved beyond ±{ABS_TOLERANCE} against "

@@ -21,17 +21,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from neuronllm import package_data
+
 MODEL_NAME = "neuronllm"
 MODEL_TARGET = "neuronllm.evaluation.lm_eval_model:NeuronLLM"
-
-
-def tasks_dir() -> str:
-    """The AQUA task folder: the repository's `tasks/` (editable install) or the copy in the wheel."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    repo_tasks = os.path.join(os.path.dirname(here), "tasks")
-    if os.path.isfile(os.path.join(repo_tasks, "aqua", "_aqua_base.yaml")):
-        return repo_tasks
-    return os.path.join(here, "_tasks")
 
 
 def register_model() -> None:
@@ -54,7 +47,7 @@ def add_tasks_to_task_manager() -> None:
             kwargs["include_path"], args = args[1], (args[0], *args[2:])
         include = kwargs.get("include_path")
         paths = [] if include is None else list(include) if isinstance(include, (list, tuple)) else [include]
-        ours = tasks_dir()
+        ours = package_data.tasks_dir()
         if all(os.path.abspath(str(p)) != ours for p in paths):
             paths = [ours, *paths]  # later paths override earlier ones: the user's win
         kwargs["include_path"] = paths

@@ -88,7 +88,7 @@ def cmd_attribute(args) -> None:
 
 def cmd_null(args) -> None:
     from neuronllm.analysis.null import matched_null, uniform_null
-    from neuronllm.model.loading import config_neuron_counts, load_model, model_fingerprint
+    from neuronllm.model.loading import config_neuron_counts, load_model, provenance_name
     from neuronllm.neurons import NeuronSet
 
     if len(args.indices) != len(args.outs):
@@ -109,7 +109,7 @@ def cmd_null(args) -> None:
         magnitude = Attributions.load(args.attributions).require("activation").abs().mean(0)
         if list(magnitude.shape) != [len(target.neuron_counts), target.neuron_counts[0]]:
             raise UserError(f"{args.attributions} and {args.matched_to} come from models of different shapes")
-        sets = [matched_null(target, magnitude, i, model_fingerprint(args.model)) for i in args.indices]
+        sets = [matched_null(target, magnitude, i, provenance_name(args.model)) for i in args.indices]
     else:
         if args.budget is None:
             raise UserError("a uniform null set needs --budget K")
@@ -119,7 +119,7 @@ def cmd_null(args) -> None:
             config_neuron_counts(args.model, **checks.model_args(args.model_args, scoring=False))
             or load_model(args.model).neuron_counts
         )
-        sets = [uniform_null(counts, args.budget, i, model_fingerprint(args.model)) for i in args.indices]
+        sets = [uniform_null(counts, args.budget, i, provenance_name(args.model)) for i in args.indices]
     from neuronllm.digests import provenance_digests
 
     for neuron_set, out in zip(sets, args.outs):

@@ -193,7 +193,7 @@ def evaluate(
     """An AQUA task under every condition on one loaded model; write each result if `outputs` is given."""
     from lm_eval.tasks import TaskManager
 
-    from neuronllm._lm_eval_plugin import tasks_dir
+    from neuronllm.package_data import tasks_dir
     from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
     task = find_task(settings.task, settings.answer_format)
@@ -261,7 +261,7 @@ def lm_eval_task_manager(include_path: str | None = None):
     """lm-eval's own tasks plus the project's (AQUA and the general tasks shipped in tasks/)."""
     from lm_eval.tasks import TaskManager
 
-    from neuronllm._lm_eval_plugin import tasks_dir
+    from neuronllm.package_data import tasks_dir
 
     return TaskManager(include_path=[tasks_dir()] + ([include_path] if include_path else []))
 
@@ -294,7 +294,7 @@ def evaluate_lm_eval_task(
     """
     from lm_eval.tasks import TaskManager
 
-    from neuronllm._lm_eval_plugin import tasks_dir
+    from neuronllm.package_data import tasks_dir
 
     if outputs is not None and len(outputs) != len(conditions):
         raise ValueError("one output path per condition")

@@ -47,7 +47,7 @@ from neuronllm.model.loading import (
     hflm_arguments,
     hflm_loading_kwargs,
     loaded_from_hflm,
-    model_fingerprint,
+    provenance_name,
 )
 from neuronllm.neurons import NeuronSet
 from neuronllm.quiet import quiet_lm_eval
@@ -75,8 +75,8 @@ def check_cache_directory(path: str) -> str:
 def warn_if_other_model(neuron_set: NeuronSet, source: str, loaded: LoadedModel) -> None:
     """Same shape, other model (a LLaMA-2 set applied to a Mistral, say): allowed, but said."""
     found_on = neuron_set.provenance.get("model")
-    if found_on and found_on != model_fingerprint(loaded.spec):
-        warn(f"{source} was found on model {found_on!r}; applying it to {model_fingerprint(loaded.spec)!r}")
+    if found_on and found_on != provenance_name(loaded.spec):
+        warn(f"{source} was found on model {found_on!r}; applying it to {provenance_name(loaded.spec)!r}")
 
 
 @dataclass(frozen=True)

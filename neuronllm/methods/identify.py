@@ -16,7 +16,7 @@ from neuronllm.attribution.kinds import Attributions, compute_attributions
 from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
 from neuronllm.methods import attribution_kinds, get_method
-from neuronllm.model.loading import LoadedModel, checkpoint_weights, config_neuron_counts, load_model, model_fingerprint
+from neuronllm.model.loading import LoadedModel, checkpoint_weights, config_neuron_counts, load_model, provenance_name
 from neuronllm.neurons import Neuron, NeuronSet, check_budget
 from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
@@ -87,7 +87,7 @@ def attribute(
     )
     result.provenance.update(
         {
-            "model": model_fingerprint(model_spec),
+            "model": provenance_name(model_spec),
             "model_identity": loaded.identity,
             "task": task.name,
             "data_source": data.source,
@@ -145,9 +145,9 @@ def check_attributions_match(
     provenance = attributions.provenance
     recorded = provenance.get("settings") or {}
     wanted = asdict(settings)
-    if provenance.get("model") != model_fingerprint(model_spec):
+    if provenance.get("model") != provenance_name(model_spec):
         raise UserError(
-            f"{source} were computed for model {provenance.get('model')!r}, not {model_fingerprint(model_spec)!r}"
+            f"{source} were computed for model {provenance.get('model')!r}, not {provenance_name(model_spec)!r}"
         )
     recorded_task = provenance.get("task") or recorded.get("task", "").removeprefix("aqua_").removesuffix("_text")
     if recorded_task != task:
@@ -229,7 +229,7 @@ def identify(
             f"(eligible neurons ran out); the set has fewer than K"
         )
     provenance = {
-        "model": model_fingerprint(model_spec),
+        "model": provenance_name(model_spec),
         "task": task.name,
         "method": method,
         "budget": budget,

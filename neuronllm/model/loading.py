@@ -387,8 +387,10 @@ def load_model(
     return loaded_from_hflm(spec, hflm, arguments)
 
 
-def model_fingerprint(spec: str) -> str:
-    """The model's name in provenance records (its identity, with weights, is LoadedModel.identity)."""
+def provenance_name(spec: str) -> str:
+    """The model's name in provenance records: the spec as typed, or the embedded GGUF's name. It names
+    the model for a reader; what the numbers depend on (weights, dtype, ...) is LoadedModel.identity
+    (model/fingerprint.py)."""
     if spec == EMBEDDED:
         return f"embedded:{EMBEDDED_GGUF}"
     return spec

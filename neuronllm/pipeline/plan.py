@@ -93,7 +93,7 @@ class Plan:
         """A general task's YAML and its shipped data file."""
         from pathlib import Path
 
-        from neuronllm._lm_eval_plugin import tasks_dir
+        from neuronllm.package_data import tasks_dir
         from neuronllm.tasks.data import shipped_data_dir
         from neuronllm.tasks.spec import plain_yaml
 
@@ -299,36 +299,31 @@ class Plan:
             return f"{self.base(model, seed)}/specificity/{evaluated}/original/eval.json"
         return f"{self.base(model, seed)}/specificity/{evaluated}/{source}/{op}-both/eval.json"
 
-    def specificity_job(self, evaluated: str, general: bool) -> Job:
-        """Every source's Deg/Enh on one evaluated task (the AQUA original comes from the main job)."""
+    def specificity_job(self) -> Job:
+        """Every evaluated task's column of the matrix, with {evaluated} left a wildcard: its original and
+        every source's Deg/Enh (the task's own set and the common set included, so a column pairs every
+        cell against one original; the diagonal repeats Table 1's conditions on the same instances, and
+        tests/e2e/test_pipeline.py checks it gives Table 1's numbers). The same outputs for every task,
+        so one rule (`evaluate_specificity`) evaluates them all."""
         job = Job()
-        if general:
-            job.add(None, "", "", self.specificity_evaluation(evaluated, "original"))
+        job.add(None, "", "", self.specificity_evaluation("{evaluated}", "original"))
         for source, path in self.source_sets():
-            if not general and source in (evaluated, "common"):
-                continue  # on-target (the main job) and the common set (the common job) are evaluated already
             for op in MAIN_OPS:
-                job.add(path, op, "both", self.specificity_evaluation(evaluated, source, op))
+                job.add(path, op, "both", self.specificity_evaluation("{evaluated}", source, op))
         return job
+
+    def specificity_task_inputs(self, evaluated: str) -> list[str]:
+        """The inputs of an evaluated task: an AQUA task's chain (config's format) or a general task's."""
+        return self.general_task_inputs(evaluated) if evaluated in self.general_tasks else self.task_inputs(evaluated)
 
     def specificity_metrics(self, evaluated: str, source: str, model="{model}", seed="{seed}") -> str:
         return f"{self.base(model, seed)}/specificity/{evaluated}/{source}/metrics.json"
 
     def specificity_metrics_inputs(self, evaluated: str, source: str, model: str, seed: Any) -> dict[str, Any]:
-        general = evaluated in self.general_tasks
-        if general:
-            original = self.specificity_evaluation(evaluated, "original", model=model, seed=seed)
-        else:
-            original = self.evaluation("original", model=model, seed=seed, task=evaluated)
-        if not general and source in (evaluated, "common"):
-            method = "common" if source == "common" else "cni"
-            conditions = [
-                self.evaluation(self.set_key(method, self.budget), op, "both", model, seed, evaluated)
-                for op in MAIN_OPS
-            ]
-        else:
-            conditions = [self.specificity_evaluation(evaluated, source, op, model, seed) for op in MAIN_OPS]
-        return {"original": original, "conditions": conditions}
+        return {
+            "original": self.specificity_evaluation(evaluated, "original", model=model, seed=seed),
+            "conditions": [self.specificity_evaluation(evaluated, source, op, model, seed) for op in MAIN_OPS],
+        }
 
     def specificity_cells(self, model: str, seed: Any) -> list[str]:
         return [
@@ -342,17 +337,15 @@ EVALUATE_GROUPS = ("main", "common", "ablation", "table7")  # the rules evaluate
 
 
 def gpu_rules() -> list[str]:
-    """Every rule that declares gpu=1, whatever the config: attribute, evaluate_<group>, the specificity
-    matrix's evaluate_specificity_<task> for every AQUA and general task in tasks/, and the transfer's
-    evaluate_transfer_<format>. The SLURM profile (profiles/slurm/config.yaml) reads this list, so a new
-    task's jobs go to the GPU partition with no edit of the profile."""
+    """Every rule that declares gpu=1: attribute, evaluate_<group>, evaluate_specificity and the
+    transfer's evaluate_transfer_<format>. No name holds a task or a config value (each rule takes its
+    task as a wildcard), so the SLURM profile (profiles/slurm/config.yaml), which reads this list, routes
+    a new task's jobs to the GPU partition with no edit."""
     from neuronllm.tasks.aqua import EVAL_FORMATS
-    from neuronllm.tasks.lm_eval_tasks import aqua_task_names, general_task_names
 
-    evaluated = [*aqua_task_names(), *general_task_names()]
     return [
         "attribute",
         *(f"evaluate_{g}" for g in EVALUATE_GROUPS),
-        *(f"evaluate_specificity_{t}" for t in evaluated),
+        "evaluate_specificity",
         *(f"evaluate_transfer_{f}" for f in EVAL_FORMATS),
     ]

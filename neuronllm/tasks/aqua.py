@@ -71,7 +71,7 @@ class ProxyQA:
 
 
 def templates_dir() -> Path:
-    from neuronllm._lm_eval_plugin import tasks_dir
+    from neuronllm.package_data import tasks_dir
 
     return Path(tasks_dir()) / "aqua" / "templates"
 

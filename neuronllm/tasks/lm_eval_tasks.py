@@ -185,7 +185,7 @@ GENERAL_KIND = "general"  # `metadata: {kind: general}`: a task of the specifici
 
 def _general_task_configs() -> dict[str, dict[str, Any]]:
     """{lm-eval name: plain YAML} of every task in tasks/ whose metadata says `kind: general`."""
-    from neuronllm._lm_eval_plugin import tasks_dir
+    from neuronllm.package_data import tasks_dir
 
     found = {}
     for path in sorted(Path(tasks_dir()).rglob("*.yaml")):
@@ -219,7 +219,7 @@ def task_labels(include_path: str | Path | None = None) -> dict[str, str]:
 def task_yaml_paths(include_path: str | Path | None = None) -> dict[str, Path]:
     """{short task name: YAML} for every AQUA task (a YAML with its own `dataset_kwargs.spec`; the _text
     variants include theirs), in tasks/ and in `include_path`."""
-    from neuronllm._lm_eval_plugin import tasks_dir
+    from neuronllm.package_data import tasks_dir
 
     roots = [Path(tasks_dir())] + ([Path(include_path)] if include_path else [])
     found: dict[str, Path] = {}

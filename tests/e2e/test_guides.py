@@ -127,12 +127,12 @@ check_config(config)
 plan = Plan(config)
 print(json.dumps({{"tasks": plan.tasks, "labels": task_labels(), "gpu": gpu_rules(),
                   "text_task": find_task({name!r}, "text").lm_eval_name,
-                  "specificity": bool(plan.specificity_job({name!r}, False).outputs)}}))
+                  "specificity": plan.specificity_task_inputs({name!r}) == plan.task_inputs({name!r})}}))
 """,
         )
     )
     assert name in found["tasks"] and found["labels"][name] == label
-    assert f"evaluate_specificity_{name}" in found["gpu"]
+    assert not [rule for rule in found["gpu"] if name in rule]  # no rule is named by a task: nothing to route
     assert found["text_task"] == f"aqua_{name}_text" and found["specificity"]
     # the workflow's dry run plans its jobs
     output = dry_run(repo, configfile, "all_tables")

@@ -161,6 +161,7 @@ def test_ci_config_through_slurm_equals_the_reference_and_a_cancelled_job_resume
     reference = json.loads(regression.REFERENCE.read_text())
     current = regression.collect(RESULTS)
     problems = regression.compare(reference["numbers"], current, reference.get("tolerance", regression.ABS_TOLERANCE))
+    problems += regression.on_target_differences(current, RESULTS)
     assert not problems, "\n".join(problems)
     summary = {"jobs": len(expected), "first_run_jobs": len(first), "first_run_completed": len(done_first),
                "cancelled": cancelled["job"], "second_run_jobs": len(rerun), "first_wall_s": round(first_wall),

@@ -33,8 +33,8 @@ def tiny(tiny_local_model):
 def native_tasks():
     from lm_eval.tasks import TaskManager
 
-    from neuronllm._lm_eval_plugin import tasks_dir
     from neuronllm.evaluation.evaluate import load_tasks
+    from neuronllm.package_data import tasks_dir
 
     manager = TaskManager(include_path=tasks_dir(), include_defaults=False, metadata=METADATA)
     return {task: load_tasks(manager, f"aqua_{task}_native") for task in TASKS}

@@ -75,7 +75,7 @@ def test_attributions_of_an_edited_task_spec_or_template_are_refused(
     path, settings, _ = sentiment_attributions
     tasks = tmp_path / "tasks"
     shutil.copytree(ROOT / "tasks", tasks)
-    monkeypatch.setattr("neuronllm._lm_eval_plugin.tasks_dir", lambda: str(tasks))
+    monkeypatch.setattr("neuronllm.package_data.tasks_dir", lambda: str(tasks))
     identify(tiny_local_model, "random", 5, settings, Attributions.load(path))  # a copy of the same files: accepted
     spec = tasks / "aqua" / "aqua_sentiment.yaml"
     spec.write_text(spec.read_text().replace("label_names: [negative, positive]", "label_names: [positive, negative]"))

@@ -21,7 +21,8 @@ LAYERS = (
     "report",
     "cli",
 )
-CORE = ("__init__", "_lm_eval_plugin", "errors", "quiet", "atomic", "digests", "neurons")  # the top-level modules
+# the top-level modules
+CORE = ("__init__", "_lm_eval_plugin", "package_data", "errors", "quiet", "atomic", "digests", "neurons")
 MAX_LINES = 400
 
 

@@ -66,7 +66,7 @@ def test_workflow_into_a_file_is_refused(tmp_path):
 
 
 def test_the_wheel_carries_what_the_installed_package_looks_for():
-    """pyproject.toml's force-include targets are the paths tasks/data.py, _lm_eval_plugin.py and
+    """pyproject.toml's force-include targets are the paths tasks/data.py, package_data.py and
     pipeline/workflow_files.py look for."""
     import tomllib
 

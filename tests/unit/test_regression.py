@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / ".ci"))  # CI code lives beside .ci/run, not in the library
-from regression import collect, compare  # noqa: E402  (after the path to .ci/)
+from regression import collect, compare, on_target_differences  # noqa: E402  (after the path to .ci/)
 
 
 def test_regression_compare_reports_moves_beyond_tolerance():
@@ -44,3 +44,27 @@ def test_collect_reads_only_the_plans_layout(tmp_path):
         path.parent.mkdir(parents=True)
         path.write_text(json.dumps(metrics(acc)))
     assert collect(str(tmp_path))["s0/sentiment/tn/k50/deg/good"]["acc"] == 0.5278
+
+
+def test_the_specificity_matrix_on_target_cells_must_equal_table1(tmp_path):
+    """The matrix evaluates a task's own set on its task again (one rule for every column): those cells
+    are kept out of the reference's keys (they are Table 1's) and compared with Table 1 instead."""
+
+    def write(path, acc, **extra):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        metrics = {"task": "sentiment", "method": "cni", "budget": 50, "seed": 0, **extra,
+                   "original": {"acc": 0.5}, "conditions": {"deg/both": {"acc": acc}}}  # fmt: skip
+        path.write_text(json.dumps(metrics))
+
+    run = tmp_path / "embedded" / "s0"
+    write(run / "sentiment" / "cni" / "k50" / "metrics.json", 0.25)
+    write(run / "specificity" / "sentiment" / "sentiment" / "metrics.json", 0.25, neurons_from="sentiment")
+    write(run / "specificity" / "commonsense" / "sentiment" / "metrics.json", 0.75, neurons_from="commonsense")
+    numbers = collect(str(tmp_path))
+    assert numbers["s0/sentiment/cni/k50/deg/both"] == {"acc": 0.25}
+    assert numbers["s0/specificity/commonsense->sentiment/cni/k50/deg/both"] == {"acc": 0.75}
+    assert on_target_differences(numbers, str(tmp_path)) == []
+    write(run / "specificity" / "sentiment" / "sentiment" / "metrics.json", 0.4, neurons_from="sentiment")
+    assert collect(str(tmp_path)) == numbers  # the on-target file no longer overrides Table 1's entry
+    problems = on_target_differences(numbers, str(tmp_path))
+    assert len(problems) == 1 and "deg/both" in problems[0] and "0.4000" in problems[0], problems

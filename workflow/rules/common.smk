@@ -50,11 +50,14 @@ def data_value(task):
     return json.dumps(data[task]) if isinstance(data, dict) else str(data)
 
 
-def task_tokens(wildcards):
-    """What identify and evaluate share: the same data, seed and format everywhere."""
+def task_tokens(wildcards, task=None):
+    """What identify and evaluate share: the same data, seed and format everywhere (`task`: the job's
+    task where its wildcard has another name, as the specificity matrix's {evaluated}).
+    """
+    task = task or wildcards.task
     return model_tokens(wildcards) + [
         "--task",
-        wildcards.task,
+        task,
         "--answer-format",
         config["answer_format"],
         "--seed",
@@ -62,12 +65,12 @@ def task_tokens(wildcards):
         "--instances",
         str(config["instances"]),
         "--data-files",
-        data_value(wildcards.task),
+        data_value(task),
     ]
 
 
-def eval_tokens(wildcards):
-    tokens = task_tokens(wildcards)
+def eval_tokens(wildcards, task=None):
+    tokens = task_tokens(wildcards, task)
     if config.get("eval_instances"):
         tokens += ["--eval-instances", str(config["eval_instances"])]
     if config.get("prefix_cache"):

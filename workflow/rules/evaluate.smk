@@ -5,13 +5,15 @@ a job share the loaded model and one prefix tree, so each further condition cost
     common       the common ability neurons (Table 5)
     ablation     Good/Bad/Both not already in main, and the nulls' bad side (the ablation)
     table7       the other budgets of Table 7's task
-    specificity  each task's sets on every other task, and on the general tasks (the specificity matrix)
+The specificity matrix (specificity.smk) and the transfer (transfer.smk) have their own evaluate rules.
 Then metrics: effects, intervals, McNemar and the null band per (method, budget).
 """
 
 from neuronllm.pipeline.plan import EVALUATE_GROUPS
 
-# one rule per group, named as neuronllm.pipeline.plan.gpu_rules() (the SLURM profile) says
+# One rule per group (named as neuronllm.pipeline.plan.gpu_rules(), which the SLURM profile reads), the
+# task a wildcard. The groups cannot share one rule: a rule's outputs are a fixed list of patterns, and
+# each group evaluates a different list of conditions (docs/decisions.md, "Workflow").
 JOBS = {group: getattr(PLAN, f"{group}_job")() for group in EVALUATE_GROUPS}
 
 

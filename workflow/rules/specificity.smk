@@ -1,8 +1,12 @@
 """The specificity matrix: each task's NeuronLLM sets (and the common set) on every AQUA task and on the
 general tasks (tasks/general/: prose perplexity, short generation). `snakemake results/specificity.md`.
+
+One rule for every evaluated task: the task is the {evaluated} wildcard and the outputs are the same
+for every task (neuronllm/pipeline/plan.py `specificity_job`), so the SLURM profile routes it once.
 """
 
 GENERAL = PLAN.general_tasks
+SPECIFICITY = PLAN.specificity_job()
 
 
 wildcard_constraints:
@@ -10,62 +14,38 @@ wildcard_constraints:
     source="[A-Za-z0-9_]+",
 
 
-def specificity_rule(evaluated, general):
-    job = PLAN.specificity_job(evaluated, general)
-    if not job.outputs:
-        return
-
-    rule:
-        name:
-            f"evaluate_specificity_{evaluated}"
-        input:
-            sets=lambda w: formatted(job.sets, w),
-            task=(
-                PLAN.general_task_inputs(evaluated)
-                if general
-                else PLAN.task_inputs(evaluated)
-            ),
-        output:
-            job.outputs,
-        log:
-            f"{R}/logs/{{model}}/s{{seed}}/specificity/{evaluated}.log",
-        benchmark:
-            f"{R}/benchmarks/{{model}}/s{{seed}}/specificity/{evaluated}.tsv"
-        conda:
-            ENV
-        threads: 1
-        resources:
-            **resources_of("evaluate"),
-            gpu=1,
-        params:
-            options=(
-                (
-                    lambda w: model_tokens(w)
-                    + ["--lm-eval-task", evaluated, "--local-tasks-only"]
-                )
-                if general
-                else (lambda w: eval_tokens(SimpleWildcards(w, task=evaluated)))
-            ),
-            conditions=lambda w: formatted(job.conditions, w),
-        shell:
-            "OMP_NUM_THREADS={threads} neuronllm evaluate {params.options:q} --conditions {params.conditions:q} "
-            "--outs {output:q} 2> {log:q}"
+def specificity_tokens(wildcards):
+    """evaluate's task options: a general task by its lm-eval name, an AQUA task like every evaluation."""
+    if wildcards.evaluated in GENERAL:
+        return model_tokens(wildcards) + [
+            "--lm-eval-task",
+            wildcards.evaluated,
+            "--local-tasks-only",
+        ]
+    return eval_tokens(wildcards, task=wildcards.evaluated)
 
 
-class SimpleWildcards:
-    """A job's wildcards with the task set (the specificity jobs are named by their evaluated task)."""
-
-    def __init__(self, wildcards, **extra):
-        self._values = dict(wildcards.items()) | extra
-
-    def __getattr__(self, name):
-        return self._values[name]
-
-    def items(self):
-        return self._values.items()
-
-
-for evaluated in TASKS:
-    specificity_rule(evaluated, general=False)
-for evaluated in GENERAL:
-    specificity_rule(evaluated, general=True)
+rule evaluate_specificity:
+    input:
+        sets=lambda w: formatted(SPECIFICITY.sets, w),
+        task=lambda w: PLAN.specificity_task_inputs(w.evaluated),
+    output:
+        SPECIFICITY.outputs,
+    log:
+        f"{R}/logs/{{model}}/s{{seed}}/specificity/{{evaluated}}.log",
+    benchmark:
+        f"{R}/benchmarks/{{model}}/s{{seed}}/specificity/{{evaluated}}.tsv"
+    wildcard_constraints:
+        evaluated="|".join([*TASKS, *GENERAL]) or "[A-Za-z0-9_]+",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **resources_of("evaluate"),
+        gpu=1,
+    params:
+        options=specificity_tokens,
+        conditions=lambda w: formatted(SPECIFICITY.conditions, w),
+    shell:
+        "OMP_NUM_THREADS={threads} neuronllm evaluate {params.options:q} --conditions {params.conditions:q} "
+        "--outs {output:q} 2> {log:q}"
