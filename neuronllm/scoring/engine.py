@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -87,7 +87,9 @@ class _Batch:
 
         if self.past is None:
             return DynamicCache(config=model.config)
-        return Cache(layers=[FixedPastLayer(k, v, self.widest_past) for k, v in self.past])
+        # duck-typed: FixedPastLayer has a cache layer's methods without transformers' mixin base
+        layers: list[Any] = [FixedPastLayer(k, v, self.widest_past) for k, v in self.past]
+        return Cache(layers=layers)
 
 
 @dataclass
