@@ -78,6 +78,17 @@ def eval_tokens(wildcards, task=None):
     return tokens
 
 
+def specificity_tokens(wildcards):
+    """evaluate's task options: a general task by its lm-eval name, an AQUA task like every evaluation."""
+    if wildcards.evaluated in PLAN.general_tasks:
+        return model_tokens(wildcards) + [
+            "--lm-eval-task",
+            wildcards.evaluated,
+            "--local-tasks-only",
+        ]
+    return eval_tokens(wildcards, task=wildcards.evaluated)
+
+
 def formatted(patterns, wildcards, **extra):
     """Plan patterns with this job's wildcards filled in."""
     values = dict(wildcards.items()) | extra

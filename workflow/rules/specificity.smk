@@ -14,17 +14,6 @@ wildcard_constraints:
     source="[A-Za-z0-9_]+",
 
 
-def specificity_tokens(wildcards):
-    """evaluate's task options: a general task by its lm-eval name, an AQUA task like every evaluation."""
-    if wildcards.evaluated in GENERAL:
-        return model_tokens(wildcards) + [
-            "--lm-eval-task",
-            wildcards.evaluated,
-            "--local-tasks-only",
-        ]
-    return eval_tokens(wildcards, task=wildcards.evaluated)
-
-
 rule evaluate_specificity:
     input:
         sets=lambda w: formatted(SPECIFICITY.sets, w),
