@@ -42,7 +42,7 @@ def add_tasks_to_task_manager() -> None:
         return
     original = cls.__init__
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if len(args) >= 2:  # (verbosity, include_path, ...) given positionally
             kwargs["include_path"], args = args[1], (args[0], *args[2:])
         include = kwargs.get("include_path")
@@ -123,7 +123,7 @@ _AFTER_IMPORT: dict[str, Callable[[], None]] = {
 class _AfterImport(importlib.abc.MetaPathFinder):
     """Finds nothing itself: wraps the normal loader of a few lm-eval modules to run a callback after them."""
 
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None):
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         callback = _AFTER_IMPORT.get(fullname)
         if callback is None:
             return None

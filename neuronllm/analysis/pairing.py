@@ -12,7 +12,7 @@ and an --info field that the files can confirm (method, budget, task, instances,
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from neuronllm.digests import differing
@@ -97,7 +97,10 @@ def _describe(shape: tuple[str, Any]) -> str:
 
 
 def null_sets_of_the_shape(
-    evaluations: Sequence[Mapping[str, Any]], nulls: Sequence[Mapping[str, Any]], key_of, what: str = "null"
+    evaluations: Sequence[Mapping[str, Any]],
+    nulls: Sequence[Mapping[str, Any]],
+    key_of: Callable[[Mapping[str, Any]], str],
+    what: str = "null",
 ) -> tuple[list[Mapping[str, Any]], dict[str, str]]:
     """The null evaluations that may form a condition's band, and why a condition has none.
 

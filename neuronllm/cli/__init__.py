@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import NoReturn
 
 from neuronllm.cli.checks import non_negative_int, positive_int
 from neuronllm.cli.commands import (
@@ -35,7 +36,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse prints its usage and the error; a user gets the error as one line (rc 2), like every
     other neuronllm error (`--help` still shows the usage)."""
 
-    def error(self, message: str):  # exits, as argparse's does
+    def error(self, message: str) -> NoReturn:  # exits, as argparse's does
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

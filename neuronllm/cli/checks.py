@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from neuronllm.atomic import check_distinct, check_writable
 from neuronllm.errors import UserError
 
 
-def data_files(value: str | None):
+def data_files(value: str | None) -> str | Mapping[str, Any] | None:
     """--data-files: `shipped`, `hub`, a JSON mapping {split: path}, or nothing (tasks.data.parse_data_files)."""
     from neuronllm.tasks.data import parse_data_files
 
@@ -37,7 +38,7 @@ def model_args(value: str | None, scoring: bool = True) -> dict:
     return parsed
 
 
-def check_mode(args) -> None:
+def check_mode(args: argparse.Namespace) -> None:
     """evaluate: the options of the other mode (AQUA task vs --lm-eval-task) are refused, not ignored."""
     aqua_only = {
         "--task": args.task,
@@ -77,7 +78,7 @@ def parse_model_args(value: str | None) -> dict:
         raise UserError(f"--model-args must be key=value pairs separated by commas ({err})") from None
 
 
-def _integer_at_least(minimum: int, what: str):
+def _integer_at_least(minimum: int, what: str) -> Callable[[str], int]:
     """An argparse type: an integer >= minimum, else a one-line error saying what was expected."""
 
     def parse(text: str) -> int:
@@ -123,7 +124,7 @@ def prepare_outputs(outputs: Sequence[str], inputs: Sequence[str] = ()) -> None:
         check_writable(path)
 
 
-def data_paths(args) -> list[str]:
+def data_paths(args: argparse.Namespace) -> list[str]:
     """Local data files named by --data-files (they must not be overwritten either)."""
     data = data_files(getattr(args, "data_files", None))
     if not isinstance(data, dict):

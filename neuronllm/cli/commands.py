@@ -3,12 +3,18 @@ cheap things first, then loads and writes. One function per `neuronllm` command.
 
 from __future__ import annotations
 
+import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neuronllm.cli import checks
 from neuronllm.cli.checks import check_model, prepare_outputs
 from neuronllm.errors import UserError
+
+if TYPE_CHECKING:
+    from neuronllm.evaluation.evaluate import EvalSettings
+    from neuronllm.methods.identify import IdentifySettings
+    from neuronllm.model.condition import Condition
 
 REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv", "transfer")
 
@@ -16,7 +22,7 @@ REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure
 # ----------------------------------------------------------------------------------------------- commands
 
 
-def _identify_settings(args):
+def _identify_settings(args: argparse.Namespace) -> IdentifySettings:
     from neuronllm.methods.identify import IdentifySettings
 
     return IdentifySettings(
@@ -31,7 +37,7 @@ def _identify_settings(args):
     )
 
 
-def cmd_identify(args) -> None:
+def cmd_identify(args: argparse.Namespace) -> None:
     from neuronllm.attribution.kinds import Attributions
     from neuronllm.methods.identify import identify
 
@@ -59,7 +65,7 @@ def cmd_identify(args) -> None:
     print(f"{args.out}: {len(neuron_set.good)} good, {len(neuron_set.bad)} bad neurons ({args.method}, {args.task})")
 
 
-def cmd_attribute(args) -> None:
+def cmd_attribute(args: argparse.Namespace) -> None:
     from neuronllm.attribution.kinds import check_kinds
     from neuronllm.methods.identify import attribute, required_kinds
     from neuronllm.model.loading import load_model
@@ -86,7 +92,7 @@ def cmd_attribute(args) -> None:
     print(f"{args.out}: {', '.join(kinds)} for {len(result.instance_ids)} proxies")
 
 
-def cmd_null(args) -> None:
+def cmd_null(args: argparse.Namespace) -> None:
     from neuronllm.analysis.null import matched_null, uniform_null
     from neuronllm.model.loading import config_neuron_counts, load_model, provenance_name
     from neuronllm.neurons import NeuronSet
@@ -132,7 +138,7 @@ def cmd_null(args) -> None:
         )
 
 
-def _eval_settings(args):
+def _eval_settings(args: argparse.Namespace) -> EvalSettings:
     from neuronllm.evaluation.evaluate import EvalSettings
 
     return EvalSettings(
@@ -146,7 +152,7 @@ def _eval_settings(args):
     )
 
 
-def _conditions(args):
+def _conditions(args: argparse.Namespace) -> tuple[list[Condition], list[str]]:
     """(conditions, outputs) from --neurons/--op/--part/--out, or from --conditions/--outs."""
     from neuronllm.model.condition import EXCITE, Condition, parse_factor
 
@@ -171,7 +177,7 @@ def _conditions(args):
     ], [args.out]
 
 
-def cmd_evaluate(args) -> None:
+def cmd_evaluate(args: argparse.Namespace) -> None:
     from neuronllm.evaluation.evaluate import evaluate, evaluate_lm_eval_task
     from neuronllm.evaluation.lm_eval_model import check_cache_directory
 
@@ -206,7 +212,7 @@ def cmd_evaluate(args) -> None:
         )
 
 
-def cmd_common(args) -> None:
+def cmd_common(args: argparse.Namespace) -> None:
     from neuronllm.analysis.common_neurons import common_neurons
     from neuronllm.digests import object_digest, provenance_digests
     from neuronllm.neurons import NeuronSet
@@ -224,7 +230,7 @@ def cmd_common(args) -> None:
     )
 
 
-def cmd_metrics(args) -> None:
+def cmd_metrics(args: argparse.Namespace) -> None:
     from neuronllm.analysis.metrics_files import write_metrics, write_task_metrics
     from neuronllm.atomic import read_json
 
@@ -238,7 +244,7 @@ def cmd_metrics(args) -> None:
     print(args.out)
 
 
-def cmd_report(args) -> None:
+def cmd_report(args: argparse.Namespace) -> None:
     from neuronllm import report
 
     if args.kind == "figure":
@@ -302,7 +308,7 @@ def cmd_report(args) -> None:
     print(args.out)
 
 
-def cmd_workflow(args) -> None:
+def cmd_workflow(args: argparse.Namespace) -> None:
     import shlex
     from pathlib import Path
 
@@ -316,7 +322,7 @@ def cmd_workflow(args) -> None:
     )
 
 
-def cmd_plan(args) -> None:
+def cmd_plan(args: argparse.Namespace) -> None:
     """Predicted peak memory of each model's identification and evaluation job against the device."""
     from neuronllm.model import memory
     from neuronllm.model.loading import default_device

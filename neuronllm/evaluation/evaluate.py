@@ -10,9 +10,10 @@ Everything is checked (conditions, neuron sets, data) before the model loads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neuronllm import __version__
 from neuronllm.analysis.metrics import accuracy, comprehension
@@ -21,6 +22,11 @@ from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
 from neuronllm.model.condition import Condition
 from neuronllm.model.loading import LoadedModel, load_model
+
+if TYPE_CHECKING:
+    from lm_eval.tasks import TaskManager
+
+    from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ def _model(
     model_args: dict[str, Any],
     prefix_cache: str | None,
     batch_size: int,
-):
+) -> tuple[LoadedModel, NeuronLLM]:
     """One NeuronLLM holding every condition (checked before and right after the model loads)."""
     from neuronllm.evaluation.lm_eval_model import NeuronLLM
     from neuronllm.model.loading import RUNTIME_ARGUMENTS, config_neuron_counts
@@ -185,7 +191,7 @@ def evaluate(
     model_spec: str,
     settings: EvalSettings,
     conditions: list[Condition],
-    outputs: list[str | Path] | None = None,
+    outputs: Sequence[str | Path] | None = None,
     batch_size: int = 1,
     loaded: LoadedModel | None = None,
     model_args: dict[str, Any] | None = None,
@@ -257,7 +263,7 @@ def evaluate(
     return results
 
 
-def lm_eval_task_manager(include_path: str | None = None):
+def lm_eval_task_manager(include_path: str | None = None) -> TaskManager:
     """lm-eval's own tasks plus the project's (AQUA and the general tasks shipped in tasks/)."""
     from lm_eval.tasks import TaskManager
 
@@ -279,7 +285,7 @@ def evaluate_lm_eval_task(
     model_spec: str,
     task_name: str,
     conditions: list[Condition],
-    outputs: list[str | Path] | None = None,
+    outputs: Sequence[str | Path] | None = None,
     limit: int | None = None,
     batch_size: int = 1,
     loaded: LoadedModel | None = None,

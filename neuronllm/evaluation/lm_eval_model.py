@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -341,12 +341,14 @@ class NeuronLLM(HFLM):
             finally:
                 handle.remove()
 
-    def _model_generate(self, context, max_length: int, stop: list[str], **generation_kwargs):
+    def _model_generate(
+        self, context: torch.Tensor, max_length: int, stop: list[str], **generation_kwargs: Any
+    ) -> torch.Tensor:
         with self._generation_hooks():
             return super()._model_generate(context, max_length, stop, **generation_kwargs)
 
 
-def _last_position_setter(selector: PositionSelector):
+def _last_position_setter(selector: PositionSelector) -> Callable[[torch.nn.Module, tuple, dict], None]:
     def hook(module: torch.nn.Module, args: tuple, kwargs: dict) -> None:
         tokens = kwargs.get("input_ids", args[0] if args else None)
         if tokens is None:

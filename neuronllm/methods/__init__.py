@@ -12,8 +12,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from neuronllm.errors import UserError
+
+if TYPE_CHECKING:
+    from neuronllm.methods.ranking import Ranked
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Method:
 def _select(module: str) -> Callable:
     """Import a method's module when it is used, not when the registry is read (Snakemake reads it)."""
 
-    def select(*args, **kwargs):
+    def select(*args: Any, **kwargs: Any) -> tuple[Ranked, Ranked]:
         import importlib
 
         return importlib.import_module(f"neuronllm.methods.{module}").select(*args, **kwargs)

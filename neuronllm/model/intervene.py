@@ -13,7 +13,7 @@ restores the model bit for bit.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -65,8 +65,8 @@ class _LayerScale:
         return self.cache[key]
 
 
-def _make_pre_hook(scale: _LayerScale, selector: PositionSelector):
-    def hook(module: nn.Module, args: tuple):
+def _make_pre_hook(scale: _LayerScale, selector: PositionSelector) -> Callable[[nn.Module, tuple], tuple | None]:
+    def hook(module: nn.Module, args: tuple) -> tuple | None:
         if not selector.active:
             return None
         hidden = args[0]  # [batch, pos, d_ff]

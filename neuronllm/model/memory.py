@@ -32,9 +32,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neuronllm.errors import UserError
+
+if TYPE_CHECKING:
+    from transformers import PretrainedConfig
+
+    from neuronllm.model.loading import LoadedModel
 
 # CUDA peaks (max_memory_allocated) count tensors only; `neuronllm plan` adds the CUDA context.
 CUDA_CONTEXT_MIB = 600.0
@@ -58,7 +63,7 @@ def parse_size(text: str) -> float:
     return value * {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024**2}[unit]
 
 
-def config_from_dict(values: dict[str, Any]):
+def config_from_dict(values: dict[str, Any]) -> PretrainedConfig:
     from transformers import AutoConfig
 
     values = dict(values)
@@ -76,7 +81,7 @@ class Dims:
     vocab: int
 
     @classmethod
-    def of(cls, config) -> Dims:
+    def of(cls, config: PretrainedConfig) -> Dims:
         def get(*names: str) -> Any:
             """The first of these config attributes that is set (GPT-2 and LLaMA name them differently)."""
             return next((getattr(config, n) for n in names if getattr(config, n, None) is not None), None)
@@ -92,13 +97,13 @@ class Dims:
         )
 
 
-def kv_bytes_per_token(config, dtype: Any) -> int:
+def kv_bytes_per_token(config: PretrainedConfig, dtype: Any) -> int:
     """Keys + values of one token, every layer: what a prefix tree or a prefix cache holds per token."""
     d = Dims.of(config)
     return 2 * d.layers * d.kv_heads * d.head_dim * dtype_bytes(dtype)
 
 
-def weight_bytes(config, dtype: Any) -> int:
+def weight_bytes(config: PretrainedConfig, dtype: Any) -> int:
     """Parameters × dtype size, counted by building the model on the meta device (any architecture)."""
     import torch
     from transformers import AutoModelForCausalLM
@@ -128,7 +133,7 @@ def pass_tokens_of(trie_tokens: int, steps: int, layer_batch: int, pass_tokens: 
 
 
 def identification_peak(
-    config,
+    config: PretrainedConfig,
     prompt_tokens: int,
     trie_tokens: int,
     steps: int,
@@ -159,7 +164,7 @@ def identification_peak(
 
 
 def evaluation_peak(
-    config,
+    config: PretrainedConfig,
     tree_tokens: int,
     longest_context: int,
     batch_tokens: int,
@@ -185,7 +190,7 @@ def evaluation_peak(
 
 
 def identification_fits(
-    config,
+    config: PretrainedConfig,
     device_mib: float,
     dtype: Any,
     prompt_tokens: int,
@@ -201,7 +206,7 @@ def identification_fits(
 
 
 def largest_kv_memory_mb(
-    config,
+    config: PretrainedConfig,
     device_mib: float,
     weights_mib: float,
     dtype: Any,
@@ -245,7 +250,7 @@ class JobPlan:
         return max(self.identification_mib, self.evaluation_mib) <= self.device_mib
 
 
-def model_config(spec: str, arguments: dict[str, Any] | None = None):
+def model_config(spec: str, arguments: dict[str, Any] | None = None) -> tuple[PretrainedConfig, str]:
     """(config, source): the model's own config (local directory, embedded, or a hub config already in
     the cache), else the built-in shape of the same name (neuronllm/model/shapes.py), else a UserError."""
     from neuronllm.model.shapes import SHAPES, shape_config
@@ -327,7 +332,7 @@ def describe(plan: JobPlan) -> str:
     )
 
 
-def default_kv_memory_mb(loaded, batch_tokens: int, longest_context: int = 512) -> float:
+def default_kv_memory_mb(loaded: LoadedModel, batch_tokens: int, longest_context: int = 512) -> float:
     """kv_memory_mb when the user names none: on CUDA, half of what the GPU has free after the weights
     and everything else an evaluation batch holds (at least 256, at most 65536); on the CPU 1024, the
     measured-good default (its RAM is shared with the rest of the machine)."""
@@ -338,7 +343,12 @@ def default_kv_memory_mb(loaded, batch_tokens: int, longest_context: int = 512) 
         return 1024.0
     free, _ = torch.cuda.mem_get_info(device)
     base = evaluation_peak(
-        loaded.model.config, batch_tokens, longest_context, batch_tokens, dtype=loaded.dtype, device="cuda"
+        loaded.model.config,  # type: ignore[arg-type]  # nn.Module's __getattr__ types a Hugging Face model's attributes as Tensor | Module
+        batch_tokens,
+        longest_context,
+        batch_tokens,
+        dtype=loaded.dtype,
+        device="cuda",
     )
     rest = base.above_weights_mib - base.parts["prefix_tree"]
     return float(min(65536.0, max(256.0, (free / MIB - rest) / 2)))

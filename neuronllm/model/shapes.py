@@ -20,9 +20,12 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neuronllm.errors import UserError
+
+if TYPE_CHECKING:
+    import torch
 
 # name -> (hidden, FFN width, layers, heads, vocabulary, RMSNorm eps): the published model configs.
 SHAPES: dict[str, dict[str, Any]] = {
@@ -99,7 +102,7 @@ class ShapeReport:
         return asdict(self)
 
 
-def shape_config(shape: str, layers: int | None = None, vocab_size: int | None = None, **special: Any):
+def shape_config(shape: str, layers: int | None = None, vocab_size: int | None = None, **special: Any) -> Any:
     """A LlamaConfig of a named shape (`layers` truncates the depth; `vocab_size` replaces the shape's)."""
     from transformers import LlamaConfig
 
@@ -127,7 +130,7 @@ def _tensor_seed(seed: int, name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{name}".encode()).digest()[:8], "little") & (2**63 - 1)
 
 
-def _generate(name: str, shape: tuple[int, ...], dtype, seed: int):
+def _generate(name: str, shape: tuple[int, ...], dtype: torch.dtype, seed: int) -> torch.Tensor:
     """One tensor: norms are ones (as LLaMA initialises them), matrices N(0, 0.02²) from their own generator."""
     import torch
 

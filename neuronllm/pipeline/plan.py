@@ -113,18 +113,22 @@ class Plan:
     def base(self, model: str = "{model}", seed: Any = "{seed}") -> str:
         return f"{self.R}/{model}/s{seed}"
 
-    def attributions(self, model="{model}", seed="{seed}", task="{task}") -> str:
+    def attributions(self, model: str = "{model}", seed: Any = "{seed}", task: str = "{task}") -> str:
         return f"{self.base(model, seed)}/{task}/attributions.pt"
 
-    def neurons(self, method: str, budget: Any, model="{model}", seed="{seed}", task="{task}") -> str:
+    def neurons(
+        self, method: str, budget: Any, model: str = "{model}", seed: Any = "{seed}", task: str = "{task}"
+    ) -> str:
         if method == "common":
             return f"{self.base(model, seed)}/common/k{budget}/neurons.json"
         return f"{self.base(model, seed)}/{task}/{method}/k{budget}/neurons.json"
 
-    def null(self, index: int, budget: Any = None, model="{model}") -> str:
+    def null(self, index: int, budget: Any = None, model: str = "{model}") -> str:
         return f"{self.R}/{model}/null/k{self.budget if budget is None else budget}/n{index}/neurons.json"
 
-    def matched_null(self, method: str, index: int, model="{model}", seed="{seed}", task="{task}") -> str:
+    def matched_null(
+        self, method: str, index: int, model: str = "{model}", seed: Any = "{seed}", task: str = "{task}"
+    ) -> str:
         return f"{self.base(model, seed)}/{task}/matched/{method}/k{self.budget}/n{index}/neurons.json"
 
     def evaluation(
@@ -132,16 +136,22 @@ class Plan:
         set_key: str,
         op: str | None = None,
         part: str | None = None,
-        model="{model}",
-        seed="{seed}",
-        task="{task}",
+        model: str = "{model}",
+        seed: Any = "{seed}",
+        task: str = "{task}",
     ) -> str:
         if set_key == "original":
             return f"{self.base(model, seed)}/{task}/original/eval.json"
         return f"{self.base(model, seed)}/{task}/{set_key}/{op}-{part}/eval.json"
 
     def metrics(
-        self, method: str, budget: Any, name: str = "metrics", model="{model}", seed="{seed}", task="{task}"
+        self,
+        method: str,
+        budget: Any,
+        name: str = "metrics",
+        model: str = "{model}",
+        seed: Any = "{seed}",
+        task: str = "{task}",
     ) -> str:
         return f"{self.base(model, seed)}/{task}/{method}/k{budget}/{name}.json"
 
@@ -293,7 +303,7 @@ class Plan:
         return rows
 
     def specificity_evaluation(
-        self, evaluated: str, source: str, op: str | None = None, model="{model}", seed="{seed}"
+        self, evaluated: str, source: str, op: str | None = None, model: str = "{model}", seed: Any = "{seed}"
     ) -> str:
         if source == "original":
             return f"{self.base(model, seed)}/specificity/{evaluated}/original/eval.json"
@@ -316,7 +326,7 @@ class Plan:
         """The inputs of an evaluated task: an AQUA task's chain (config's format) or a general task's."""
         return self.general_task_inputs(evaluated) if evaluated in self.general_tasks else self.task_inputs(evaluated)
 
-    def specificity_metrics(self, evaluated: str, source: str, model="{model}", seed="{seed}") -> str:
+    def specificity_metrics(self, evaluated: str, source: str, model: str = "{model}", seed: Any = "{seed}") -> str:
         return f"{self.base(model, seed)}/specificity/{evaluated}/{source}/metrics.json"
 
     def specificity_metrics_inputs(self, evaluated: str, source: str, model: str, seed: Any) -> dict[str, Any]:

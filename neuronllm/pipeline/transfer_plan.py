@@ -95,7 +95,7 @@ class TransferPlan:
 
     # -- files ------------------------------------------------------------------------------------
 
-    def base(self, fmt: str, model="{model}", seed="{seed}", task="{task}") -> str:
+    def base(self, fmt: str, model: str = "{model}", seed: Any = "{seed}", task: str = "{task}") -> str:
         return f"{self.plan.base(model, seed)}/transfer/{fmt}/{task}"
 
     def null_key(self, index: int) -> str:
@@ -121,9 +121,9 @@ class TransferPlan:
         op: str | None = None,
         part: str | None = None,
         factor: float = EXCITE,
-        model="{model}",
-        seed="{seed}",
-        task="{task}",
+        model: str = "{model}",
+        seed: Any = "{seed}",
+        task: str = "{task}",
     ) -> str:
         """The file of a condition in a format: the main job's where it has it, else the transfer job's."""
         if fmt == self.main_format and (set_key == "original" or self.in_main(set_key, op or "", part or "", factor)):

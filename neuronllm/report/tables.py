@@ -139,7 +139,9 @@ def check_consistent(ms: list[dict]) -> None:
                 raise UserError(f"metrics of different {what} in one table: {source_a} ({a}) and {source_b} ({b})")
 
 
-def _model_table(spec: Kind, ms: list[dict], paper: dict, paper_name: str | None, fixed: Any, config) -> Table:
+def _model_table(
+    spec: Kind, ms: list[dict], paper: dict, paper_name: str | None, fixed: Any, config: str | Path | None
+) -> Table:
     if spec.per_budget:
         columns = sorted({m["budget"] for m in ms})
         headers = [f"K = {b}" for b in columns]

@@ -7,7 +7,7 @@ files TransferPlan names (neuronllm/analysis/transfer.py says what every number 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neuronllm.analysis.transfer import (
     DIRECTIONS,
@@ -22,11 +22,16 @@ from neuronllm.analysis.transfer import (
 from neuronllm.methods import label
 from neuronllm.report.tidy import TIDY_COLUMNS
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from neuronllm.pipeline.transfer_plan import TransferPlan
+
 FORMAT_LABELS = {"text": "AQUA, text answers", "letter": "AQUA, letter answers", "native": "native"}
 CSV_COLUMNS = TIDY_COLUMNS  # one list: metrics.csv and transfer.csv concatenate
 
 
-def _plan(plan_config: dict[str, Any]):
+def _plan(plan_config: dict[str, Any]) -> TransferPlan:
     from neuronllm.pipeline.plan import Plan
     from neuronllm.pipeline.transfer_plan import TransferPlan
 
@@ -139,7 +144,7 @@ def _share_text(s: dict[str, Any]) -> str:
     return f"{s['value']:.2f} [{_number(s['low'], 2)}, {_number(s['high'], 2)}]"
 
 
-def table_frame(result: dict[str, Any], br: str):
+def table_frame(result: dict[str, Any], br: str) -> pd.DataFrame:
     import pandas as pd
 
     main, _, other = result["formats"]
@@ -189,7 +194,7 @@ def caption(result: dict[str, Any]) -> str:
     return "\n\n".join(lines)
 
 
-def sweep_frame(result: dict[str, Any]):
+def sweep_frame(result: dict[str, Any]) -> pd.DataFrame:
     import pandas as pd
 
     frame = pd.DataFrame.from_records(result["sweeps"])

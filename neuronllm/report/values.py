@@ -4,6 +4,7 @@ null comparison), averages, budgets and tasks picked, the caption, the null band
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from neuronllm.errors import UserError
 from neuronllm.report.kinds import DEFAULT_BUDGET, task_labels
 
 
-def ordered(values, order) -> list:
+def ordered(values: Iterable[str], order: Iterable[str]) -> list[str]:
     """Known names in the given order, then any others sorted."""
     present = set(values)
     known = [v for v in order if v in present]

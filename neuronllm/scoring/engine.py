@@ -25,7 +25,7 @@ Memory: questions go in chunks whose prefix tree fits `kv_memory_mb`; a forward 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,13 +80,13 @@ class _Batch:
     lengths: list[int]
     store_at: list[int | None]
 
-    def cache(self, model):
+    def cache(self, model: torch.nn.Module) -> Any:  # a Cache of duck-typed FixedPastLayers
         """A transformers Cache over the laid-out buffers (reused by every forward of this batch)."""
         from transformers import DynamicCache
         from transformers.cache_utils import Cache
 
         if self.past is None:
-            return DynamicCache(config=model.config)
+            return DynamicCache(config=model.config)  # type: ignore[arg-type]  # nn.Module's __getattr__ types a Hugging Face model's attributes as Tensor | Module
         # duck-typed: FixedPastLayer has a cache layer's methods without transformers' mixin base
         layers: list[Any] = [FixedPastLayer(k, v, self.widest_past) for k, v in self.past]
         return Cache(layers=layers)
@@ -231,7 +231,7 @@ class SharedContextScorer:
 
     # -- passes ---------------------------------------------------------------------------------
 
-    def _intervention(self, condition: ScoreCondition | None, rows: int):
+    def _intervention(self, condition: ScoreCondition | None, rows: int) -> AbstractContextManager[object]:
         if condition is None or not condition.factors:
             return nullcontext()
         positions = torch.zeros(rows, dtype=torch.long) if condition.scope == "answer" else None
@@ -309,7 +309,9 @@ class SharedContextScorer:
             [row.store_at for row in rows],
         )
 
-    def _run(self, batch: _Batch, condition: ScoreCondition | None, want_logits: bool, tree: PrefixTree | None = None):
+    def _run(
+        self, batch: _Batch, condition: ScoreCondition | None, want_logits: bool, tree: PrefixTree | None = None
+    ) -> Any:
         """Logits [B, width, vocab] float32 (want_logits), else the new tokens' keys/values written into
         the tree's flat store at each row's `store_at`. The batch's cache is laid out once (past + room for
         the new tokens) and every forward over it writes into that room: nothing is copied per condition."""

@@ -16,12 +16,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from neuronllm.atomic import atomic_path
 from neuronllm.digests import SCORER_VERSION
 from neuronllm.model.loading import LoadedModel
+
+if TYPE_CHECKING:
+    from neuronllm.scoring.prefix_tree import PrefixTree
 
 
 class PrefixCache:
@@ -46,7 +50,7 @@ class PrefixCache:
             hasher.update(b"\x1f" + ",".join(map(str, prefix)).encode())
         return self.directory / f"{hasher.hexdigest()[:32]}.pt"
 
-    def load(self, prefixes: Sequence[Sequence[int]], tree) -> bool:
+    def load(self, prefixes: Sequence[Sequence[int]], tree: PrefixTree) -> bool:
         """Fill `tree` (built from `prefixes`, store allocated) with stored keys/values; False when there is
         no valid entry (a missing, truncated or foreign file is recomputed, never trusted)."""
         path = self.path(prefixes)
@@ -74,7 +78,7 @@ class PrefixCache:
         self.hits += 1
         return True
 
-    def store(self, prefixes: Sequence[Sequence[int]], tree) -> None:
+    def store(self, prefixes: Sequence[Sequence[int]], tree: PrefixTree) -> None:
         path = self.path(prefixes)
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:

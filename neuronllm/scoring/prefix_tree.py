@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -110,7 +111,9 @@ class FixedPastLayer:
     def __init__(self, keys: torch.Tensor, values: torch.Tensor, past: int):
         self.keys, self.values, self.past, self.is_initialized = keys, values, past, True
 
-    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
+    def update(
+        self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         width = key_states.shape[-2]
         self.keys[:, :, self.past : self.past + width] = key_states
         self.values[:, :, self.past : self.past + width] = value_states
@@ -125,7 +128,7 @@ class FixedPastLayer:
     def get_max_length(self) -> int:
         return self.keys.shape[-2]
 
-    def lazy_initialization(self, key_states, value_states) -> None:  # already initialised
+    def lazy_initialization(self, key_states: torch.Tensor, value_states: torch.Tensor) -> None:  # already initialised
         pass
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +83,9 @@ def _list(value: Any, source: str, row_number: int, key: str) -> list:
 DEGENERATE = object()
 
 
-def _span_instance(spec, row, source, row_number, seed, split) -> Instance | None:
+def _span_instance(
+    spec: Mapping[str, Any], row: Mapping[str, Any], source: str, row_number: int, seed: int, split: str
+) -> Instance | None:
     fields = spec["fields"]
     tokens = _list(_require(row, fields["tokens"], source, row_number), source, row_number, fields["tokens"])
     tag_ids = _list(_require(row, fields["tags"], source, row_number), source, row_number, fields["tags"])
@@ -113,7 +115,9 @@ def _span_instance(spec, row, source, row_number, seed, split) -> Instance | Non
     )
 
 
-def _sentence_instance(spec, row, source, row_number, seed, split) -> Instance:
+def _sentence_instance(
+    spec: Mapping[str, Any], row: Mapping[str, Any], source: str, row_number: int, seed: int, split: str
+) -> Instance:
     fields = spec["fields"]
     text = _text(_require(row, fields["text"], source, row_number), source, row_number, fields["text"])
     label = _label_name(
@@ -129,7 +133,9 @@ def _sentence_instance(spec, row, source, row_number, seed, split) -> Instance:
     )
 
 
-def _choice_instance(spec, row, source, row_number, seed, split) -> Instance | object:
+def _choice_instance(
+    spec: Mapping[str, Any], row: Mapping[str, Any], source: str, row_number: int, seed: int, split: str
+) -> Instance | object:
     fields = spec["fields"]
     question = _text(_require(row, fields["question"], source, row_number), source, row_number, fields["question"])
     choices = _require(row, fields["choices"], source, row_number)
@@ -167,7 +173,7 @@ _BUILDERS = {"span_label": _span_instance, "sentence_label": _sentence_instance,
 
 
 def instances_from_rows(
-    spec: Mapping[str, Any], rows, source: str, seed: int, limit: int | None, split: str
+    spec: Mapping[str, Any], rows: Iterable[Any], source: str, seed: int, limit: int | None, split: str
 ) -> list[Instance]:
     adapter = spec.get("adapter")
     if adapter not in _BUILDERS:
@@ -208,7 +214,7 @@ def task_labels(spec: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(labels)
 
 
-def label_frequencies(spec: Mapping[str, Any], rows) -> Counter:
+def label_frequencies(spec: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Counter:
     """How often each label occurs in the identification split (every span, not only the asked one)."""
     counts: Counter = Counter()
     adapter, fields, display = spec.get("adapter"), spec.get("fields", {}), spec.get("label_display", {})

@@ -102,7 +102,9 @@ def _file_format(path: str) -> str:
     return formats[suffix]
 
 
-def load_split_rows(spec: Mapping[str, Any], role: str, data_files: Any = None, base: Path | None = None):
+def load_split_rows(
+    spec: Mapping[str, Any], role: str, data_files: Any = None, base: Path | None = None
+) -> tuple[Any, str, str]:
     """The rows of the split playing `role` (identify/evaluate): from local files when given, else the hub.
     Returns (rows, source name, content digest of the split)."""
     import datasets

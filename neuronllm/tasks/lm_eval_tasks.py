@@ -11,12 +11,15 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neuronllm.errors import UserError
 from neuronllm.tasks.aqua import EVAL_FORMATS, ProxyQA, build_split
 from neuronllm.tasks.data import TaskData, load_task_data, parse_data_files
 from neuronllm.tasks.spec import plain_yaml
+
+if TYPE_CHECKING:
+    import datasets
 
 DATASET_OPTIONS = ("seed", "instances", "eval_instances", "data_files")
 # What lm-eval itself adds to a task's metadata (its YAML `metadata:` block and the task factory).
@@ -71,7 +74,7 @@ def seed_value(value: Any) -> int:
     return value
 
 
-def build_dataset(spec: Mapping[str, Any], answer_format: str, **options: Any):
+def build_dataset(spec: Mapping[str, Any], answer_format: str, **options: Any) -> datasets.DatasetDict:
     """lm-eval `custom_dataset`: a DatasetDict with `identify` and `evaluate` splits of proxy QAs.
 
     options: seed, instances, eval_instances, data_files (checked; lm-eval's own metadata and the model
@@ -104,7 +107,7 @@ def build_dataset(spec: Mapping[str, Any], answer_format: str, **options: Any):
     return datasets.DatasetDict(splits)
 
 
-def general_dataset(name: str, **_lm_eval_options: Any):
+def general_dataset(name: str, **_lm_eval_options: Any) -> datasets.DatasetDict:
     """lm-eval `custom_dataset` of the general tasks (tasks/general/): the project's data/general/NAME.jsonl
     as a `test` split. They take no options (lm-eval also passes the model arguments; ignored)."""
     import datasets
@@ -121,11 +124,11 @@ def general_dataset(name: str, **_lm_eval_options: Any):
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})
 
 
-def build_letter_dataset(**kwargs: Any):
+def build_letter_dataset(**kwargs: Any) -> datasets.DatasetDict:
     return build_dataset(answer_format="letter", **kwargs)
 
 
-def build_text_dataset(**kwargs: Any):
+def build_text_dataset(**kwargs: Any) -> datasets.DatasetDict:
     return build_dataset(answer_format="text", **kwargs)
 
 

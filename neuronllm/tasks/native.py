@@ -15,11 +15,14 @@ instance's three proxies carry, so a native evaluation pairs with an AQUA one in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neuronllm.errors import UserError
 from neuronllm.tasks.adapters import Instance
 from neuronllm.tasks.data import TaskData
+
+if TYPE_CHECKING:
+    import datasets
 
 NATIVE = "native"
 
@@ -53,7 +56,7 @@ def native_documents(task: TaskData) -> list[dict[str, Any]]:
     return [native_document(task, instance) for instance in task.evaluate]
 
 
-def build_native_dataset(spec: Mapping[str, Any], **options: Any):
+def build_native_dataset(spec: Mapping[str, Any], **options: Any) -> datasets.DatasetDict:
     """lm-eval `custom_dataset` of a native task: the `evaluate` split, one document per instance.
     Options as the AQUA tasks' (seed, instances, eval_instances, data_files), checked the same way."""
     import datasets

@@ -43,11 +43,11 @@ Result = dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 def _unmodified_pass(
     loaded: LoadedModel, layout: PackedLayout | FullRowLayout, layers: list[int], starts: list[int], stack: DecoderStack
-):
+) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
     """One group, unmodified: n̂ (the answer-position neurons, column 0) and the exact entries."""
     captured: dict[int, torch.Tensor] = {}
 
-    def capture(layer: int):
+    def capture(layer: int) -> Callable[[nn.Module, tuple], None]:
         def hook(module: nn.Module, args: tuple) -> None:
             captured[layer] = args[0][0, 0].detach().float().cpu()
 
@@ -144,7 +144,9 @@ def cached_ig(
                 values = values.repeat_interleave(layout.answers_per_group, dim=0)
                 index = (batch_index.to(values.device), position_index.to(values.device))
 
-                def replace(module: nn.Module, args: tuple, index: tuple = index, values: torch.Tensor = values):
+                def replace(
+                    module: nn.Module, args: tuple, index: tuple = index, values: torch.Tensor = values
+                ) -> tuple:
                     hidden = args[0]  # [batch, pos, d_ff]
                     return (hidden.index_put(index, values.to(hidden.dtype)), *args[1:])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -31,7 +33,7 @@ def activation_times_gradient(
     activations: list[torch.Tensor | None] = [None] * len(loaded.projections)
     offsets = [torch.zeros(d_ff, requires_grad=True) for d_ff in loaded.neuron_counts]
 
-    def add_offset(layer: int):
+    def add_offset(layer: int) -> Callable[[nn.Module, tuple], tuple]:
         def hook(module: nn.Module, args: tuple) -> tuple:
             hidden = args[0]  # [rows, pos, d_ff]
             activations[layer] = hidden[0, answer].detach().float().cpu()

@@ -8,7 +8,7 @@ fallback for models whose prefix cannot be reused exactly (neuronllm/scoring/pre
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import torch
@@ -117,7 +117,7 @@ class DecoderStack:
         blocks.{l}.hook_resid_pre) during the block's forwards."""
         recorded: dict[int, torch.Tensor] = {}
 
-        def record(layer: int):
+        def record(layer: int) -> Callable[[nn.Module, tuple, dict], None]:
             def hook(module: nn.Module, args: tuple, kwargs: dict) -> None:
                 recorded[layer] = (args[0] if args else kwargs["hidden_states"]).detach()
 

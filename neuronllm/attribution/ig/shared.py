@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -12,6 +13,9 @@ from neuronllm.errors import UserError
 from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
 from neuronllm.scoring.prefix_kv import last_logits_only
+
+if TYPE_CHECKING:
+    from tqdm.auto import tqdm
 
 
 @contextmanager
@@ -57,7 +61,7 @@ def answer_activations(model: nn.Module | LoadedModel, prompt_ids: Sequence[int]
     loaded = LoadedModel.wrap(model)
     captured: list[torch.Tensor | None] = [None] * len(loaded.projections)
 
-    def capture(layer: int):
+    def capture(layer: int) -> Callable[[nn.Module, tuple], None]:
         def hook(module: nn.Module, args: tuple) -> None:
             captured[layer] = args[0][0, -1].detach().float().cpu()
 
@@ -69,7 +73,7 @@ def answer_activations(model: nn.Module | LoadedModel, prompt_ids: Sequence[int]
     return torch.stack(captured)  # type: ignore[arg-type]  # the forward's hooks filled every layer's slot
 
 
-def progress(enabled: bool, total: int, desc: str):
+def progress(enabled: bool, total: int, desc: str) -> tqdm:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, disable=not enabled)
