@@ -313,7 +313,7 @@ class Plan:
         """Every evaluated task's column of the matrix, with {evaluated} left a wildcard: its original and
         every source's Deg/Enh (the task's own set and the common set included, so a column pairs every
         cell against one original; the diagonal repeats Table 1's conditions on the same instances, and
-        tests/e2e/test_pipeline.py checks it gives Table 1's numbers). The same outputs for every task,
+        .ci/regression.py `on_target_differences` checks it gives Table 1's numbers). The same outputs for every task,
         so one rule (`evaluate_specificity`) evaluates them all."""
         job = Job()
         job.add(None, "", "", self.specificity_evaluation("{evaluated}", "original"))
