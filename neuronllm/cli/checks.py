@@ -98,13 +98,13 @@ non_negative_int = _integer_at_least(0, "an integer >= 0")  # indices
 
 
 def check_model(spec: str) -> None:
-    """The model spec names something loadable (a directory with a config, the installed embedded
-    package, or a hub id) before any other work; the embedded model is not converted here."""
-    from neuronllm.model.embedded import EMBEDDED, embedded_gguf_path
+    """The model spec names something loadable (a directory with a config, a fetched embedded model,
+    or a hub id) before any other work; the embedded model is not converted here."""
+    from neuronllm.model.embedded import check_available, is_embedded
     from neuronllm.model.loading import resolve_model_path
 
-    if spec == EMBEDDED:
-        embedded_gguf_path()
+    if is_embedded(spec):
+        check_available(spec)
     else:
         resolve_model_path(spec)
 

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neuronllm.errors import UserError
-from neuronllm.model.embedded import EMBEDDED, EMBEDDED_GGUF, embedded_model_dir
-from neuronllm.model.fingerprint import cache_dir
+from neuronllm.model.embedded import EMBEDDED, converted_if_present, embedded_entry, embedded_model_dir, is_embedded
 from neuronllm.quiet import quiet_lm_eval
 
 if TYPE_CHECKING:
@@ -120,9 +119,9 @@ def check_arguments(given: dict[str, Any], valid: tuple[str, ...] | list[str], w
 
 
 def resolve_model_path(spec: str) -> str:
-    """`embedded` -> the converted directory; a local directory -> itself (checked); else a hub id."""
-    if spec == EMBEDDED:
-        return str(embedded_model_dir())
+    """`embedded[:NAME]` -> the converted directory; a local directory -> itself (checked); else a hub id."""
+    if is_embedded(spec):
+        return str(embedded_model_dir(spec))
     path = Path(spec).expanduser()
     if not path.exists() and "/" not in spec and difflib.get_close_matches(spec, [EMBEDDED], n=1, cutoff=0.75):
         raise UserError(f"unknown model {spec!r} (did you mean {EMBEDDED!r}?)")
@@ -326,11 +325,11 @@ def config_neuron_counts(spec: str, convert: bool = True, **arguments: Any) -> l
     """Neurons per layer from the model's config alone (no weights), where the config names its FFN
     width (intermediate_size; GPT-2's n_inner, None meaning 4·n_embd). None when unknown.
     convert=False: the embedded model counts only if it was converted already (no 20-s conversion)."""
-    if spec == EMBEDDED and not convert:
-        converted = sorted(cache_dir().glob(f"{Path(EMBEDDED_GGUF).stem}-*-fp32/config.json"))
-        if not converted:
+    if is_embedded(spec) and not convert:
+        converted = converted_if_present(spec)
+        if converted is None:
             return None
-        spec = str(converted[-1].parent)
+        spec = str(converted)
     try:
         from transformers import AutoConfig
 
@@ -391,6 +390,6 @@ def provenance_name(spec: str) -> str:
     """The model's name in provenance records: the spec as typed, or the embedded GGUF's name. It names
     the model for a reader; what the numbers depend on (weights, dtype, ...) is LoadedModel.identity
     (model/fingerprint.py)."""
-    if spec == EMBEDDED:
-        return f"embedded:{EMBEDDED_GGUF}"
+    if is_embedded(spec):
+        return embedded_entry(spec).provenance_name
     return spec

@@ -164,9 +164,9 @@ def build_shape(
         raise UserError(f"unknown dtype {dtype!r}: expected float32, bfloat16 or float16")
     directory = Path(directory)
     if tokenizer_dir is None:
-        from neuronllm.model.embedded import embedded_model_dir
+        from neuronllm.model.embedded import SMOLLM2, embedded_model_dir
 
-        tokenizer_dir = embedded_model_dir()
+        tokenizer_dir = embedded_model_dir(SMOLLM2.spec)  # the shapes' vocabulary: 49152 (module docstring)
     tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
     special = {k: getattr(tokenizer, f"{k}") for k in ("bos_token_id", "eos_token_id", "pad_token_id")}
     config = shape_config(shape, layers, len(tokenizer), **special)

