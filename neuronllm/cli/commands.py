@@ -301,9 +301,19 @@ def cmd_report(args: argparse.Namespace) -> None:
             raise UserError("table7 shows every budget of its task: --budget does not apply (use --report-task)")
         if args.kind != "table7" and args.report_task is not None:
             raise UserError(f"--report-task applies to table7 only, not {args.kind}")
-        prepare_outputs([args.out, args.latex], args.metrics)
+        if (args.png or args.pdf) and (args.kind != "table1" or not (args.png and args.pdf)):
+            raise UserError("--png and --pdf (the forest plot) go together, with table1 only")
+        forest = (args.png, args.pdf) if args.png else None
+        prepare_outputs([args.out, args.latex, *(forest or ())], args.metrics)
         report.write_report(
-            args.kind, args.metrics, args.out, args.latex, budget=args.budget, task=args.report_task, config=args.config
+            args.kind,
+            args.metrics,
+            args.out,
+            args.latex,
+            budget=args.budget,
+            task=args.report_task,
+            config=args.config,
+            forest=forest,
         )
     print(args.out)
 

@@ -11,6 +11,7 @@ tidy.py     results/metrics.csv: every number, one row each
 specificity.py  the specificity matrix (whose neurons x evaluated task) and its heatmap
 render.py   Markdown (tabulate) and LaTeX (pandas Styler)
 figure.py   the layer figure
+forest.py   Table 1 as a forest plot (effects, intervals, null band, marks)
 """
 
 from __future__ import annotations
@@ -84,8 +85,14 @@ def write_report(
     budget: int | None = None,
     task: str | None = None,
     config: str | Path | None = None,
+    forest: tuple[str | Path, str | Path] | None = None,
 ) -> None:
-    """Load metrics files, build the `kind` tables and write Markdown and LaTeX atomically."""
+    """Load metrics files, build the `kind` tables and write Markdown and LaTeX atomically; `forest`:
+    (PNG, PDF) of the first table as a forest plot (Table 1's headline figure)."""
     tables = build_tables(kind, load_metrics(metrics_paths), budget=budget, task=task, config=config)
+    if forest is not None:
+        from neuronllm.report.forest import forest_figure
+
+        forest_figure(tables[0], *forest)
     write_text(out_md, to_markdown(tables))
     write_text(out_tex, to_latex(tables))

@@ -37,6 +37,7 @@ class Cell:
     tests: dict[str, dict] = field(default_factory=dict)  # measure -> {"p", "passes", "answer_shift"}
     marked: set[str] = field(default_factory=set)  # measures marked † (after the BH step)
     suffix: str = ""  # printed after the marks (‡)
+    value: dict | None = None  # the effect the cell shows (values.effect_of): the forest plot reads it
 
 
 def compose_detail(cell: Cell) -> None:
@@ -123,6 +124,7 @@ def effect_cell(value: dict | None, paper: str | None = None) -> Cell:
             significant=significant and "fails" not in value,
         )
     cell.measures, cell.tests, cell.suffix = interval_parts(value), dict(value.get("tests") or {}), extra
+    cell.value = value
     compose_detail(cell)
     return cell
 

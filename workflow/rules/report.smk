@@ -31,10 +31,24 @@ REPORT_SHELL = (
 )
 
 
-def table_rule(name, inputs, extra, after=()):
+def table_rule(name, inputs, extra, after=(), figure=False):
     """A table's rule; `after`: outputs it waits for without reading them (Table 1 waits for the tidy
-    CSV, so the main command leaves both and `snakemake --report` finds every file it lists).
+    CSV, so the main command leaves both and `snakemake --report` finds every file it lists);
+    `figure`: the table also as a forest plot, {name}_forest.png/.pdf (Table 1's headline figure).
     """
+    figures = (
+        {
+            "png": report(
+                f"{R}/{name}_forest.png",
+                caption="../report/forest.rst",
+                category="Tables",
+            ),
+            "pdf": f"{R}/{name}_forest.pdf",
+        }
+        if figure
+        else {}
+    )
+    figure_args = ["--png", figures["png"], "--pdf", figures["pdf"]] if figure else []
 
     rule:
         name:
@@ -43,6 +57,7 @@ def table_rule(name, inputs, extra, after=()):
             metrics=inputs,
             after=list(after),
         output:
+            **figures,
             md=report(
                 f"{R}/{name}.md", caption="../report/tables.rst", category="Tables"
             ),
@@ -56,7 +71,7 @@ def table_rule(name, inputs, extra, after=()):
         params:
             kind=name,
             config=CONFIG_NAME,
-            extra=extra,
+            extra=list(extra) + figure_args,
         shell:
             REPORT_SHELL
 
@@ -67,6 +82,7 @@ table_rule(
     metrics_files(METHODS),
     ["--budget", str(BUDGET)],
     after=[f"{R}/metrics.csv"],
+    figure=True,
 )
 table_rule("table5", metrics_files(["common"]), ["--budget", str(BUDGET)])
 table_rule(
