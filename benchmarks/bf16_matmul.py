@@ -4,8 +4,10 @@
 
 x [rows, 4096] @ W [4096, out] for out = 4096 (attention) and 11008 (FFN), rows = 1, 16, 84 (a letter IG
 pass), 256, 512 (a full text IG pass), forward (F.linear) and backward (grad @ W), 1 and 2 threads;
-GFLOP/s over one second each. Writes benchmarks/results/bf16_matmul.{json,md}, with the CPU's bf16
-flags and the load average (the machine is shared).
+GFLOP/s over one second each. Writes benchmarks/results/bf16_matmul_<kind>.{json,md} (kind: the CPU's
+bf16 support: amx, avx512bf16 or nobf16), with the CPU model, its bf16 flags and the load average (the
+machine is shared). Machines of one name differ: an AMD EPYC without AVX-512 runs bf16 several times
+slower than fp32, an Intel CPU with AMX several times faster.
 """
 
 from __future__ import annotations
@@ -41,6 +43,15 @@ def main() -> None:
             for f in line.split()
             if "bf16" in f or f.startswith("amx")
         }
+    )
+    kind = "amx" if any(f.startswith("amx") for f in flags) else "avx512bf16" if "avx512_bf16" in flags else "nobf16"
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        "unknown CPU",
     )
     rows, records = [], []
     for threads in (1, 2):
@@ -102,13 +113,15 @@ def main() -> None:
     )
     note = (
         f"x[rows, 4096] @ W[4096, out], forward F.linear and backward grad @ W; torch {torch.__version__}, "
-        f"CPU flags {', '.join(flags) or 'none'}, {os.cpu_count()} CPUs shared with other jobs (load average "
+        f"{model}, CPU flags {', '.join(flags) or 'none'}, {os.cpu_count()} CPUs shared with other jobs (load average "
         f"per row) (benchmarks/bf16_matmul.py, {time.strftime('%Y-%m-%d')})."
     )
     print(note + "\n\n" + table)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "bf16_matmul.md").write_text(note + "\n\n" + table + "\n")
-    (HERE / "results" / "bf16_matmul.json").write_text(json.dumps({"flags": flags, "rows": records}, indent=1) + "\n")
+    (HERE / "results" / f"bf16_matmul_{kind}.md").write_text(note + "\n\n" + table + "\n")
+    (HERE / "results" / f"bf16_matmul_{kind}.json").write_text(
+        json.dumps({"cpu": model, "flags": flags, "rows": records}, indent=1) + "\n"
+    )
 
 
 if __name__ == "__main__":

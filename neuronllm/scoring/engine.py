@@ -34,7 +34,7 @@ import torch
 from neuronllm.model.intervene import scaled_neurons
 from neuronllm.model.loading import LoadedModel
 from neuronllm.scoring.continuations import Continuations
-from neuronllm.scoring.prefix_kv import last_logits_only, prefix_key_values
+from neuronllm.scoring.prefix_kv import last_logits_only, logits_at, prefix_key_values
 from neuronllm.scoring.prefix_tree import FixedPastLayer, PrefixTree, left_padded
 
 if TYPE_CHECKING:
@@ -272,12 +272,17 @@ class SharedContextScorer:
             _Row(tree.positions(end), trie.tokens, trie.ancestry(), trie.depths()) for trie, end in zip(tries, ends)
         ]
         out: list[list[list[tuple[float, bool]] | None]] = [[None] * len(rows) for _ in conditions]
+        # Logits only at the trie nodes an option's term is read at (never a leaf, never padding).
+        kept = [torch.unique(trie.node) for trie in tries]
         for batch in self._batches(rows, by="trie"):
             prepared = self._prepare([rows[r] for r in batch], tree)
+            count = max(len(kept[r]) for r in batch)
+            positions = torch.stack([torch.cat([kept[r], kept[r][-1:].expand(count - len(kept[r]))]) for r in batch])
             for c, condition in enumerate(conditions):
-                logits = self._run(prepared, condition, want_logits=True)
+                logits = self._run(prepared, condition, want_logits=True, positions=positions)
                 for b, r in enumerate(batch):
-                    out[c][r] = _option_results(tries[r], logits[b : b + 1, : len(rows[r].tokens)], tries[r].node)
+                    columns = torch.searchsorted(kept[r], tries[r].node)
+                    out[c][r] = _option_results(tries[r], logits[b : b + 1, : len(kept[r])], columns)
         return out  # type: ignore[return-value]  # every row of every condition is filled by the loop
 
     def _prepare(self, rows: list[_Row], tree: PrefixTree) -> _Batch:
@@ -310,25 +315,31 @@ class SharedContextScorer:
         )
 
     def _run(
-        self, batch: _Batch, condition: ScoreCondition | None, want_logits: bool, tree: PrefixTree | None = None
+        self,
+        batch: _Batch,
+        condition: ScoreCondition | None,
+        want_logits: bool,
+        tree: PrefixTree | None = None,
+        positions: torch.Tensor | None = None,
     ) -> Any:
-        """Logits [B, width, vocab] float32 (want_logits), else the new tokens' keys/values written into
-        the tree's flat store at each row's `store_at`. The batch's cache is laid out once (past + room for
-        the new tokens) and every forward over it writes into that room: nothing is copied per condition."""
+        """Logits [B, K, vocab] float32 at each row's `positions` [B, K] (want_logits), else the new tokens'
+        keys/values written into the tree's flat store at each row's `store_at`. The batch's cache is laid
+        out once (past + room for the new tokens) and every forward over it writes into that room: nothing
+        is copied per condition."""
         model = self.loaded.model
         cache = batch.cache(model)
-        kwargs = {} if want_logits else last_logits_only(model)
+        forward = {
+            "input_ids": batch.input_ids,
+            "position_ids": batch.position_ids,
+            "attention_mask": batch.mask,
+            "cache": cache,
+            "use_cache": True,
+        }
         with self._intervention(condition, batch.input_ids.shape[0]):
-            output = model(
-                input_ids=batch.input_ids,
-                position_ids=batch.position_ids,
-                attention_mask=batch.mask,
-                cache=cache,
-                use_cache=True,
-                **kwargs,
-            )
-        if want_logits:
-            return output.logits.float()
+            if want_logits:
+                assert positions is not None, "a scoring pass names the positions whose logits it reads"
+                return logits_at(model, positions.to(batch.input_ids.device), **forward).float()
+            model(**forward, **last_logits_only(model))
         assert tree is not None, "a pass that stores keys/values needs the tree to store them in"
         start = batch.widest_past
         for layer, (keys, values) in enumerate(zip(tree.keys, tree.values)):

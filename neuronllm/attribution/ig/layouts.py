@@ -19,7 +19,7 @@ from neuronllm.attribution.ig.shared import pad_rows
 from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
 from neuronllm.scoring.continuations import Continuations
-from neuronllm.scoring.prefix_kv import KeyValues, fresh_cache
+from neuronllm.scoring.prefix_kv import KeyValues, fresh_cache, logits_at
 
 
 class PackedLayout:
@@ -39,7 +39,12 @@ class PackedLayout:
         self.key_values = key_values
         self.width = len(trie.tokens)  # columns per group; column 0 of a group is its answer position
         self.answers_per_group = 1
-        self.term_columns = trie.node
+        # Only the columns whose next-token distribution an option's term reads get logits (a trie's leaves
+        # never do): logits come back [groups, kept, vocab] and term_columns index the kept columns.
+        kept = torch.unique(trie.node)
+        self.term_columns = torch.searchsorted(kept, trie.node)
+        self.keep = (torch.arange(groups)[:, None] * self.width + kept[None]).reshape(-1).to(device)
+        self.kept_per_group = len(kept)
         within = torch.kron(torch.eye(groups, dtype=torch.long), trie.ancestry().long()).bool()  # [N, N]
         allowed = torch.cat([torch.ones(len(within), prefix_length, dtype=torch.bool), within], dim=1)
         mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)
@@ -54,7 +59,7 @@ class PackedLayout:
         return torch.zeros_like(columns), columns
 
     def logits(self, model: nn.Module, entry: torch.Tensor | None = None) -> torch.Tensor:
-        """[groups, width, vocab]. A fresh DynamicCache per pass: a forward appends to its cache in place.
+        """[groups, kept columns, vocab]. A fresh DynamicCache per pass: a forward appends to its cache in place.
 
         entry: one group's hidden state [1, width, d_model] entering the first decoder layer that the
         caller's `DecoderStack.starting_at` left in the model; every group starts from it.
@@ -62,14 +67,16 @@ class PackedLayout:
         tokens = {"input_ids": self.input_ids}
         if entry is not None:
             tokens = {"inputs_embeds": entry.repeat(1, self.input_ids.shape[1] // self.width, 1)}
-        logits = model(
+        logits = logits_at(
+            model,
+            self.keep,
             **tokens,
             position_ids=self.position_ids,
             attention_mask=self.mask,
             cache=fresh_cache(model, self.key_values),
             use_cache=True,
-        ).logits
-        return logits.view(-1, self.width, logits.shape[-1])
+        )
+        return logits.view(-1, self.kept_per_group, logits.shape[-1])
 
 
 class FullRowLayout:
