@@ -75,19 +75,30 @@ def greedy(model, ids: list[int], steps: int, start: int | None) -> list[int]:
     return ids
 
 
+def generate(lm, text: str, steps: int) -> str:
+    """lm-eval's generate_until on one greedy request of `steps` tokens (no stop sequence)."""
+    request = Instance("generate_until", doc={}, arguments=(text, {"until": [], "max_gen_toks": steps}), idx=0)
+    return lm.generate_until([request], disable_tqdm=True)[0]
+
+
 def test_generation_intervenes_at_the_answer_position_and_every_generated_token(tiny_local_model, strong_set):
     from neuronllm.evaluation.lm_eval_model import NeuronLLM
 
+    text = "Continue the list with the next item: Monday, Tuesday, Wednesday,"
     lm = NeuronLLM(pretrained=tiny_local_model, neurons=strong_set, op="silence", part="good")
-    prompt = lm.tok_encode("Continue the list with the next item: Monday, Tuesday, Wednesday,")
-    context = torch.tensor([prompt])
-    ours = lm._model_generate(context, max_length=len(prompt) + 6, stop=[], do_sample=False)[0].tolist()
-    assert ours == greedy(lm.model, prompt, 6, start=len(prompt) - 1)
-    plain = NeuronLLM(pretrained=lm.loaded)._model_generate(
-        context, max_length=len(prompt) + 6, stop=[], do_sample=False
-    )
-    assert plain[0].tolist() == greedy(lm.model, prompt, 6, start=None)  # no set: the model's own text
-    assert ours != plain[0].tolist()  # the set changed the generated text
+    prompt = lm.tok_encode(text)
+
+    def text_of(ids: list[int]) -> str:  # HFLM stops at its default stop sequence, the EOS token
+        generated = ids[len(prompt) :]
+        return lm.tok_decode(
+            generated[: generated.index(lm.eot_token_id)] if lm.eot_token_id in generated else generated
+        )
+
+    ours = generate(lm, text, 6)
+    assert ours == text_of(greedy(lm.model, prompt, 6, start=len(prompt) - 1))
+    plain = generate(NeuronLLM(pretrained=lm.loaded), text, 6)
+    assert plain == text_of(greedy(lm.model, prompt, 6, start=None))  # no set: the model's own text
+    assert ours != plain  # the set changed the generated text
     assert all(not m._forward_pre_hooks for m in lm.model.modules())
 
 
