@@ -4,9 +4,9 @@ Supported: lm-eval 0.4.13 (`SUPPORTED_LM_EVAL`, the version pyproject.toml pins)
 warning line when lm-eval loads (`check_lm_eval_version`), not an error: this module's hooks run inside
 every lm-eval process, also ones that never use neuronllm, and the failures that would give wrong numbers
 are refused where they happen (a missing private name here; requests that differ between the passes of a
-several-condition job in `neuronllm.evaluation.lm_eval_model`). tests/integration/test_lm_eval_adapter.py
-checks each use below against the installed lm-eval, and a test keeps every other module of the package
-to lm-eval's public names.
+several-condition job, neuronllm/evaluation/passes.py). tests/integration/test_lm_eval_model.py checks
+the uses below against the installed lm-eval; tests/unit/test_lm_eval_adapter.py keeps every other
+module of the package to lm-eval's public names (its imports, overrides, attributes and assignments).
 
 What is here, and why no public mechanism serves:
   * start-up hooks (the `neuronllm_lm_eval.pth` file runs `install` through `neuronllm._lm_eval_plugin`):
@@ -67,15 +67,10 @@ def version_problem(version: str | None) -> str | None:
     )
 
 
-_warned_version = False
-
-
 def check_lm_eval_version() -> None:
-    """The one warning line for an unsupported lm-eval, once per process."""
-    global _warned_version
+    """The one warning line for an unsupported lm-eval (`warn` says each message once per process)."""
     problem = version_problem(installed_lm_eval_version())
-    if problem and not _warned_version:
-        _warned_version = True
+    if problem:
         from neuronllm.errors import warn
 
         warn(problem)
@@ -101,8 +96,6 @@ def tokenized_loglikelihood(
     `_loglikelihood_tokens`, shadowed on this instance by a capture for the length of the call."""
     from lm_eval.models.huggingface import HFLM
 
-    if not callable(getattr(HFLM, "_loglikelihood_tokens", None)):
-        raise missing("HFLM._loglikelihood_tokens")
     captured: list[tuple[tuple[str, str], list[int], list[int]]] = []
 
     def capture(tokenized: list, **_: Any) -> list[tuple[float, bool]]:
@@ -114,8 +107,8 @@ def tokenized_loglikelihood(
         HFLM.loglikelihood(lm, requests, disable_tqdm=disable_tqdm)
     finally:
         del lm.__dict__["_loglikelihood_tokens"]
-    if len(captured) != len(requests):
-        raise missing("HFLM.loglikelihood that tokenizes every request in one call")
+    if len(captured) != len(requests):  # HFLM.loglikelihood no longer hands its tokens to _loglikelihood_tokens
+        raise missing("HFLM.loglikelihood -> _loglikelihood_tokens(tokenized requests)")
     return captured
 
 
