@@ -3,8 +3,10 @@
 AQUA tasks write one JSON per condition: accuracy over proxy QAs, comprehension over instances, and
 every proxy's prediction and option scores, plus what produced them. Any other installed lm-eval task
 (`evaluate_lm_eval_task`) writes lm-eval's own metrics and per-document scores, with the same
-provenance. All conditions of a call share one loaded model and one NeuronLLM: the first lm-eval pass
-scores every condition (sharing each prompt's prefix), later passes read the stored scores.
+provenance. All conditions of a call share one loaded model and one NeuronLLM, and the task is built
+once: lm-eval's evaluator runs once per condition (a pass, `NeuronLLM.condition_pass`); the first pass
+scores every condition (sharing each prompt's prefix), later passes read the stored scores and must
+send the first pass's requests (neuronllm/evaluation/passes.py refuses a pass that does not).
 Everything is checked (conditions, neuron sets, data) before the model loads.
 """
 
@@ -230,8 +232,8 @@ def evaluate(
     loaded_tasks = load_tasks(task_manager, task.lm_eval_name)
     results = []
     for index, condition in enumerate(conditions):
-        lm.select(index)
-        out = _run(lm, task.lm_eval_name, loaded_tasks)
+        with lm.condition_pass(index):
+            out = _run(lm, task.lm_eval_name, loaded_tasks)
         samples = out["samples"][task.lm_eval_name]
         predictions = _predictions(samples)
         read = sorted({str(s["doc"].get("data_digest", "")) for s in samples})
@@ -315,8 +317,8 @@ def evaluate_lm_eval_task(
     loaded_tasks = load_tasks(task_manager, task_name)
     results = []
     for index, condition in enumerate(conditions):
-        lm.select(index)
-        out = _run(lm, task_name, loaded_tasks, limit)
+        with lm.condition_pass(index):
+            out = _run(lm, task_name, loaded_tasks, limit)
         metrics = {
             k: v
             for k, v in out["results"][task_name].items()

@@ -7,19 +7,24 @@ Where an intervention acts (hook point blocks.{l}.mlp.hook_post, intervene.py), 
                          distribution picks the option (the position identification attributes);
                          scope=all: every position of context and continuation.
   loglikelihood_rolling  every position (perplexity of a text under the modified model): a rolling
-                         window has no answer position.
+                         window has no answer position. HFLM's own rolling windows and forwards.
   generate_until         scope=answer: the last prompt token and every generated token (each position
                          whose next-token distribution produces the answer); scope=all: also the prompt.
-Multiple-choice scoring is batched shared-context scoring (scoring.py): each prompt prefix runs once
-(a prefix tree), all options of many questions run in one forward; same numbers as HFLM (tested to
-1e-4). A letter continuation (" A") is scored as logsumexp of the " A" and "A" tokens (letter_merge).
+                         HFLM's own generation.
+The model overrides HFLM's public request methods only; lm-eval's private names it needs (the
+tokenization of loglikelihood requests, the request cache's table) are in neuronllm.lm_eval_adapter.
+Multiple-choice scoring is batched shared-context scoring (neuronllm/scoring/engine.py): each prompt
+prefix runs once (a prefix tree), all options of many questions run in one forward; same numbers as
+HFLM (tested to 1e-4). A letter continuation (" A") is scored as logsumexp of the " A" and "A" tokens
+(letter_merge).
 
-One NeuronLLM can hold several conditions (`set_conditions`, used by neuronllm.evaluation.evaluate): the first
-lm-eval pass scores the requests under all of them, sharing the prefix tree; later passes for the
-other conditions read the stored scores. lm-eval's request cache (--use_cache) keys on the request
-text only, so this model moves its entries into a table named by its identity: the model's spec,
-weights' content hash, revision, dtype, device and load arguments (LoadedModel.identity), the
-intervention and the letter merge.
+One NeuronLLM can hold several conditions (`set_conditions`, used by neuronllm.evaluation.evaluate), each
+evaluated by one lm-eval pass inside `condition_pass(i)`: the first pass scores the loglikelihood
+requests under all of them, sharing the prefix tree; later passes read the stored scores, keyed by the
+requests' content, and must send the first pass's requests (neuronllm/evaluation/passes.py checks it).
+lm-eval's request cache (--use_cache) keys on the request text only, so this model moves its entries
+into a table named by its identity: the model's spec, weights' content hash, revision, dtype, device
+and load arguments (LoadedModel.identity), the intervention and the letter merge.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 
 from neuronllm.errors import UserError, warn
+from neuronllm.evaluation.passes import Passes
+from neuronllm.lm_eval_adapter import check_lm_eval_version, own_cache_table, tokenized_loglikelihood
 from neuronllm.model.condition import SCOPES, Condition, parse_factor  # noqa: F401 - SCOPES re-exported
 from neuronllm.model.intervene import PositionSelector, scaled_neurons
 from neuronllm.model.loading import (
@@ -103,8 +110,8 @@ class Applied:
     def identity(self) -> dict[str, Any]:
         return self.condition.identity(self.digest)
 
-    def scoring(self, scope: str | None = None) -> ScoreCondition:
-        return ScoreCondition(self.factors, scope or self.scope)
+    def scoring(self) -> ScoreCondition:
+        return ScoreCondition(self.factors, self.scope)
 
 
 @register_model("neuronllm")
@@ -132,6 +139,7 @@ class NeuronLLM(HFLM):
         `prefix_cache`: a directory where unmodified prefix trees are shared between processes.
         `kv_memory_mb`: keys/values held for a chunk of prompts; `batch_tokens`: past positions per forward.
         Unknown arguments are errors that list the valid ones (a typo must not evaluate another model)."""
+        check_lm_eval_version()
         if neurons is None and (op, part, factor) != (None, None, None):
             raise UserError("op/part/factor given without neurons=: that would evaluate the unmodified model")
         # names and the factor are checked before anything loads
@@ -177,20 +185,27 @@ class NeuronLLM(HFLM):
         self.conditions = [Applied.build(self.loaded, condition)]
         self.active = 0
         self._scores: dict[int, dict[tuple, tuple[float, bool]]] = {}
-        self._scope_override: str | None = None
+        self.passes = Passes()
         self._warned_truncation = False
 
-    # -- conditions -----------------------------------------------------------------------------
+    # -- conditions: a several-condition job ----------------------------------------------------
 
     def set_conditions(self, conditions: list[Condition]) -> None:
-        """Several conditions, all checked now; the first lm-eval pass scores every request under all of
-        them. Select one with `select(index)` before each evaluation."""
+        """Several conditions, all checked now. Evaluate each inside `condition_pass(index)`: the first
+        pass scores the loglikelihood requests under all of them, later passes read the stored scores."""
         self.conditions = [Applied.build(self.loaded, condition) for condition in conditions]
         self.active = 0
         self._scores = {}
+        self.passes = Passes()
 
-    def select(self, index: int) -> None:
+    @contextmanager
+    def condition_pass(self, index: int) -> Iterator[None]:
+        """One lm-eval run under condition `index`. Every pass must send the requests of the first, in the
+        same order (`Passes`): otherwise RequestsDiffer, before any stored score is returned."""
         self.active = index
+        self.passes.start(index)
+        yield
+        self.passes.finish()
 
     @property
     def intervention(self) -> Applied:
@@ -223,11 +238,7 @@ class NeuronLLM(HFLM):
     def set_cache_hook(self, cache_hook: Any) -> None:
         """Called by lm-eval's CachingLM with a hook sharing its SqliteDict: point that dict at a table of
         our own, so lookups and writes for this condition never meet another condition's entries."""
-        db = getattr(cache_hook, "dbdict", None)
-        if db is not None and hasattr(db, "tablename"):
-            db.tablename = f"neuronllm_{self.cache_identity}"
-            db.conn.execute(f'CREATE TABLE IF NOT EXISTS "{db.tablename}" (key TEXT PRIMARY KEY, value BLOB)')
-            db.conn.commit()
+        own_cache_table(cache_hook, f"neuronllm_{self.cache_identity}")
         super().set_cache_hook(cache_hook)
 
     # -- loglikelihood --------------------------------------------------------------------------
@@ -279,47 +290,31 @@ class NeuronLLM(HFLM):
             )
         return questions, where
 
-    def _loglikelihood_tokens(
-        self,
-        requests: list[tuple[tuple[str, str], list[int], list[int]]],
-        disable_tqdm: bool = False,
-        override_bs: int | None = None,
-    ) -> list[tuple[float, bool]]:
-        keys = [(tuple(context), tuple(continuation), strings) for strings, context, continuation in requests]
-        stored = self._scores.get(self.active, {})
-        if self._scope_override is None and all(key in stored for key in keys):
-            results = [stored[key] for key in keys]
-        else:
-            questions, where = self._questions(requests)
-            pending = (
-                [self.active]
-                if self._scope_override
-                else [
-                    c
-                    for c in range(len(self.conditions))
-                    if c == self.active or not all(k in self._scores.get(c, {}) for k in keys)
-                ]
-            )
-            scored = self.scorer.score(questions, [self.conditions[c].scoring(self._scope_override) for c in pending])
+    def loglikelihood(self, requests: list[Any], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
+        """HFLM's tokenization (lm_eval_adapter.tokenized_loglikelihood), scored by the shared-context
+        scorer. Scores are stored per condition, keyed by the request's content: the first pass of a
+        several-condition job scores every condition that lacks one, later passes read them."""
+        tokenized = tokenized_loglikelihood(self, requests, disable_tqdm)
+        keys = [(strings, tuple(context), tuple(continuation)) for strings, context, continuation in tokenized]
+        self.passes.record("loglikelihood", keys)
+        pending = [c for c in range(len(self.conditions)) if not all(k in self._scores.get(c, {}) for k in keys)]
+        if pending:
+            questions, where = self._questions(tokenized)
+            scored = self.scorer.score(questions, [self.conditions[c].scoring() for c in pending])
             for c, per_question in zip(pending, scored):
-                if self._scope_override is None:
-                    table = self._scores.setdefault(c, {})
-                    for key, (q, o) in zip(keys, where):
-                        table[key] = per_question[q][o]
-                if c == self.active:
-                    results = [per_question[q][o] for q, o in where]
-        for (strings, _, _), answer in zip(requests, results):
-            if strings is not None:
-                self.cache_hook.add_partial("loglikelihood", strings, answer)
+                table = self._scores.setdefault(c, {})
+                for key, (q, o) in zip(keys, where):
+                    table[key] = per_question[q][o]
+        results = [self._scores[self.active][key] for key in keys]
+        for (strings, _, _), answer in zip(tokenized, results):
+            self.cache_hook.add_partial("loglikelihood", strings, answer)
         return results
 
-    def loglikelihood_rolling(self, requests: list, disable_tqdm: bool = False) -> list[float]:
-        """HFLM's rolling windows, with the intervention at every position (module docstring)."""
-        self._scope_override = "all"
-        try:
+    def loglikelihood_rolling(self, requests: list[Any], disable_tqdm: bool = False) -> list[float]:
+        """HFLM's own rolling windows, with the neurons scaled at every position (module docstring)."""
+        self.passes.record("loglikelihood_rolling", [request.args for request in requests])
+        with scaled_neurons(self.loaded, dict(self.intervention.factors), None):
             return super().loglikelihood_rolling(requests, disable_tqdm=disable_tqdm)
-        finally:
-            self._scope_override = None
 
     # -- generation -----------------------------------------------------------------------------
 
@@ -341,11 +336,11 @@ class NeuronLLM(HFLM):
             finally:
                 handle.remove()
 
-    def _model_generate(
-        self, context: torch.Tensor, max_length: int, stop: list[str], **generation_kwargs: Any
-    ) -> torch.Tensor:
+    def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
+        """HFLM's own generation, with the neurons scaled where the scope says (module docstring)."""
+        self.passes.record("generate_until", [request.args for request in requests])
         with self._generation_hooks():
-            return super()._model_generate(context, max_length, stop, **generation_kwargs)
+            return super().generate_until(requests, disable_tqdm=disable_tqdm)
 
 
 def _last_position_setter(selector: PositionSelector) -> Callable[[torch.nn.Module, tuple, dict], None]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neuronllm.errors import UserError
+from neuronllm.lm_eval_adapter import LM_EVAL_METADATA
 from neuronllm.tasks.aqua import EVAL_FORMATS, ProxyQA, build_split
 from neuronllm.tasks.data import TaskData, load_task_data, parse_data_files
 from neuronllm.tasks.spec import plain_yaml
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     import datasets
 
 DATASET_OPTIONS = ("seed", "instances", "eval_instances", "data_files")
-# What lm-eval itself adds to a task's metadata (its YAML `metadata:` block and the task factory).
-LM_EVAL_METADATA = ("version", "config_source", "_metadata", "spec")
 
 
 def check_metadata(options: Mapping[str, Any]) -> None:
@@ -241,8 +240,6 @@ def find_task(name: str, answer_format: str = "letter", include_path: str | Path
     """The AQUA task called `name` (or `aqua_name`), with a did-you-mean error for unknown names."""
     import difflib
 
-    from lm_eval.tasks._yaml_loader import load_yaml
-
     if answer_format not in EVAL_FORMATS:
         raise UserError(f"unknown answer format {answer_format!r}: expected one of {', '.join(EVAL_FORMATS)}")
     short = name.removeprefix("aqua_").removesuffix("_text").removesuffix("_native")
@@ -253,10 +250,7 @@ def find_task(name: str, answer_format: str = "letter", include_path: str | Path
         raise UserError(f"unknown task {name!r} (known: {', '.join(sorted(paths))}){hint}")
     from neuronllm.tasks.spec import check_spec
 
-    try:
-        cfg = load_yaml(paths[short], resolve_func=False, recursive=False)
-    except Exception as err:  # noqa: BLE001 - yaml and lm-eval raise many types for a broken file
-        raise UserError(f"{paths[short]}: cannot read the task YAML ({type(err).__name__})") from None
+    cfg = plain_yaml(paths[short])  # the file's own keys (lm-eval's reader adds nothing we read)
     if not isinstance(cfg.get("task"), str):
         raise UserError(f"{paths[short]}: 'task' must be the lm-eval task name")
     check_spec(cfg["dataset_kwargs"]["spec"], str(paths[short]))

@@ -135,3 +135,37 @@ def test_task_manager_finds_aqua_tasks():
 
     names = set(TaskManager().all_tasks)
     assert {"aqua_ner", "aqua_ner_text", "aqua_commonsense", "aqua"} <= names
+
+
+def test_adapter_tokenizes_as_hflm_does(embedded, neuronllm_factory):
+    """neuronllm.lm_eval_adapter.tokenized_loglikelihood hands the model exactly the tokens HFLM scores: an
+    empty context, a context ending in spaces, letters; the instance is left as it was."""
+    from lm_eval.models.huggingface import HFLM
+
+    from neuronllm.lm_eval_adapter import tokenized_loglikelihood
+
+    class Recording(HFLM):
+        def _loglikelihood_tokens(self, tokenized, **kwargs):
+            self.seen = list(tokenized)
+            return [(0.0, False)] * len(tokenized)
+
+    model, tokenizer = embedded
+    cases = requests() + requests(prompt="Correct answer: ", continuations=["B", " yes"])
+    cases += requests(prompt="", continuations=[" Paris", "Paris"])
+    hflm = Recording(pretrained=model, tokenizer=tokenizer, batch_size=1)
+    hflm.loglikelihood(cases, disable_tqdm=True)
+    lm = neuronllm_factory()
+    assert tokenized_loglikelihood(lm, cases, disable_tqdm=True) == hflm.seen
+    assert "_loglikelihood_tokens" not in vars(lm)
+
+
+def test_adapter_names_the_supported_version_when_lm_eval_changed(monkeypatch, neuronllm_factory):
+    from lm_eval.models.huggingface import HFLM
+
+    from neuronllm.lm_eval_adapter import tokenized_loglikelihood
+
+    lm = neuronllm_factory()
+    monkeypatch.setattr(HFLM, "loglikelihood", lambda self, reqs, disable_tqdm=False: [(0.0, False)] * len(reqs))
+    with pytest.raises(RuntimeError, match=r"neuronllm supports lm-eval 0\.4\.13 \(neuronllm/lm_eval_adapter\.py\)"):
+        tokenized_loglikelihood(lm, requests())
+    assert "_loglikelihood_tokens" not in vars(lm)

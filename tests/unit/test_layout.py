@@ -22,7 +22,17 @@ LAYERS = (
     "cli",
 )
 # the top-level modules
-CORE = ("__init__", "_lm_eval_plugin", "package_data", "errors", "quiet", "atomic", "digests", "neurons")
+CORE = (
+    "__init__",
+    "_lm_eval_plugin",
+    "lm_eval_adapter",
+    "package_data",
+    "errors",
+    "quiet",
+    "atomic",
+    "digests",
+    "neurons",
+)
 MAX_LINES = 400
 
 
