@@ -24,8 +24,6 @@ from neuronllm.digests import data_digest, files_digest, regular_file
 from neuronllm.errors import UserError, warn
 from neuronllm.tasks.adapters import Instance, instances_from_rows, label_frequencies, task_labels
 
-SPLIT_ROLES = ("identify", "evaluate")
-
 
 @dataclass
 class TaskData:
