@@ -10,7 +10,7 @@ Where an intervention acts (hook point blocks.{l}.mlp.hook_post, intervene.py), 
                          window has no answer position.
   generate_until         scope=answer: the last prompt token and every generated token (each position
                          whose next-token distribution produces the answer); scope=all: also the prompt.
-Multiple-choice scoring is batched shared-context scoring (scoring.py): each prompt prefix runs once
+Multiple-choice scoring is batched shared-context scoring (neuronllm/scoring/engine.py): each prompt prefix runs once
 (a prefix tree), all options of many questions run in one forward; same numbers as HFLM (tested to
 1e-4). A letter continuation (" A") is scored as logsumexp of the " A" and "A" tokens (letter_merge).
 

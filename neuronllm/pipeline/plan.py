@@ -1,8 +1,9 @@
 """The pipeline's plan: which files exist, which evaluation job writes which, from the config alone.
 
 The Snakemake rules (workflow/rules/*.smk) are thin: every path and every evaluation condition comes
-from here, so the plan is a tested Python module (tests/unit/test_plan.py checks that every file a
-report reads is written by some job). Paths, under `results_dir`:
+from here, so the plan is a tested Python module (tests/unit/test_registry.py and
+tests/unit/test_transfer_plan.py check that every file a report reads is written by some job).
+Paths, under `results_dir`:
 
     {model}/s{seed}/{task}/attributions.pt                     every score the methods need, once
     {model}/s{seed}/{task}/{method}/k{K}/neurons.json          a method's set
