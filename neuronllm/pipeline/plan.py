@@ -288,7 +288,8 @@ class Plan:
 
     @property
     def specificity_sources(self) -> list[str]:
-        return [s for s in self.specificity.get("sources", ["cni", "common"]) if s in ("cni", "common")]
+        known = (registry.PAPER_METHOD, "common")
+        return [s for s in self.specificity.get("sources", list(known)) if s in known]
 
     @property
     def general_tasks(self) -> list[str]:
@@ -297,8 +298,8 @@ class Plan:
     def source_sets(self) -> list[tuple[str, str]]:
         """(label, neuron file pattern without {task}) of every row of the specificity matrix."""
         rows = []
-        if "cni" in self.specificity_sources:
-            rows += [(task, self.neurons("cni", self.budget, task=task)) for task in self.tasks]
+        if registry.PAPER_METHOD in self.specificity_sources:
+            rows += [(task, self.neurons(registry.PAPER_METHOD, self.budget, task=task)) for task in self.tasks]
         if "common" in self.specificity_sources:
             rows.append(("common", self.neurons("common", self.budget)))
         return rows

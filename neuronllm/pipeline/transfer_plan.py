@@ -31,7 +31,7 @@ from neuronllm.pipeline.plan import MAIN_OPS, Job, Plan
 
 SWEEP_PARTS = ("good", "bad")
 DEFAULT_FACTORS = (0.0, 0.5, 2.0, 4.0)
-SWEEP_SET = "cni"  # NeuronLLM: the only method with good and bad neurons to sweep separately
+SWEEP_SET = registry.PAPER_METHOD  # NeuronLLM: good and bad neurons to sweep separately
 
 
 def sweep_condition(part: str, factor: float) -> tuple[str, str, float] | None:

@@ -18,7 +18,7 @@ rule metrics_csv:
 
 rule layer_figure:
     input:
-        [PLAN.neurons("cni", BUDGET, MODELS[0], SEEDS[0], task) for task in TASKS],
+        [PLAN.neurons(registry.PAPER_METHOD, BUDGET, MODELS[0], SEEDS[0], task) for task in TASKS],
     output:
         png=report(
             f"{R}/layers.png", caption="../report/layers.rst", category="Figures"
@@ -32,7 +32,7 @@ rule layer_figure:
         ENV
     params:
         sets=[
-            f"{task}={PLAN.neurons('cni', BUDGET, MODELS[0], SEEDS[0], task)}"
+            f"{task}={PLAN.neurons(registry.PAPER_METHOD, BUDGET, MODELS[0], SEEDS[0], task)}"
             for task in TASKS
         ],
     shell:

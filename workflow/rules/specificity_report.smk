@@ -22,7 +22,7 @@ rule specificity_metrics:
         info=lambda w: json.dumps(
             {
                 "model_label": model_label(w.model),
-                "method": "common" if w.source == "common" else "cni",
+                "method": "common" if w.source == "common" else registry.PAPER_METHOD,
                 "neurons_from": w.source,
                 "budget": BUDGET,
                 "steps": config["steps"],

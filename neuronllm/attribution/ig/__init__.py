@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
+from neuronllm.attribution import IG_LAYER_BATCH, IG_STEPS
 from neuronllm.attribution.ig.cached import PASS_TOKENS, cached_ig
 from neuronllm.attribution.ig.gradient import activation_times_gradient
 from neuronllm.attribution.ig.naive import naive_ig
@@ -70,10 +71,10 @@ def integrated_gradients(
     model: nn.Module | LoadedModel,
     proxy: ProxyTokens,
     objective: str,
-    steps: int = 20,
+    steps: int = IG_STEPS,
     layers: Sequence[int] | None = None,
     engine: str = "cached",
-    layer_batch: int = 6,
+    layer_batch: int = IG_LAYER_BATCH,
     progress: bool = False,
     pass_tokens: int = PASS_TOKENS,
 ) -> IGResult:
@@ -94,10 +95,10 @@ def integrated_gradients_many(
     model: nn.Module | LoadedModel,
     proxy: ProxyTokens,
     objectives: Sequence[str],
-    steps: int = 20,
+    steps: int = IG_STEPS,
     layers: Sequence[int] | None = None,
     engine: str = "cached",
-    layer_batch: int = 6,
+    layer_batch: int = IG_LAYER_BATCH,
     progress: bool = False,
     pass_tokens: int = PASS_TOKENS,
 ) -> dict[str, IGResult]:
