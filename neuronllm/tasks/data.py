@@ -60,9 +60,9 @@ def parse_data_files(value: Any, what: str = "data_files") -> str | Mapping[str,
 
 def shipped_data_dir() -> Path:
     """The project's own small datasets (hub schema): the repository's data/ or the wheel's copy."""
-    package = Path(__file__).resolve().parent.parent  # neuronllm/
-    repo = package.parent / "data"  # installed, package.parent is site-packages: its data/ may be anyone's
-    return repo if (repo / "make_shipped_data.py").is_file() else package / "_data"
+    from neuronllm.package_data import shipped_dir
+
+    return Path(shipped_dir("data"))
 
 
 def _resolve_data_files(data_files: Any, base: Path | None) -> Any:
