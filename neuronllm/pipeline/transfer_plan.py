@@ -45,6 +45,29 @@ def sweep_condition(part: str, factor: float) -> tuple[str, str, float] | None:
     return "excite", part, float(factor)
 
 
+# The config keys the transfer's files depend on (the plan's paths, sets and task inputs, and the
+# transfer's own section): `neuronllm report transfer --plan` rebuilds the plan from them alone, and
+# a change of any other key (table7, specificity, ...) does not rerun the report.
+# tests/unit/test_transfer_plan.py checks that they rebuild the same jobs and report inputs.
+REPORT_KEYS = (
+    "results_dir",
+    "models",
+    "tasks",
+    "methods",
+    "budget",
+    "seeds",
+    "null_sets",
+    "answer_format",
+    "data_files",
+    "transfer",
+)
+
+
+def report_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of a pipeline config the transfer report is given (REPORT_KEYS)."""
+    return {key: config[key] for key in REPORT_KEYS if key in config}
+
+
 def condition_spec(neurons: str, op: str, part: str, factor: float) -> str:
     from neuronllm.model.condition import Condition
 
