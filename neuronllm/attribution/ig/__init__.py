@@ -120,17 +120,24 @@ def integrated_gradients_many(
         if engine == "naive":
             per_objective = {}
             for objective in objectives:
-                attributions, f_full, f_zero, activations, endpoint = naive_ig(
-                    loaded, proxy, objective, steps, chosen, d_ff, progress
-                )
-                per_objective[objective] = (attributions, f_full, f_zero, endpoint)
+                result = naive_ig(loaded, proxy, objective, steps, chosen, d_ff, progress)
+                per_objective[objective] = result.per_objective[objective]
+                activations = result.activations
         else:
             per_objective, activations = cached_ig(
                 loaded, proxy, objectives, steps, chosen, d_ff, layer_batch, pass_tokens, progress
             )
-    return {
-        objective: IGResult(
-            *per_objective[objective][:3], activations, chosen, objective, steps, per_objective[objective][3]
+    results = {}
+    for objective in objectives:
+        ig = per_objective[objective]
+        results[objective] = IGResult(
+            attributions=ig.attributions,
+            f_full=ig.f_full,
+            f_zero=ig.f_zero,
+            activations=activations,
+            layers=chosen,
+            objective=objective,
+            steps=steps,
+            endpoint_gradient=ig.endpoint_gradient,
         )
-        for objective in objectives
-    }
+    return results
