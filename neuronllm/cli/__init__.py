@@ -14,7 +14,6 @@ from typing import NoReturn
 from neuronllm.attribution import IG_LAYER_BATCH, IG_STEPS
 from neuronllm.cli.checks import non_negative_int, positive_int
 from neuronllm.cli.commands import (
-    REPORT_KINDS,
     cmd_attribute,
     cmd_common,
     cmd_evaluate,
@@ -28,6 +27,7 @@ from neuronllm.cli.commands import (
 from neuronllm.errors import UserError
 from neuronllm.methods import CNI_TOP_Z, METHOD_NAMES
 from neuronllm.model.condition import OPERATORS, PARTS, SCOPES
+from neuronllm.report.registry import REPORT_NAMES
 from neuronllm.tasks.aqua import EVAL_FORMATS
 
 # ----------------------------------------------------------------------------------------------- parser
@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("report", help="tables (Markdown + LaTeX), the tidy CSV, or figures")
-    p.add_argument("kind", choices=REPORT_KINDS)
+    p.add_argument("kind", choices=REPORT_NAMES)
     p.add_argument("--metrics", nargs="*", default=[])
     p.add_argument("--neuron-sets", nargs="*", default=[], help="TASK=PATH pairs for the figure")
     p.add_argument("--budget", type=positive_int)

@@ -120,12 +120,12 @@ def test_a_task_added_by_its_yaml_files_appears_everywhere(repo):
 import json, yaml
 from neuronllm.pipeline.config_check import check_config
 from neuronllm.pipeline.plan import Plan, gpu_rules
-from neuronllm.report.kinds import task_labels
+from neuronllm.report.table_kinds import column_headers
 from neuronllm.tasks.lm_eval_tasks import find_task
 config = yaml.safe_load(open({str(configfile)!r}))
 check_config(config)
 plan = Plan(config)
-print(json.dumps({{"tasks": plan.tasks, "labels": task_labels(), "gpu": gpu_rules(),
+print(json.dumps({{"tasks": plan.tasks, "labels": column_headers(), "gpu": gpu_rules(),
                   "text_task": find_task({name!r}, "text").lm_eval_name,
                   "specificity": plan.specificity_task_inputs({name!r}) == plan.task_inputs({name!r})}}))
 """,
@@ -164,7 +164,7 @@ import json, yaml
 from neuronllm.methods import METHOD_NAMES
 from neuronllm.pipeline.config_check import check_config
 from neuronllm.pipeline.plan import Plan
-from neuronllm.report.kinds import KINDS
+from neuronllm.report.table_kinds import KINDS
 config = yaml.safe_load(open({str(configfile)!r}))
 check_config(config)
 plan = Plan(config)

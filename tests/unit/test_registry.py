@@ -49,7 +49,7 @@ def test_cli_offers_the_registry():
 
 
 def test_report_labels_and_parts_come_from_the_registry():
-    from neuronllm.report.kinds import KINDS, _method_rows
+    from neuronllm.report.table_kinds import KINDS, _method_rows
 
     assert [r.labels[0] for r in _method_rows(list(registry.METHOD_NAMES))] == [
         m.label for m in registry.METHODS.values()
@@ -201,3 +201,34 @@ def test_ig_defaults_are_defined_once():
         assert (args.steps, args.batch_size, args.z) == (IG_STEPS, IG_LAYER_BATCH, CNI_TOP_Z)
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]
     assert (schema["layer_batch"]["default"], schema["z"]["default"]) == (IG_LAYER_BATCH, CNI_TOP_Z)
+
+
+def test_report_kinds_have_one_registry():
+    """`neuronllm report` reads its choices, required options and writers from neuronllm.report.registry; every
+    table kind is a report; every caption exists and no rule names a caption file itself."""
+    from neuronllm.cli import build_parser
+    from neuronllm.report.registry import EXTRA_CAPTIONS, REPORTS
+    from neuronllm.report.table_kinds import KINDS
+
+    parser = build_parser()
+    report_parser = next(a for a in parser._subparsers._group_actions[0].choices.items() if a[0] == "report")[1]
+    kind = next(a for a in report_parser._actions if a.dest == "kind")
+    assert list(kind.choices) == list(REPORTS) and set(KINDS) <= set(REPORTS)
+    dests = {a.dest for a in report_parser._actions}
+    for record in REPORTS.values():
+        assert set(record.outputs) | set(record.needs) <= dests, record.name
+        assert (ROOT / "workflow" / "rules" / record.caption_path).resolve().is_file(), record.caption
+    for caption in EXTRA_CAPTIONS.values():
+        assert (ROOT / "workflow" / "rules" / caption).resolve().is_file(), caption
+    for path in (ROOT / "workflow" / "rules").glob("*.smk"):
+        assert "../report/" not in path.read_text(), path.name  # captions come from the registry
+
+
+def test_a_report_missing_a_required_option_is_one_line_before_anything_is_read(tmp_path, capsys):
+    from neuronllm.cli import main
+
+    out = tmp_path / "s.md"
+    code = main(["report", "specificity", "--metrics", str(tmp_path / "absent.json"), "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "--latex, --png, --pdf" in err[0], err
+    assert not out.exists()

@@ -44,7 +44,9 @@ def table_rule(name, inputs, extra, after=()):
             after=list(after),
         output:
             md=report(
-                f"{R}/{name}.md", caption="../report/tables.rst", category="Tables"
+                f"{R}/{name}.md",
+                caption=REPORTS[name].caption_path,
+                category=CATEGORY["md"],
             ),
             tex=f"{R}/{name}.tex",
         log:
