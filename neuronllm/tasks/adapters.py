@@ -200,7 +200,7 @@ def instances_from_rows(
     return instances
 
 
-def task_labels(spec: Mapping[str, Any]) -> tuple[str, ...]:
+def answer_labels(spec: Mapping[str, Any]) -> tuple[str, ...]:
     """The label set shown in the role and drawn from for distractors: the spec's label names without
     IOB prefixes and without 'O', in their declared order, under their display names."""
     if spec.get("adapter") == "multiple_choice":

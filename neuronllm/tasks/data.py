@@ -22,7 +22,7 @@ from typing import Any
 
 from neuronllm.digests import data_digest, files_digest, regular_file
 from neuronllm.errors import UserError, warn
-from neuronllm.tasks.adapters import Instance, instances_from_rows, label_frequencies, task_labels
+from neuronllm.tasks.adapters import Instance, answer_labels, instances_from_rows, label_frequencies
 
 
 @dataclass
@@ -267,7 +267,7 @@ def load_task_data(
         evaluate,
         examples,
         label_frequencies(spec, identify_rows),
-        task_labels(spec),
+        answer_labels(spec),
         source,
         data_digest({"identify": identify_digest, "evaluate": evaluate_digest}),
     )
