@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from neuronllm.errors import UserError
@@ -82,7 +83,7 @@ def _write_table(kind: str) -> Callable[[Options], None]:
 # -- the other reports ----------------------------------------------------------------------------------------
 
 
-def _figure_sets(options: Options) -> dict[str, str]:
+def _figure_sets(options: Options) -> dict[str, str | Path]:
     pairs = [item.partition("=") for item in options.get("neuron_sets") or []]
     if not pairs or any(not sep or not task or not path for task, sep, path in pairs):
         raise UserError("the figure needs --neuron-sets TASK=PATH ...")
@@ -90,6 +91,10 @@ def _figure_sets(options: Options) -> dict[str, str]:
     if len(set(tasks)) < len(tasks):
         raise UserError(f"--neuron-sets names task {next(t for t in tasks if tasks.count(t) > 1)!r} twice")
     return {task: path for task, _, path in pairs}
+
+
+def _check_figure(options: Options) -> None:
+    _figure_sets(options)
 
 
 def _write_figure(options: Options) -> None:
@@ -129,8 +134,8 @@ REPORTS: dict[str, Report] = {
         _write_figure,
         "layers.rst",
         ("pdf",),
-        reads=lambda options: list(_figure_sets(options).values()),
-        check=_figure_sets,
+        reads=lambda options: [str(path) for path in _figure_sets(options).values()],
+        check=_check_figure,
     ),
     "csv": Report("csv", _write_csv, "metrics_csv.rst"),
     "transfer": Report(
