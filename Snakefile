@@ -8,11 +8,14 @@
     snakemake --profile profiles/slurm --configfile config/paper.yaml   # the paper's setting on a SLURM cluster
 
 Every output is written atomically by `neuronllm` commands, so an interrupted run resumes where it
-stopped; each rule has a log and a benchmark file under results/logs and results/benchmarks, a
-conda environment (workflow/envs/, used with --sdm conda) and mem_mb/runtime/gpu resources.
+stopped; each rule has a log and a benchmark file under results/logs and results/benchmarks, the one
+shared conda environment (workflow/envs/neuronllm.yaml, used with --sdm conda; docs/pipeline.md says why
+one) and mem_mb/runtime/gpu resources. Every config key: config/README.md.
 """
 
-from snakemake.utils import validate
+from snakemake.utils import min_version, validate
+
+min_version("9.0")  # pyproject.toml pins snakemake>=9,<10
 
 from neuronllm.errors import UserError
 from neuronllm.pipeline.config_check import check_config

@@ -19,16 +19,14 @@ import argparse
 import json
 import os
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-import psutil
 from lm_eval.api.instance import Instance
 from lm_eval.models.huggingface import HFLM
+from peak_memory import Peak  # benchmarks/ is on sys.path when run as a script
 from tabulate import tabulate
 
 from neuronllm.evaluation.lm_eval_model import NeuronLLM
@@ -37,27 +35,6 @@ from neuronllm.neurons import Neuron, NeuronSet
 from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
 HERE = Path(__file__).resolve().parent
-
-
-class PeakRSS:
-    """Highest resident set size while the block runs, sampled every 20 ms, in MiB above the start."""
-
-    def __enter__(self):
-        self.process, self.start = psutil.Process(), psutil.Process().memory_info().rss
-        self.peak, self.running = self.start, True
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-        return self
-
-    def _sample(self):
-        while self.running:
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.02)
-
-    def __exit__(self, *exc):
-        self.running = False
-        self.thread.join()
-        self.mib = (self.peak - self.start) / 2**20
 
 
 def requests_for(proxies) -> list[Instance]:
@@ -71,11 +48,9 @@ def requests_for(proxies) -> list[Instance]:
 
 
 def timed(fn):
-    with PeakRSS() as memory:
-        start = time.perf_counter()
+    with Peak() as memory:
         result = fn()
-        seconds = time.perf_counter() - start
-    return seconds, memory.mib, result
+    return memory.seconds, memory.increment_mib, result
 
 
 def random_sets(counts: list[int], n: int, directory: Path) -> list[str]:

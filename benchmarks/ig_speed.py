@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from peak_memory import Peak  # noqa: E402 - benchmarks/ is on sys.path when run as a script
 
 RULE = {
     "letter": (
@@ -113,35 +114,16 @@ def aqua_prompt(instance: dict, answer_format: str) -> str:
     )
 
 
-def peak_rss_reset() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def peak_rss_mb() -> float:
-    """VmHWM (peak resident set since the last reset) in MiB; ru_maxrss where /proc is unavailable."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def timed_ig(model, proxy, args: argparse.Namespace, layers: list[int]) -> tuple[dict, float, float, float | None]:
     """(saved tensors, wall s, CPU s, peak RSS MiB) of one integrated_gradients call."""
     from neuronllm.attribution.ig import integrated_gradients
 
-    resettable = peak_rss_reset()
-    start, start_cpu = time.perf_counter(), time.process_time()
-    result = integrated_gradients(model, proxy, "contrastive", steps=args.steps, layers=layers, engine=args.worker)
-    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
+    start_cpu = time.process_time()
+    with Peak() as peak:
+        result = integrated_gradients(model, proxy, "contrastive", steps=args.steps, layers=layers, engine=args.worker)
+    cpu_seconds = time.process_time() - start_cpu
     saved = {"attributions": result.attributions, "f_full": result.f_full, "f_zero": result.f_zero}
-    return saved, seconds, cpu_seconds, peak_rss_mb() if resettable else None
+    return saved, peak.seconds, cpu_seconds, peak.mib if peak.resettable else None
 
 
 def worker(args: argparse.Namespace) -> None:

@@ -2,8 +2,8 @@
 
     python benchmarks/load_model.py            # prints a table, writes benchmarks/results/load_model.{json,md}
 
-Each measurement runs in a fresh subprocess (peak RSS = ru_maxrss of that process); the cold run uses
-an empty temporary NEURONLLM_CACHE so the conversion really happens.
+Each measurement runs in a fresh subprocess (peak RSS = that process's peak, benchmarks/peak_memory.py);
+the cold run uses an empty temporary NEURONLLM_CACHE so the conversion really happens.
 """
 
 from __future__ import annotations
@@ -19,21 +19,23 @@ from tabulate import tabulate
 
 HERE = Path(__file__).resolve().parent
 WORKER = r"""
-import json, resource, time
+import json, time
 start = time.perf_counter()
+from peak_memory import process_peak_mib
 import torch, transformers
 from neuronllm.model.loading import load_model, neuron_counts
 imported = time.perf_counter()
 model, tokenizer = load_model("embedded")
 seconds = time.perf_counter() - imported
-peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak_rss_mb = process_peak_mib()
 print(json.dumps({"seconds": seconds, "import_seconds": imported - start, "peak_rss_mb": peak_rss_mb,
                   "layers": len(neuron_counts(model)), "neurons_per_layer": neuron_counts(model)[0]}))
 """
 
 
 def measure(cache_dir: str) -> dict:
-    env = dict(os.environ, NEURONLLM_CACHE=cache_dir, HF_HUB_OFFLINE="1")
+    path = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)  # peak_memory.py
+    env = dict(os.environ, NEURONLLM_CACHE=cache_dir, HF_HUB_OFFLINE="1", PYTHONPATH=path)
     out = subprocess.run([sys.executable, "-c", WORKER], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -41,6 +41,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import torch
+from peak_memory import Peak, current_mib, on_gpu  # benchmarks/ is on sys.path when run as a script
 
 from neuronllm.model import memory
 from neuronllm.model.shapes import build_shape
@@ -55,68 +56,12 @@ TOP = 100
 # -- measuring ------------------------------------------------------------------------------------------
 
 
-def rss_mib() -> float:
-    return _status("VmRSS")
-
-
-def _status(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-class Peak:
-    """Peak memory of a block in MiB: VmHWM after resetting it (CPU), max_memory_allocated (CUDA)."""
-
-    def __init__(self, device: str):
-        self.device = device
-
-    def __enter__(self):
-        if _on_gpu(self.device):
-            for index in range(torch.cuda.device_count()):
-                torch.cuda.synchronize(index)
-                torch.cuda.reset_peak_memory_stats(index)
-        else:
-            Path("/proc/self/clear_refs").write_text("5")
-        self.start_mib = current_mib(self.device)
-        self.start = time.perf_counter()
-        self.load = os.getloadavg()[0]
-        return self
-
-    def __exit__(self, *exc):
-        if _on_gpu(self.device):  # summed over the GPUs a sharded model uses
-            self.mib = sum(torch.cuda.max_memory_allocated(i) for i in range(torch.cuda.device_count())) / 2**20
-        else:
-            self.mib = _status("VmHWM")
-        self.seconds = time.perf_counter() - self.start
-        self.record = {
-            "seconds": self.seconds,
-            "peak_mib": self.mib,
-            "start_mib": self.start_mib,
-            "increment_mib": self.mib - self.start_mib,
-            "threads": torch.get_num_threads(),
-            "loadavg_start": self.load,
-            "loadavg_end": os.getloadavg()[0],
-        }
-
-
 def touch_weights(model) -> None:
     """Read every parameter once: safetensors weights are memory-mapped and become resident only when
     first used, which would otherwise count them into the first step's peak."""
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.sum()
-
-
-def _on_gpu(device: str) -> bool:
-    return device.startswith("cuda") or device == "auto"
-
-
-def current_mib(device: str) -> float:
-    if _on_gpu(device):
-        return sum(torch.cuda.memory_allocated(i) for i in range(torch.cuda.device_count())) / 2**20
-    return rss_mib()
 
 
 # -- the steps --------------------------------------------------------------------------------------------
@@ -314,7 +259,7 @@ def run(args) -> Path:
         "torch": torch.__version__,
         "device": args.device,
         "cuda": [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-        if _on_gpu(args.device)
+        if on_gpu(args.device)
         else None,
     }
     steps = data.setdefault("steps", {})

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Generate the small datasets shipped in data/ (deterministic, stdlib only).
+"""Generate the small datasets shipped in data/ (deterministic; stdlib and PyYAML).
 
-Every sentence, question and answer below was written by hand for this project;
-nothing is copied from the Hugging Face datasets whose *schema* the files follow.
+Every sentence, question and answer below (and in data/sources/) was written by hand for this project;
+nothing is copied from the Hugging Face datasets whose *schema* the files follow. The label orders
+are the task YAMLs' `label_names` (tasks/aqua/), read here, so the package and the files agree by
+construction; tests/unit/test_shipped_data.py regenerates every file and compares bytes.
 
 Run from the repository root:  python data/make_shipped_data.py
 It rewrites data/{ner,chunking,sentiment,commonsense}/*.jsonl.
@@ -18,13 +20,29 @@ import random
 import re
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
+TASKS = HERE.parent / "tasks" / "aqua"
+
+
+def label_names_of(task: str) -> list[str]:
+    """A task's labels in their ClassLabel order: the task YAML's `label_names`, the one list the package,
+    these files and their tests read."""
+    return list(
+        yaml.safe_load((TASKS / f"aqua_{task}.yaml").read_text(encoding="utf-8"))["dataset_kwargs"]["spec"][
+            "label_names"
+        ]
+    )
+
 
 # ---------------------------------------------------------------------------
 # 1. NER (DFKI-SLT/few-nerd, config "supervised", coarse ner_tags)
 # ---------------------------------------------------------------------------
-NER_LABELS = ["O", "art", "building", "event", "location", "organization", "other", "person", "product"]
-NER_CODES = {"art": 1, "bld": 2, "evt": 3, "loc": 4, "org": 5, "oth": 6, "per": 7, "prd": 8}
+NER_LABELS = label_names_of("ner")
+_CODE_NAMES = {"art": "art", "bld": "building", "evt": "event", "loc": "location", "org": "organization"}
+_CODE_NAMES |= {"oth": "other", "per": "person", "prd": "product"}
+NER_CODES = {code: NER_LABELS.index(name) for code, name in _CODE_NAMES.items()}
 
 # One sentence per line; tokens separated by spaces; entities as [tokens|code].
 NER_TEXT = """
@@ -229,77 +247,9 @@ The [International Monetary Fund|org] lent money to [Greece|loc] during the debt
 # ---------------------------------------------------------------------------
 # 2. Chunking (conll2000)
 # ---------------------------------------------------------------------------
-POS_LABELS = [
-    "''",
-    "#",
-    "$",
-    "(",
-    ")",
-    ",",
-    ".",
-    ":",
-    "``",
-    "CC",
-    "CD",
-    "DT",
-    "EX",
-    "FW",
-    "IN",
-    "JJ",
-    "JJR",
-    "JJS",
-    "MD",
-    "NN",
-    "NNP",
-    "NNPS",
-    "NNS",
-    "PDT",
-    "POS",
-    "PRP",
-    "PRP$",
-    "RB",
-    "RBR",
-    "RBS",
-    "RP",
-    "SYM",
-    "TO",
-    "UH",
-    "VB",
-    "VBD",
-    "VBG",
-    "VBN",
-    "VBP",
-    "VBZ",
-    "WDT",
-    "WP",
-    "WP$",
-    "WRB",
-]
-CHUNK_LABELS = [
-    "O",
-    "B-ADJP",
-    "I-ADJP",
-    "B-ADVP",
-    "I-ADVP",
-    "B-CONJP",
-    "I-CONJP",
-    "B-INTJ",
-    "I-INTJ",
-    "B-LST",
-    "I-LST",
-    "B-NP",
-    "I-NP",
-    "B-PP",
-    "I-PP",
-    "B-PRT",
-    "I-PRT",
-    "B-SBAR",
-    "I-SBAR",
-    "B-UCP",
-    "I-UCP",
-    "B-VP",
-    "I-VP",
-]
+# conll2000's POS ClassLabel order (no task reads POS tags; the files carry them, like the hub's)
+POS_LABELS = "'' # $ ( ) , . : `` CC CD DT EX FW IN JJ JJR JJS MD NN NNP NNPS NNS PDT POS PRP PRP$ RB RBR RBS RP SYM TO UH VB VBD VBG VBN VBP VBZ WDT WP WP$ WRB".split()
+CHUNK_LABELS = label_names_of("chunking")
 
 # One sentence per line: [TYPE word/POS ...] is a chunk, bare word/POS is O.
 CHUNK_TEXT = """
@@ -502,6 +452,7 @@ CHUNK_TEXT = """
 # ---------------------------------------------------------------------------
 # 3. Sentiment (stanfordnlp/sst2): "+" positive (1), "-" negative (0)
 # ---------------------------------------------------------------------------
+SENTIMENT_LABELS = label_names_of("sentiment")
 SENTIMENT_TEXT = """
 + a warm , funny and beautifully acted film about friendship .
 - a dull , lifeless movie with nothing to say .
@@ -693,864 +644,8 @@ SENTIMENT_TEXT = """
 # 4. Commonsense QA (tau/commonsense_qa)
 #    (question, question_concept, correct answer, [4 distractors])
 # ---------------------------------------------------------------------------
-CQA_ITEMS = [
-    (
-        "Where would you keep milk so that it stays cold?",
-        "milk",
-        "refrigerator",
-        ["cupboard", "oven", "bookshelf", "garage"],
-    ),
-    (
-        "What do people usually do when they are tired at night?",
-        "tired",
-        "go to sleep",
-        ["run a marathon", "drink coffee", "start cooking", "paint the house"],
-    ),
-    (
-        "If you want to read a book for free, where can you borrow one?",
-        "book",
-        "library",
-        ["bakery", "pharmacy", "car wash", "gas station"],
-    ),
-    (
-        "What happens to ice when it is left in the sun?",
-        "ice",
-        "it melts",
-        ["it grows", "it freezes harder", "it turns into sand", "it becomes heavier"],
-    ),
-    (
-        "Where do children usually go to learn to read and write?",
-        "children",
-        "school",
-        ["factory", "prison", "stadium", "hospital"],
-    ),
-    ("What would you use to cut a piece of paper?", "paper", "scissors", ["spoon", "hammer", "pillow", "sponge"]),
-    (
-        "A person who is thirsty will most likely want what?",
-        "thirsty",
-        "a glass of water",
-        ["a warm blanket", "a pair of shoes", "a loud song", "a new haircut"],
-    ),
-    (
-        "Where would you find many trees growing close together?",
-        "trees",
-        "forest",
-        ["desert", "parking lot", "ocean floor", "kitchen"],
-    ),
-    (
-        "What do you need to do before you can eat a banana?",
-        "banana",
-        "peel it",
-        ["boil it", "freeze it", "plant it", "paint it"],
-    ),
-    (
-        "Where is a good place to put dirty clothes?",
-        "clothes",
-        "laundry basket",
-        ["refrigerator", "mailbox", "fish tank", "oven"],
-    ),
-    (
-        "What does a person wear on the wrist to see the time?",
-        "wrist",
-        "watch",
-        ["bracelet", "ring", "mitten", "bandage"],
-    ),
-    (
-        "Where would you go to see a doctor when you are very sick?",
-        "doctor",
-        "hospital",
-        ["cinema", "library", "bank", "shoe store"],
-    ),
-    ("What do green plants need from the sun to grow?", "plants", "light", ["noise", "salt", "wind", "music"]),
-    (
-        "What do you call the meal that people eat in the morning?",
-        "meal",
-        "breakfast",
-        ["dinner", "supper", "dessert", "lunch"],
-    ),
-    (
-        "If you drop a glass on a hard floor, what will probably happen to it?",
-        "glass",
-        "it will break",
-        ["it will bounce", "it will melt", "it will grow", "it will float"],
-    ),
-    (
-        "Where do people usually keep their car at night?",
-        "car",
-        "garage",
-        ["bedroom", "bathtub", "library", "elevator"],
-    ),
-    (
-        "What do you do with a key?",
-        "key",
-        "open a lock",
-        ["write a letter", "cook rice", "cut hair", "sweep the floor"],
-    ),
-    ("Which animal on a farm is usually kept for its milk?", "farm", "cow", ["eagle", "snake", "frog", "spider"]),
-    (
-        "Why do people carry umbrellas?",
-        "umbrellas",
-        "to stay dry in the rain",
-        ["to tell the time", "to cook food", "to play music", "to catch fish"],
-    ),
-    ("Where does a pilot work?", "pilot", "airplane", ["submarine", "bakery", "farm", "dentist office"]),
-    ("What sweet food do bees make?", "bees", "honey", ["milk", "silk", "wool", "bread"]),
-    (
-        "What does a person usually do at a restaurant?",
-        "restaurant",
-        "eat a meal",
-        ["fix a car", "take an exam", "get a haircut", "mail a package"],
-    ),
-    (
-        "When it is dark in a room, what do you turn on so you can see?",
-        "dark",
-        "a light",
-        ["the faucet", "the radio", "the oven", "a fan"],
-    ),
-    ("Where does a fish live?", "fish", "water", ["tree", "desert", "sky", "attic"]),
-    (
-        "What will you probably feel if you do not eat for a whole day?",
-        "eat",
-        "hungry",
-        ["full", "taller", "sunburned", "younger"],
-    ),
-    ("What do people wear on their feet?", "feet", "shoes", ["hats", "gloves", "scarves", "earrings"]),
-    (
-        "Where would you buy fresh vegetables?",
-        "vegetables",
-        "grocery store",
-        ["hardware store", "movie theater", "bank", "post office"],
-    ),
-    (
-        "What is a common reason to go to the beach?",
-        "beach",
-        "to swim in the sea",
-        ["to go skiing", "to buy furniture", "to see a dentist", "to file taxes"],
-    ),
-    (
-        "What do you need to start a campfire?",
-        "campfire",
-        "wood and a match",
-        ["ice and water", "sand and a shovel", "paper and scissors", "a pillow and a blanket"],
-    ),
-    (
-        "If a baby is crying because it is hungry, what should you do?",
-        "baby",
-        "feed it",
-        ["turn up the music", "leave the room", "give it a book", "wash the car"],
-    ),
-    (
-        "What do you put a letter in before mailing it?",
-        "letter",
-        "envelope",
-        ["frying pan", "suitcase", "wallet", "vase"],
-    ),
-    (
-        "What happens to water when it is heated to a very high temperature?",
-        "water",
-        "it boils",
-        ["it freezes", "it turns into stone", "it becomes colder", "it turns into glass"],
-    ),
-    (
-        "What do people often do to celebrate a birthday?",
-        "birthday",
-        "have a party",
-        ["go to court", "pay a fine", "fix the roof", "take a test"],
-    ),
-    ("Where do you go to catch a train?", "train", "station", ["harbor", "airport", "stadium", "museum"]),
-    (
-        "What would you use to write on a blackboard?",
-        "blackboard",
-        "chalk",
-        ["paintbrush", "crayon", "ink pen", "hammer"],
-    ),
-    (
-        "What is the main reason people set an alarm clock?",
-        "alarm",
-        "to wake up on time",
-        ["to cook dinner", "to cool the room", "to measure distance", "to water plants"],
-    ),
-    (
-        "What is a happy dog likely to do when its owner comes home?",
-        "dog",
-        "wag its tail",
-        ["climb a tree", "lay an egg", "read the news", "fly away"],
-    ),
-    (
-        "What does a farmer usually do in the spring?",
-        "farmer",
-        "plant seeds",
-        ["harvest pumpkins", "shovel snow", "go ice fishing", "build snowmen"],
-    ),
-    (
-        "Where should you put food that you want to keep frozen?",
-        "food",
-        "freezer",
-        ["oven", "toaster", "dishwasher", "pantry"],
-    ),
-    (
-        "What feeling do most people have after winning a prize?",
-        "prize",
-        "happiness",
-        ["sadness", "anger", "boredom", "fear"],
-    ),
-    ("What do you use to dry yourself after a shower?", "shower", "towel", ["mirror", "comb", "toothbrush", "soap"]),
-    (
-        "Where can you see many wild animals living in enclosures?",
-        "animals",
-        "zoo",
-        ["office", "church", "library", "bakery"],
-    ),
-    (
-        "What do people often do when they hear a funny joke?",
-        "joke",
-        "laugh",
-        ["cry", "sleep", "sneeze", "shout in anger"],
-    ),
-    (
-        "Why would someone wear a heavy coat?",
-        "coat",
-        "it is cold outside",
-        ["it is hot outside", "they are swimming", "they are hungry", "it is their birthday"],
-    ),
-    (
-        "Where do you put money to keep it safe and earn interest?",
-        "money",
-        "bank",
-        ["sock drawer", "trash can", "garden", "bakery"],
-    ),
-    (
-        "What tool would you use to drive a nail into wood?",
-        "nail",
-        "hammer",
-        ["screwdriver", "saw", "paintbrush", "spoon"],
-    ),
-    (
-        "What does a person usually do in a library?",
-        "library",
-        "read quietly",
-        ["play drums", "go swimming", "cook dinner", "shout loudly"],
-    ),
-    (
-        "Where do astronauts travel?",
-        "astronauts",
-        "outer space",
-        ["ocean floor", "the desert", "the jungle", "the city center"],
-    ),
-    (
-        "What should you do before crossing a busy street?",
-        "street",
-        "look both ways",
-        ["close your eyes", "run without looking", "take off your shoes", "start singing"],
-    ),
-    (
-        "What would you find at the top of a tall mountain in winter?",
-        "mountain",
-        "snow",
-        ["sand", "palm trees", "a beach", "a subway"],
-    ),
-    (
-        "What hot drink do many people have in the morning to feel awake?",
-        "morning",
-        "coffee",
-        ["milkshake", "lemonade", "ice water", "soup"],
-    ),
-    (
-        "When a phone battery is almost empty, what do you need to do?",
-        "battery",
-        "charge it",
-        ["wash it", "freeze it", "paint it", "shake it"],
-    ),
-    ("Where do people usually sleep at night?", "sleep", "bed", ["bathtub", "kitchen table", "car roof", "staircase"]),
-    (
-        "What is the usual reason for going to a dentist?",
-        "dentist",
-        "to check your teeth",
-        ["to fix your car", "to buy groceries", "to get a passport", "to learn to swim"],
-    ),
-    ("What do you call a person who writes books?", "books", "author", ["pilot", "plumber", "cashier", "farmer"]),
-    (
-        "A student who wants a good grade on a test should do what?",
-        "grade",
-        "study",
-        ["skip class", "sleep through the test", "forget the date", "lose their notes"],
-    ),
-    ("What covers most of the surface of the Earth?", "Earth", "water", ["sand", "ice", "forests", "cities"]),
-    (
-        "What do people use to carry groceries home from the store?",
-        "groceries",
-        "shopping bags",
-        ["buckets of water", "pillows", "umbrellas", "ladders"],
-    ),
-    (
-        "What are the soft white flakes that fall from the sky in winter called?",
-        "winter",
-        "snow",
-        ["rain", "fog", "thunder", "sunshine"],
-    ),
-    (
-        "Where would you go to watch a new movie on a big screen?",
-        "movie",
-        "cinema",
-        ["laundromat", "dentist", "gym", "bank"],
-    ),
-    (
-        "What do people often do when they meet someone for the first time?",
-        "meet",
-        "shake hands",
-        ["take a nap", "run away", "ignore them", "ask for money"],
-    ),
-    ("What does a thermometer measure?", "thermometer", "temperature", ["weight", "distance", "speed", "time"]),
-    ("Which part of the body do you use to smell?", "smell", "nose", ["elbow", "knee", "ear", "foot"]),
-    (
-        "What is likely to happen to bread that is left out for two weeks?",
-        "bread",
-        "it gets moldy",
-        ["it becomes fresher", "it turns into cake", "it gets bigger", "it becomes sweeter"],
-    ),
-    (
-        "Where might you keep important papers at home?",
-        "papers",
-        "filing cabinet",
-        ["oven", "bathtub", "fish tank", "flower pot"],
-    ),
-    (
-        "What would you wear to protect your head when riding a bicycle?",
-        "bicycle",
-        "helmet",
-        ["scarf", "sunglasses", "gloves", "belt"],
-    ),
-    ("What sound does a cat usually make?", "cat", "meow", ["bark", "moo", "quack", "roar"]),
-    (
-        "If you want to climb up to the roof, what would you use?",
-        "roof",
-        "ladder",
-        ["bucket", "broom", "rake", "shovel"],
-    ),
-    ("Where do you usually wash the dishes?", "dishes", "kitchen sink", ["bathtub", "garden", "garage", "bedroom"]),
-    (
-        "In which season do leaves usually fall from the trees?",
-        "leaves",
-        "autumn",
-        ["spring", "summer", "monsoon", "midsummer"],
-    ),
-    (
-        "Why do people brush their teeth?",
-        "teeth",
-        "to keep them clean",
-        ["to make them longer", "to turn them blue", "to grow new ones", "to warm them up"],
-    ),
-    (
-        "What do you need to do to a seed to make it grow?",
-        "seed",
-        "plant it and water it",
-        ["cook it", "freeze it", "paint it", "put it in a drawer"],
-    ),
-    (
-        "A person who loses their job will most likely start doing what?",
-        "job",
-        "looking for work",
-        ["buying a yacht", "retiring rich", "hiring staff", "going on a cruise"],
-    ),
-    ("Where do ships load and unload their cargo?", "ships", "port", ["airport", "mall", "train station", "highway"]),
-    (
-        "What would you use to find your way in a city you do not know?",
-        "city",
-        "map",
-        ["calendar", "hammer", "spoon", "blanket"],
-    ),
-    (
-        "What do people usually bring to a picnic?",
-        "picnic",
-        "food",
-        ["a television", "a sofa", "a refrigerator", "a piano"],
-    ),
-    ("Where does a judge work?", "judge", "courthouse", ["bakery", "airport", "barn", "factory"]),
-    (
-        "What happens when you mix blue paint and yellow paint?",
-        "paint",
-        "you get green",
-        ["you get red", "you get black", "you get white", "you get purple"],
-    ),
-    (
-        "What should you do if you feel cold in bed?",
-        "bed",
-        "add another blanket",
-        ["open the window", "take off your socks", "turn on the fan", "eat ice cream"],
-    ),
-    (
-        "What do people often give each other on Valentine's Day?",
-        "Valentine's Day",
-        "flowers",
-        ["tax forms", "car tires", "traffic tickets", "bricks"],
-    ),
-    (
-        "Where would you put a house plant so it gets enough sunlight?",
-        "plant",
-        "near a window",
-        ["in a closet", "under the bed", "in the basement", "inside a drawer"],
-    ),
-    (
-        "What do you need to play a game of tennis?",
-        "tennis",
-        "a racket and a ball",
-        ["a bat and a glove", "a pair of skis", "a fishing rod", "a paintbrush"],
-    ),
-    (
-        "What is the safest thing to do if a pan of oil catches fire on the stove?",
-        "fire",
-        "cover it with a lid",
-        ["fan it with a towel", "leave the house for lunch", "add more oil", "put paper on it"],
-    ),
-    ("What does a baker make?", "baker", "bread", ["shoes", "furniture", "jewelry", "medicine"]),
-    (
-        "Where is the best place to buy a hammer and nails?",
-        "hammer",
-        "hardware store",
-        ["pharmacy", "bakery", "bookstore", "florist"],
-    ),
-    ("How do people usually feel at a funeral?", "funeral", "sad", ["cheerful", "excited", "bored", "hungry"]),
-    ("Which of these animals can fly?", "animals", "eagle", ["horse", "dog", "cow", "elephant"]),
-    (
-        "How do you usually feel after running for a long time?",
-        "running",
-        "tired",
-        ["rested", "bored", "frozen", "full"],
-    ),
-    (
-        "Where can you usually see a rainbow?",
-        "rainbow",
-        "in the sky after rain",
-        ["inside a cave", "under the ground", "inside a refrigerator", "at the bottom of a well"],
-    ),
-    (
-        "What is a bridge used for?",
-        "bridge",
-        "crossing a river",
-        ["storing food", "growing crops", "keeping birds", "printing books"],
-    ),
-    (
-        "Where would you see a goalkeeper at work?",
-        "goalkeeper",
-        "soccer match",
-        ["opera", "chess club", "ballet", "bakery"],
-    ),
-    ("What does a photographer use to take pictures?", "pictures", "camera", ["radio", "stove", "broom", "kettle"]),
-    (
-        "If a friend is sad, what could you do to help?",
-        "sad",
-        "comfort them",
-        ["laugh at them", "ignore them", "yell at them", "take their lunch"],
-    ),
-    ("Where do you go to mail a package?", "package", "post office", ["restaurant", "gym", "zoo", "museum"]),
-    ("What do people use to keep their hair neat?", "hair", "comb", ["fork", "stapler", "sponge", "hammer"]),
-    ("What is the opposite of day?", "day", "night", ["morning", "noon", "week", "sun"]),
-    ("When water freezes, what does it become?", "freezes", "ice", ["steam", "juice", "sand", "oil"]),
-    (
-        "What should a driver do when a traffic light turns red?",
-        "traffic light",
-        "stop the car",
-        ["drive faster", "honk the horn", "turn off the engine", "open the doors"],
-    ),
-    (
-        "Where do most people at a company work on a computer?",
-        "company",
-        "office",
-        ["swimming pool", "barn", "forest", "beach"],
-    ),
-    (
-        "Why do birds build nests?",
-        "nests",
-        "to lay eggs and raise chicks",
-        ["to store money", "to keep food cold", "to sell them", "to hide from cats"],
-    ),
-    (
-        "What do people usually celebrate at a wedding?",
-        "wedding",
-        "a marriage",
-        ["a house sale", "a car repair", "a math exam", "an election"],
-    ),
-    (
-        "What do you use to keep drinks cold during a road trip?",
-        "trip",
-        "cooler",
-        ["oven", "toaster", "kettle", "microwave"],
-    ),
-    (
-        "What must you type to unlock a phone protected by a code?",
-        "code",
-        "the passcode",
-        ["the weather", "your shoe size", "a recipe", "a song title"],
-    ),
-    (
-        "What could happen if you touch a hot stove?",
-        "stove",
-        "you could burn your hand",
-        ["you could freeze", "you could get wet", "you could fall asleep", "you could get taller"],
-    ),
-    (
-        "Where can people swim indoors all year round?",
-        "swim",
-        "indoor pool",
-        ["parking garage", "bookstore", "elevator", "attic"],
-    ),
-    (
-        "What is a very tall building with many floors called?",
-        "building",
-        "skyscraper",
-        ["cottage", "tent", "hut", "barn"],
-    ),
-    (
-        "What do you do with a broom?",
-        "broom",
-        "sweep the floor",
-        ["cook soup", "write a letter", "tie shoes", "comb hair"],
-    ),
-    (
-        "Where can you see the stars most clearly?",
-        "stars",
-        "in the countryside at night",
-        ["in a busy city at noon", "inside a cave", "under water", "in a closed room"],
-    ),
-    (
-        "What do you stick on an envelope so the mail carrier will deliver it?",
-        "deliver",
-        "a stamp",
-        ["a sticker", "a coin", "a photo", "a leaf"],
-    ),
-    (
-        "What is the main job of a firefighter?",
-        "firefighter",
-        "putting out fires",
-        ["delivering mail", "teaching math", "baking bread", "cutting hair"],
-    ),
-    ("What do cows mostly eat?", "cows", "grass", ["meat", "rocks", "plastic", "fish"]),
-    ("Where would you keep a pet goldfish?", "goldfish", "fish bowl", ["bird cage", "dog house", "sandbox", "toaster"]),
-    (
-        "What usually happens when you let go of a ball?",
-        "ball",
-        "it falls to the ground",
-        ["it floats up", "it disappears", "it turns into a bird", "it melts"],
-    ),
-    (
-        "What would you use to talk to a friend who lives far away?",
-        "friend",
-        "telephone",
-        ["doorbell", "whistle", "flashlight", "megaphone"],
-    ),
-    (
-        "What do you wear to protect your eyes from bright sun?",
-        "eyes",
-        "sunglasses",
-        ["earmuffs", "gloves", "slippers", "a scarf"],
-    ),
-    ("Where do many people go to pray on Sunday?", "pray", "church", ["gas station", "car wash", "gym", "supermarket"]),
-    (
-        "What do you call the time of day when the sun goes down?",
-        "sun",
-        "sunset",
-        ["sunrise", "noon", "midnight", "morning"],
-    ),
-    (
-        "What is a good way to save money?",
-        "save",
-        "spend less than you earn",
-        ["buy everything you see", "lose your wallet", "borrow more", "throw coins away"],
-    ),
-    (
-        "What is a tent used for?",
-        "tent",
-        "sleeping outdoors while camping",
-        ["cooking pasta", "storing gasoline", "washing dishes", "typing letters"],
-    ),
-    (
-        "What does a cook need to boil pasta?",
-        "pasta",
-        "a pot of water",
-        ["a bowl of ice", "a paper bag", "a bucket of sand", "a glass of milk"],
-    ),
-    (
-        "Where do people usually store their books at home?",
-        "store",
-        "bookshelf",
-        ["refrigerator", "shower", "oven", "washing machine"],
-    ),
-    (
-        "What happens to a balloon if you poke it with a needle?",
-        "balloon",
-        "it pops",
-        ["it grows bigger", "it turns blue", "it floats higher", "it sings"],
-    ),
-    (
-        "What is the reason most people go to the gym?",
-        "gym",
-        "to exercise",
-        ["to sleep", "to buy stamps", "to watch movies", "to eat dinner"],
-    ),
-    (
-        "Where can you find many shops under one roof?",
-        "shops",
-        "shopping mall",
-        ["farm", "lighthouse", "forest", "cave"],
-    ),
-    (
-        "What do you do after you finish eating dinner at a restaurant?",
-        "dinner",
-        "pay the bill",
-        ["order breakfast", "take a nap at the table", "wash the chef's car", "take the plates home"],
-    ),
-    ("Which animal is known for its very long neck?", "neck", "giraffe", ["pig", "rabbit", "turtle", "hamster"]),
-    (
-        "If your shoes are muddy, what should you do before entering the house?",
-        "shoes",
-        "take them off",
-        ["put on more mud", "jump in a puddle", "wear them to bed", "paint them"],
-    ),
-    ("What is snow made of?", "snow", "frozen water", ["cotton", "sugar", "sand", "paper"]),
-    ("Where would you most likely find a whale?", "whale", "ocean", ["desert", "mountain top", "forest", "farm"]),
-    (
-        "What do musicians do at a concert?",
-        "concert",
-        "play music",
-        ["cook food", "fix cars", "paint walls", "clean windows"],
-    ),
-    (
-        "What does a police officer do when someone breaks the law?",
-        "law",
-        "arrest them",
-        ["give them a prize", "bake them a cake", "ignore them forever", "sing to them"],
-    ),
-    ("What would you use to eat a bowl of soup?", "soup", "spoon", ["knife", "fork", "comb", "pencil"]),
-    (
-        "What do many people do on a hot summer day?",
-        "summer",
-        "go swimming",
-        ["build a snowman", "go skiing", "wear heavy coats", "light the fireplace"],
-    ),
-    ("Where do you wait for a bus?", "bus", "bus stop", ["bathroom", "rooftop", "swimming pool", "kitchen"]),
-    (
-        "What is a calendar used for?",
-        "calendar",
-        "keeping track of dates",
-        ["cooking eggs", "measuring weight", "cutting wood", "cleaning floors"],
-    ),
-    (
-        "What would most likely make a potted plant die?",
-        "potted plant",
-        "never giving it water",
-        ["giving it sunlight", "watering it weekly", "using good soil", "talking to it kindly"],
-    ),
-    (
-        "What do fans usually do when their team scores a goal?",
-        "goal",
-        "cheer",
-        ["fall asleep", "leave quietly", "cry sadly", "start reading"],
-    ),
-    ("Which room in a house is used for cooking?", "cooking", "kitchen", ["bedroom", "garage", "bathroom", "attic"]),
-    (
-        "What is the quickest way for people to travel across an ocean?",
-        "ocean",
-        "by airplane",
-        ["by bicycle", "by train", "on foot", "by bus"],
-    ),
-    (
-        "What is a likely reason for a child to wear a costume?",
-        "costume",
-        "a Halloween party",
-        ["a job interview", "a dentist visit", "a tax meeting", "a funeral"],
-    ),
-    (
-        "Where is the safest place to see a lion up close?",
-        "lion",
-        "zoo",
-        ["backyard", "shopping mall", "classroom", "bathroom"],
-    ),
-    (
-        "What do you need to do when your hands are dirty?",
-        "hands",
-        "wash them",
-        ["put them in pockets", "clap them", "wave them", "shake hands with someone"],
-    ),
-    (
-        "Where do students listen to lectures at a university?",
-        "university",
-        "lecture hall",
-        ["boxing ring", "barn", "car wash", "prison cell"],
-    ),
-    (
-        "What is the main reason to wear a seat belt?",
-        "seat belt",
-        "to stay safe in a crash",
-        ["to look fashionable", "to keep warm", "to hold snacks", "to drive faster"],
-    ),
-    (
-        "What does a gardener use to water flowers?",
-        "gardener",
-        "watering can",
-        ["frying pan", "ladder", "stapler", "hair dryer"],
-    ),
-    ("What color is the sky usually on a clear day?", "clear", "blue", ["green", "red", "brown", "black"]),
-    (
-        "What will happen to a glass of water left in the hot sun for many days?",
-        "days",
-        "the water will evaporate",
-        ["the water will freeze", "the glass will fill up", "the water will turn to milk", "the glass will melt"],
-    ),
-    ("Where would you find a lot of sand and waves?", "waves", "beach", ["attic", "office", "library", "garage"]),
-    ("What do you call a baby dog?", "dog", "puppy", ["kitten", "calf", "cub", "chick"]),
-    ("What do people use to pay for things in a store?", "pay", "money", ["leaves", "stones", "napkins", "feathers"]),
-    (
-        "What should you do if you feel very sleepy while driving?",
-        "driving",
-        "stop and rest",
-        ["drive faster", "close your eyes", "turn off the lights", "read a book"],
-    ),
-    ("Which organ pumps blood around the body?", "blood", "heart", ["liver", "lungs", "stomach", "brain"]),
-    (
-        "Where would you most likely hear a referee's whistle and see players running?",
-        "players",
-        "sports field",
-        ["library", "hospital ward", "museum", "church"],
-    ),
-    (
-        "Why do children put coins in a piggy bank?",
-        "piggy bank",
-        "to save them",
-        ["to feed the pig", "to wash them", "to melt them", "to plant them"],
-    ),
-    (
-        "What would you use to measure how long a table is?",
-        "table",
-        "tape measure",
-        ["thermometer", "clock", "scale", "compass"],
-    ),
-    ("Where is the spare tire of a car usually kept?", "tire", "trunk", ["glove box", "roof", "engine", "mailbox"]),
-    (
-        "What do you call a person who repairs leaking pipes?",
-        "pipes",
-        "plumber",
-        ["baker", "pilot", "teacher", "tailor"],
-    ),
-    (
-        "What do you see in the night sky that seems to change shape during the month?",
-        "month",
-        "the moon",
-        ["the sun", "a rainbow", "the ocean", "a mountain"],
-    ),
-    (
-        "What is a pillow used for?",
-        "pillow",
-        "resting your head",
-        ["cutting bread", "washing clothes", "paying bills", "opening doors"],
-    ),
-    (
-        "Where would most people go to borrow money to buy a house?",
-        "house",
-        "bank",
-        ["bakery", "zoo", "dentist", "bus stop"],
-    ),
-    ("What do you need to make a cup of tea?", "tea", "hot water", ["cold oil", "sand", "vinegar", "salt water"]),
-    (
-        "What do students usually carry their books in?",
-        "students",
-        "backpack",
-        ["bucket", "shopping cart", "pillowcase", "lunch box"],
-    ),
-    ("What makes a sailboat move across the water?", "sailboat", "wind", ["snow", "gasoline", "wheels", "rope"]),
-    ("Where would you usually find a cashier?", "cashier", "supermarket", ["forest", "mountain", "beach", "desert"]),
-    (
-        "What is the best thing to do if you get lost in a big store?",
-        "lost",
-        "ask an employee for help",
-        ["hide under a shelf", "leave the city", "climb the shelves", "fall asleep"],
-    ),
-    (
-        "What do people put between slices of bread to make a sandwich?",
-        "sandwich",
-        "cheese and ham",
-        ["soap", "glue", "sand", "nails"],
-    ),
-    (
-        "Why do people close their curtains at night?",
-        "curtains",
-        "for privacy",
-        ["to let in sunlight", "to cook dinner", "to cool the oven", "to feed the cat"],
-    ),
-    ("What do you use to open a can of soup?", "can", "can opener", ["hair brush", "pencil", "sock", "sponge"]),
-    (
-        "What might schools do if it snows very heavily?",
-        "schools",
-        "close for the day",
-        ["open an outdoor pool", "hold a picnic outside", "start summer vacation", "move to another country"],
-    ),
-    ("Which small pet lives in a cage and sings?", "pet", "canary", ["horse", "shark", "cow", "goat"]),
-    (
-        "In which room do most people keep their toothbrush?",
-        "toothbrush",
-        "bathroom",
-        ["garage", "car", "oven", "mailbox"],
-    ),
-    (
-        "What does a map show?",
-        "map",
-        "where places are",
-        ["what time it is", "how food tastes", "how loud music is", "what people think"],
-    ),
-    (
-        "What do you call someone who teaches children in a school?",
-        "teaches",
-        "teacher",
-        ["student", "janitor", "driver", "chef"],
-    ),
-    (
-        "In which room would you find a stove, a fridge and a sink?",
-        "stove",
-        "kitchen",
-        ["bedroom", "garage", "attic", "hallway"],
-    ),
-    (
-        "What should you do when you finish reading a library book?",
-        "reading",
-        "return it",
-        ["burn it", "sell it", "throw it away", "keep it forever"],
-    ),
-    (
-        "What is the fastest way to cool down a hot drink?",
-        "drink",
-        "add ice",
-        ["put it in the oven", "cover it with a blanket", "heat it on the stove", "stir in hot water"],
-    ),
-    (
-        "Where would you find a penguin in the wild?",
-        "penguin",
-        "Antarctica",
-        ["the Sahara", "a rainforest", "a volcano", "a city park"],
-    ),
-    (
-        "What do you need in order to see inside a dark cave?",
-        "cave",
-        "flashlight",
-        ["sunglasses", "umbrella", "blanket", "fan"],
-    ),
-    (
-        "What do you call a group of musicians who play together?",
-        "musicians",
-        "band",
-        ["herd", "flock", "fleet", "swarm"],
-    ),
-    (
-        "A person who wants to lose weight should do what?",
-        "weight",
-        "exercise and eat healthy food",
-        ["eat more candy", "sleep all day", "drink more soda", "skip all exercise"],
-    ),
-    (
-        "What would you use to fix a torn shirt?",
-        "shirt",
-        "needle and thread",
-        ["glue stick", "hammer", "tape measure", "paper clip"],
-    ),
-]
+# One question per line of data/sources/commonsense.tsv: question, concept, answer, four distractors.
+CQA_SOURCE = HERE / "sources" / "commonsense.tsv"
 
 
 # ---------------------------------------------------------------------------
@@ -1642,7 +737,7 @@ def build_sentiment() -> dict[str, list[dict]]:
         sign, text = ln[0], ln[1:].strip()
         assert sign in "+-", ln
         # SST-2 sentences are lower-case, tokenised, and end with a space.
-        items.append((text + " ", 1 if sign == "+" else 0))
+        items.append((text + " ", SENTIMENT_LABELS.index("positive" if sign == "+" else "negative")))
     # The text alternates positive/negative, so split by pairs to keep balance.
     train = [it for i, it in enumerate(items) if (i // 2) % 2 == 0]
     validation = [it for i, it in enumerate(items) if (i // 2) % 2 == 1]
@@ -1652,10 +747,16 @@ def build_sentiment() -> dict[str, list[dict]]:
     return out
 
 
+def cqa_items() -> list[tuple[str, str, str, list[str]]]:
+    rows = [line.split("\t") for line in _lines(CQA_SOURCE.read_text(encoding="utf-8")) if not line.startswith("#")]
+    assert all(len(row) == 7 for row in rows), [row for row in rows if len(row) != 7][:1]
+    return [(question, concept, answer, distractors) for question, concept, answer, *distractors in rows]
+
+
 def build_commonsense() -> dict[str, list[dict]]:
     labels = ["A", "B", "C", "D", "E"]
     out = {}
-    for split_no, (name, part) in enumerate(zip(("train", "validation"), _alternate(CQA_ITEMS))):
+    for split_no, (name, part) in enumerate(zip(("train", "validation"), _alternate(cqa_items()))):
         # Balanced answer positions, in a fixed pseudo-random order.
         positions = [i % 5 for i in range(len(part))]
         random.Random(1234 + split_no).shuffle(positions)
@@ -1678,15 +779,19 @@ def build_commonsense() -> dict[str, list[dict]]:
     return out
 
 
-def main() -> None:
-    for task, builder in (
-        ("ner", build_ner),
-        ("chunking", build_chunking),
-        ("sentiment", build_sentiment),
-        ("commonsense", build_commonsense),
-    ):
+BUILDERS = {
+    "ner": build_ner,
+    "chunking": build_chunking,
+    "sentiment": build_sentiment,
+    "commonsense": build_commonsense,
+}
+
+
+def main(out: Path = HERE) -> None:
+    """Write every task's splits under `out` (the repository's data/ by default)."""
+    for task, builder in BUILDERS.items():
         for split, rows in builder().items():
-            _write(HERE / task / f"{split}.jsonl", rows)
+            _write(out / task / f"{split}.jsonl", rows)
             print(f"{task}/{split}.jsonl: {len(rows)} rows")
 
 

@@ -8,7 +8,9 @@ names agree (a path string, a `data_source` label, four model fields). One mecha
     task_spec  the task's lm-eval config after `include:` resolution, plus the bytes of its Jinja templates
     model      LoadedModel.fingerprint: weights' content hash, dtype, device type, revision, every loading argument
     settings   the settings that determine the numbers (seed, sizes, answer format, ...)
-    code       the package version and the scorer version (the part of the code that changes numbers)
+    code       the package version and the scorer version (the part of the code that changes numbers), and
+               the library versions (torch, transformers, lm-eval) recorded beside them, compared by nothing:
+               their kernels could move a score in the last bits, so a reader can tell two runs apart
 
 `provenance_digests` is the block every output records under "digests".
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -28,7 +31,6 @@ from neuronllm.errors import UserError
 # The scorer's version (neuronllm/scoring/, the prefix cache and IG's prefix reuse): bump when what a cached
 # prefix or score means changes; it is part of every cache key and of every output's code identity.
 SCORER_VERSION = 2
-DIGEST_KEYS = ("data", "task_spec", "model", "settings", "code")
 
 
 def object_digest(obj: Any, length: int = 16) -> str:
@@ -78,11 +80,29 @@ def task_spec_digest(resolved_config: Mapping[str, Any], templates: Iterable[str
     )
 
 
+# The libraries whose kernels compute the numbers: their versions are recorded in every output, not keyed.
+RECORDED_LIBRARIES = ("torch", "transformers", "lm_eval")
+
+
+def library_versions() -> dict[str, str | None]:
+    """The installed versions of RECORDED_LIBRARIES (None: not installed) and the machine's architecture."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions: dict[str, str | None] = {}
+    for name in RECORDED_LIBRARIES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions | {"machine": platform.machine()}
+
+
 def code_identity() -> dict[str, Any]:
-    """The versions of the code that computes the numbers (the scorer's is what changes them)."""
+    """The versions of the code that computes the numbers (the scorer's is what changes them; the
+    libraries' are recorded for the reader, and no pairing compares them)."""
     from neuronllm import __version__
 
-    return {"neuronllm": __version__, "scorer": SCORER_VERSION}
+    return {"neuronllm": __version__, "scorer": SCORER_VERSION, "libraries": library_versions()}
 
 
 def provenance_digests(

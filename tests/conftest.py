@@ -49,22 +49,6 @@ def embedded():
 def tiny_local_model(tmp_path_factory, embedded):
     """A tiny random LLaMA saved as a local directory with the embedded tokenizer: a real `--model DIR`
     for end-to-end command tests that run in seconds."""
-    import torch
-    from transformers import AutoModelForCausalLM, LlamaConfig
+    from tiny_models import save_tiny_llama
 
-    _, tokenizer = embedded
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=48,
-        num_hidden_layers=3,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        tie_word_embeddings=True,
-    )
-    model = AutoModelForCausalLM.from_config(config)
-    directory = tmp_path_factory.mktemp("tiny-llama")
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return str(directory)
+    return save_tiny_llama(tmp_path_factory.mktemp("tiny-llama"), embedded.tokenizer)

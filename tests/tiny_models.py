@@ -16,10 +16,12 @@ VOCAB = 128
 D_FF = 48
 
 
-def tiny_config(arch: str):
+def tiny_config(arch: str, **overrides):
+    """The architecture's tiny config; `overrides` (llama only) change its fields (vocab_size, layers, ...)."""
     common = dict(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=3, num_attention_heads=4)
     if arch == "llama":
-        return LlamaConfig(intermediate_size=D_FF, num_key_value_heads=2, **common)
+        return LlamaConfig(**(dict(intermediate_size=D_FF, num_key_value_heads=2) | common | overrides))
+    assert not overrides, "overrides apply to the llama config"
     if arch == "mistral":
         return MistralConfig(intermediate_size=D_FF, num_key_value_heads=2, **common)
     if arch == "qwen2":
@@ -32,6 +34,16 @@ def tiny_config(arch: str):
 
 
 ARCHITECTURES = ("llama", "mistral", "qwen2", "gpt2", "gptneox")
+
+
+def save_tiny_llama(directory, tokenizer, seed: int = 0, **overrides) -> str:
+    """A tiny random LLaMA (tiny_config's sizes, `tokenizer`'s vocabulary, tied embeddings) saved with the
+    tokenizer as a local model directory: a real `--model DIR` that loads in a second."""
+    torch.manual_seed(seed)
+    config = tiny_config("llama", vocab_size=len(tokenizer), tie_word_embeddings=True, **overrides)
+    AutoModelForCausalLM.from_config(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return str(directory)
 
 
 def tiny_model(arch: str, seed: int = 0) -> torch.nn.Module:

@@ -20,6 +20,7 @@ import torch
 from tqdm import tqdm
 
 from neuronllm.atomic import atomic_path
+from neuronllm.attribution import IG_LAYER_BATCH, IG_STEPS
 from neuronllm.errors import UserError
 from neuronllm.tasks.aqua import ProxyQA
 
@@ -106,8 +107,8 @@ def compute_attributions(
     loaded: LoadedModel,
     proxies: Sequence[ProxyQA],
     kinds: Sequence[str],
-    steps: int = 20,
-    layer_batch: int = 6,
+    steps: int = IG_STEPS,
+    layer_batch: int = IG_LAYER_BATCH,
     engine: str = "cached",
     progress: bool = True,
 ) -> Attributions:

@@ -11,9 +11,9 @@ import os
 import sys
 from typing import NoReturn
 
+from neuronllm.attribution import IG_LAYER_BATCH, IG_STEPS
 from neuronllm.cli.checks import non_negative_int, positive_int
 from neuronllm.cli.commands import (
-    REPORT_KINDS,
     cmd_attribute,
     cmd_common,
     cmd_evaluate,
@@ -26,8 +26,9 @@ from neuronllm.cli.commands import (
     cmd_workflow,
 )
 from neuronllm.errors import UserError
-from neuronllm.methods import METHOD_NAMES
+from neuronllm.methods import CNI_TOP_Z, METHOD_NAMES
 from neuronllm.model.condition import OPERATORS, PARTS, SCOPES
+from neuronllm.report.registry import REPORT_NAMES
 from neuronllm.tasks.aqua import EVAL_FORMATS
 
 # ----------------------------------------------------------------------------------------------- parser
@@ -80,9 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         _model_options(p)
         _task_options(p)
-        p.add_argument("--steps", type=positive_int, default=20, help="IG steps m (default 20)")
-        p.add_argument("--batch-size", type=positive_int, default=6, help="layers per batched IG pass (memory bound)")
-        p.add_argument("--z", type=positive_int, default=1000, help="CNI per-instance top-z")
+        p.add_argument("--steps", type=positive_int, default=IG_STEPS, help=f"IG steps m (default {IG_STEPS})")
+        p.add_argument(
+            "--batch-size",
+            type=positive_int,
+            default=IG_LAYER_BATCH,
+            help=f"layers per batched IG pass (memory bound; default {IG_LAYER_BATCH})",
+        )
+        p.add_argument("--z", type=positive_int, default=CNI_TOP_Z, help=f"CNI per-instance top-z ({CNI_TOP_Z})")
         p.add_argument("--out", required=True)
         if name == "identify":
             p.add_argument("--method", required=True, help=", ".join(METHOD_NAMES))
@@ -166,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("report", help="tables (Markdown + LaTeX), the tidy CSV, or figures")
-    p.add_argument("kind", choices=REPORT_KINDS)
+    p.add_argument("kind", choices=REPORT_NAMES)
     p.add_argument("--metrics", nargs="*", default=[])
     p.add_argument("--neuron-sets", nargs="*", default=[], help="TASK=PATH pairs for the figure")
     p.add_argument("--budget", type=positive_int)

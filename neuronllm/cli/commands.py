@@ -16,8 +16,6 @@ if TYPE_CHECKING:
     from neuronllm.methods.identify import IdentifySettings
     from neuronllm.model.condition import Condition
 
-REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv", "transfer")
-
 
 # ----------------------------------------------------------------------------------------------- commands
 
@@ -245,76 +243,18 @@ def cmd_metrics(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from neuronllm import report
+    """Any kind of report, by its record in the report registry (neuronllm/report/registry.py)."""
+    from neuronllm.report.registry import get_report
 
-    if args.kind == "figure":
-        pairs = [item.partition("=") for item in args.neuron_sets]
-        if not pairs or any(not sep or not task or not path for task, sep, path in pairs):
-            raise UserError("the figure needs --neuron-sets TASK=PATH ...")
-        if not args.pdf:
-            raise UserError("the figure needs --pdf PATH as well as --out PATH")
-        tasks = [task for task, _, _ in pairs]
-        if len(set(tasks)) < len(tasks):
-            raise UserError(f"--neuron-sets names task {next(t for t in tasks if tasks.count(t) > 1)!r} twice")
-        sets = {task: path for task, _, path in pairs}
-        prepare_outputs([args.out, args.pdf], list(sets.values()))
-        report.layer_figure(sets, args.out, args.pdf)
-    elif args.kind == "csv":
-        prepare_outputs([args.out], args.metrics)
-        report.write_csv(args.metrics, args.out)
-    elif args.kind == "transfer":
-        from neuronllm.report.transfer_figures import write_transfer
-
-        needed = {
-            "--plan": args.plan,
-            "--latex": args.latex,
-            "--png": args.png,
-            "--pdf": args.pdf,
-            "--csv": args.csv,
-            "--sweep-csv": args.sweep_csv,
-            "--sweep-dir": args.sweep_dir,
-        }
-        missing = [name for name, value in needed.items() if not value]
-        if missing:
-            raise UserError(f"the transfer report needs {', '.join(missing)} (and --out)")
-        prepare_outputs([args.out, args.latex, args.png, args.pdf, args.csv, args.sweep_csv], [])
-        write_transfer(
-            args.plan,
-            args.out,
-            args.latex,
-            args.png,
-            args.pdf,
-            args.csv,
-            args.sweep_csv,
-            args.sweep_dir,
-            args.resamples,
-        )
-    elif args.kind == "specificity":
-        if not args.latex or not args.pdf or not args.png:
-            raise UserError("the specificity report needs --out (Markdown), --latex, --png and --pdf (heatmap) paths")
-        prepare_outputs([args.out, args.latex, args.png, args.pdf], args.metrics)
-        report.write_specificity(args.metrics, args.out, args.latex, args.pdf, args.png, config=args.config)
-    else:
-        if not args.latex:
-            raise UserError(f"report {args.kind} needs --latex PATH as well as --out PATH")
-        if args.kind == "table7" and args.budget is not None:
-            raise UserError("table7 shows every budget of its task: --budget does not apply (use --report-task)")
-        if args.kind != "table7" and args.report_task is not None:
-            raise UserError(f"--report-task applies to table7 only, not {args.kind}")
-        if (args.png or args.pdf) and (args.kind != "table1" or not (args.png and args.pdf)):
-            raise UserError("--png and --pdf (the forest plot) go together, with table1 only")
-        forest = (args.png, args.pdf) if args.png else None
-        prepare_outputs([args.out, args.latex, *(forest or ())], args.metrics)
-        report.write_report(
-            args.kind,
-            args.metrics,
-            args.out,
-            args.latex,
-            budget=args.budget,
-            task=args.report_task,
-            config=args.config,
-            forest=forest,
-        )
+    options = vars(args)
+    record = get_report(args.kind)
+    missing = record.missing(options)
+    if missing:
+        needed = ", ".join(["--out", *("--" + n.replace("_", "-") for n in (*record.outputs, *record.needs))])
+        raise UserError(f"report {args.kind} needs {', '.join(missing)} (it writes or reads {needed})")
+    record.check(options)
+    prepare_outputs(record.output_paths(options), record.reads(options))
+    record.write(options)
     print(args.out)
 
 

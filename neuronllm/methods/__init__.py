@@ -90,6 +90,13 @@ METHODS: dict[str, Method] = {
 }
 METHOD_NAMES = tuple(METHODS)
 
+# NeuronLLM, the paper's method, has roles no other method has: its sets are the ones the common ability
+# neurons intersect (`common`), the specificity matrix's task rows, the layer figure and the transfer's
+# good/bad sweep read. The plan, the rules and the reports name that role here, never by "cni"
+# (tests/unit/test_registry.py checks it is a registered method with good and bad sets).
+PAPER_METHOD = "cni"
+CNI_TOP_Z = 1000  # CNI's per-instance top-z (eq. 5), the default of `--z` and of the config's `z`
+
 # Neuron sets that are not identified by a method but derived from other sets; the report labels them.
 DERIVED = {"common": ("Common ability neurons", "both"), "null": ("RANDOM null", "good")}
 

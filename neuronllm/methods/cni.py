@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from neuronllm.attribution.kinds import Attributions
+from neuronllm.methods import CNI_TOP_Z
 from neuronllm.methods.ranking import Ranked, instance_sums, top_k
 
 
@@ -28,7 +29,7 @@ def per_instance_sets(es: torch.Tensor, z: int) -> tuple[torch.Tensor, torch.Ten
     return good.view_as(es), bad.view_as(es)
 
 
-def ace_scores(attributions: Attributions, z: int = 1000) -> torch.Tensor:
+def ace_scores(attributions: Attributions, z: int = CNI_TOP_Z) -> torch.Tensor:
     """ACE(w) [n_layers, d_ff], zero for ambiguous neurons and neurons never in any G_e or B_e."""
     es_by_instance = instance_sums(attributions.require("contrastive"), attributions.by_instance())
     shape = next(iter(es_by_instance.values())).shape
@@ -45,6 +46,8 @@ def ace_scores(attributions: Attributions, z: int = 1000) -> torch.Tensor:
     return ace
 
 
-def select(attributions: Attributions, budget: int, seed: int = 0, z: int = 1000, **_: object) -> tuple[Ranked, Ranked]:
+def select(
+    attributions: Attributions, budget: int, seed: int = 0, z: int = CNI_TOP_Z, **_: object
+) -> tuple[Ranked, Ranked]:
     ace = ace_scores(attributions, z)
     return top_k(ace, budget, sign=1), top_k(ace, budget, sign=-1)

@@ -12,10 +12,11 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from neuronllm import __version__
+from neuronllm.attribution import IG_LAYER_BATCH, IG_STEPS
 from neuronllm.attribution.kinds import Attributions, compute_attributions
 from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
-from neuronllm.methods import attribution_kinds, get_method
+from neuronllm.methods import CNI_TOP_Z, attribution_kinds, get_method
 from neuronllm.model.loading import LoadedModel, checkpoint_weights, config_neuron_counts, load_model, provenance_name
 from neuronllm.neurons import Neuron, NeuronSet, check_budget
 from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
@@ -27,9 +28,9 @@ class IdentifySettings:
     answer_format: str = "text"
     seed: int = 0
     instances: int | None = None  # identification instances (each gives 3 proxies)
-    steps: int = 20  # m of the Riemann sum
-    layer_batch: int = 6  # layers per batched IG pass: bounds memory
-    z: int = 1000  # CNI: per-instance top-z (eq. 5)
+    steps: int = IG_STEPS  # m of the Riemann sum
+    layer_batch: int = IG_LAYER_BATCH  # layers per batched IG pass: bounds memory
+    z: int = CNI_TOP_Z  # CNI: per-instance top-z (eq. 5)
     data_files: Any = None
     engine: str = "cached"
 

@@ -148,11 +148,3 @@ def load_arguments_identity(arguments: Mapping[str, Any]) -> dict[str, Any]:
         else:
             identity[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
     return identity
-
-
-def environment_stamp() -> str:
-    """Library versions whose kernels could change a score in the last bits (recorded, not keyed)."""
-    import torch
-    import transformers
-
-    return f"torch {torch.__version__}, transformers {transformers.__version__}, {os.uname().machine}"

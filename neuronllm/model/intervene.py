@@ -13,7 +13,7 @@ restores the model bit for bit.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -24,7 +24,7 @@ from neuronllm.errors import UserError
 from neuronllm.model import hooks
 from neuronllm.model.condition import EXCITE, OPERATORS, PARTS, SILENCE, Condition  # noqa: F401 - re-exported names
 from neuronllm.model.loading import LoadedModel
-from neuronllm.neurons import Neuron, NeuronSet
+from neuronllm.neurons import NeuronSet
 
 
 def operator_factors(op: str, factor: float = EXCITE) -> tuple[float, float]:
@@ -138,8 +138,3 @@ def last_token_positions(attention_mask: torch.Tensor) -> torch.Tensor:
     length = attention_mask.shape[1]
     flipped_first = attention_mask.flip(dims=[1]).long().argmax(dim=1)
     return (length - 1 - flipped_first).long()
-
-
-def neurons_from_pairs(pairs: Iterable[tuple[int, int]]) -> list[Neuron]:
-    """Convenience for tests and notebooks: (layer, index) pairs as score-less neurons."""
-    return [Neuron(layer, index, 0.0) for layer, index in pairs]

@@ -189,22 +189,6 @@ def evaluation_peak(
     return Prediction(parts)
 
 
-def identification_fits(
-    config: PretrainedConfig,
-    device_mib: float,
-    dtype: Any,
-    prompt_tokens: int,
-    trie_tokens: int,
-    steps: int,
-    layer_batch: int,
-    weights_mib: float | None = None,
-) -> tuple[bool, Prediction, float]:
-    weights = weights_mib if weights_mib is not None else weight_bytes(config, dtype) / MIB
-    predicted = identification_peak(config, prompt_tokens, trie_tokens, steps, layer_batch, dtype=dtype)
-    total = predicted.total_mib(weights)
-    return total <= device_mib, predicted, total
-
-
 def largest_kv_memory_mb(
     config: PretrainedConfig,
     device_mib: float,

@@ -1,19 +1,10 @@
 """The pipeline's plan: which files exist, which evaluation job writes which, from the config alone.
 
 The Snakemake rules (workflow/rules/*.smk) are thin: every path and every evaluation condition comes
-from here, so the plan is a tested Python module (tests/unit/test_plan.py checks that every file a
-report reads is written by some job). Paths, under `results_dir`:
-
-    {model}/s{seed}/{task}/attributions.pt                     every score the methods need, once
-    {model}/s{seed}/{task}/{method}/k{K}/neurons.json          a method's set
-    {model}/s{seed}/common/k{K}/neurons.json                   common ability neurons
-    {model}/null/k{K}/n{i}/neurons.json                        uniform null set i (K + K neurons)
-    {model}/s{seed}/{task}/{set}/{op}-{part}/eval.json         an evaluation ({set}: method/kK, null/kK/ni,
-                                                                matched/{method}/kK/ni)
-    {model}/s{seed}/{task}/original/eval.json                  the unmodified model
-    {model}/s{seed}/{task}/{method}/k{K}/metrics.json          effects, intervals, null band (Table 1, 7)
-    {model}/s{seed}/{task}/{method}/k{K}/metrics_ablation.json
-    {model}/s{seed}/specificity/{evaluated}/{source}/...       whose neurons on which task
+from here, so the plan is a tested Python module (tests/unit/test_registry.py and
+tests/unit/test_transfer_plan.py check that every file a report reads is written by some job).
+The paths, under `results_dir`, are `LAYOUT` below, the one definition: the path methods format it and
+results/README.md shows it (tests/unit/test_results_layout.py checks the README against it).
 
 One evaluation job per (model, seed, task) and group (main, common, ablation, table7, specificity):
 its conditions share one loaded model and one prefix tree (neuronllm/scoring/engine.py).
@@ -27,6 +18,38 @@ from typing import Any
 from neuronllm import methods as registry
 
 MAIN_OPS = ("degrade", "enhance")
+
+# The results layout, under `results_dir`: {name: (path pattern, what the file holds)}. {set_key} is
+# {method}/k{budget}, null/k{budget}/n{index} or matched/{method}/k{budget}/n{index}; {name} is metrics or
+# metrics_ablation.
+LAYOUT: dict[str, tuple[str, str]] = {
+    "attributions": ("{model}/s{seed}/{task}/attributions.pt", "per-proxy scores shared by the methods"),
+    "neurons": ("{model}/s{seed}/{task}/{method}/k{budget}/neurons.json", "good/bad neurons (NeuronSet JSON)"),
+    "common": ("{model}/s{seed}/common/k{budget}/neurons.json", "common ability neurons (Table 5)"),
+    "null": ("{model}/null/k{budget}/n{index}/neurons.json", "the null band's uniform random sets (K + K)"),
+    "matched_null": (
+        "{model}/s{seed}/{task}/matched/{method}/k{budget}/n{index}/neurons.json",
+        "layer- and activation-matched null sets",
+    ),
+    "original": ("{model}/s{seed}/{task}/original/eval.json", "unmodified acc, comprehension, predictions"),
+    "evaluation": ("{model}/s{seed}/{task}/{set_key}/{op}-{part}/eval.json", "an intervention's evaluation"),
+    "metrics": (
+        "{model}/s{seed}/{task}/{method}/k{budget}/{name}.json",
+        "effects, intervals, McNemar, null band (Tables 1, 5, 7; metrics_ablation: Good/Bad/Both)",
+    ),
+    "specificity_original": (
+        "{model}/s{seed}/specificity/{evaluated}/original/eval.json",
+        "the unmodified model on an evaluated task of the matrix",
+    ),
+    "specificity_evaluation": (
+        "{model}/s{seed}/specificity/{evaluated}/{source}/{op}-both/eval.json",
+        "a source's set (a task's NeuronLLM set, or common) on the evaluated task",
+    ),
+    "specificity_metrics": (
+        "{model}/s{seed}/specificity/{evaluated}/{source}/metrics.json",
+        "one cell of the specificity matrix",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -110,26 +133,33 @@ class Plan:
 
     # -- files --------------------------------------------------------------------------------------
 
+    def path(self, entry: str, /, **fields: Any) -> str:
+        """A LAYOUT path under results_dir; a field left out stays a {placeholder} (a Snakemake wildcard)."""
+        pattern = LAYOUT[entry][0]
+        keep = {key: "{" + key + "}" for key in ("model", "seed", "task", "method", "budget", "index")}
+        return f"{self.R}/" + pattern.format_map(keep | {k: v for k, v in fields.items() if v is not None})
+
     def base(self, model: str = "{model}", seed: Any = "{seed}") -> str:
         return f"{self.R}/{model}/s{seed}"
 
     def attributions(self, model: str = "{model}", seed: Any = "{seed}", task: str = "{task}") -> str:
-        return f"{self.base(model, seed)}/{task}/attributions.pt"
+        return self.path("attributions", model=model, seed=seed, task=task)
 
     def neurons(
         self, method: str, budget: Any, model: str = "{model}", seed: Any = "{seed}", task: str = "{task}"
     ) -> str:
         if method == "common":
-            return f"{self.base(model, seed)}/common/k{budget}/neurons.json"
-        return f"{self.base(model, seed)}/{task}/{method}/k{budget}/neurons.json"
+            return self.path("common", model=model, seed=seed, budget=budget)
+        return self.path("neurons", model=model, seed=seed, task=task, method=method, budget=budget)
 
     def null(self, index: int, budget: Any = None, model: str = "{model}") -> str:
-        return f"{self.R}/{model}/null/k{self.budget if budget is None else budget}/n{index}/neurons.json"
+        return self.path("null", model=model, budget=self.budget if budget is None else budget, index=index)
 
     def matched_null(
         self, method: str, index: int, model: str = "{model}", seed: Any = "{seed}", task: str = "{task}"
     ) -> str:
-        return f"{self.base(model, seed)}/{task}/matched/{method}/k{self.budget}/n{index}/neurons.json"
+        fields = {"model": model, "seed": seed, "task": task, "method": method, "budget": self.budget}
+        return self.path("matched_null", index=index, **fields)
 
     def evaluation(
         self,
@@ -141,8 +171,8 @@ class Plan:
         task: str = "{task}",
     ) -> str:
         if set_key == "original":
-            return f"{self.base(model, seed)}/{task}/original/eval.json"
-        return f"{self.base(model, seed)}/{task}/{set_key}/{op}-{part}/eval.json"
+            return self.path("original", model=model, seed=seed, task=task)
+        return self.path("evaluation", model=model, seed=seed, task=task, set_key=set_key, op=op, part=part)
 
     def metrics(
         self,
@@ -153,7 +183,7 @@ class Plan:
         seed: Any = "{seed}",
         task: str = "{task}",
     ) -> str:
-        return f"{self.base(model, seed)}/{task}/{method}/k{budget}/{name}.json"
+        return self.path("metrics", model=model, seed=seed, task=task, method=method, budget=budget, name=name)
 
     # -- what each job evaluates ----------------------------------------------------------------------
 
@@ -287,7 +317,8 @@ class Plan:
 
     @property
     def specificity_sources(self) -> list[str]:
-        return [s for s in self.specificity.get("sources", ["cni", "common"]) if s in ("cni", "common")]
+        known = (registry.PAPER_METHOD, "common")
+        return [s for s in self.specificity.get("sources", list(known)) if s in known]
 
     @property
     def general_tasks(self) -> list[str]:
@@ -296,8 +327,8 @@ class Plan:
     def source_sets(self) -> list[tuple[str, str]]:
         """(label, neuron file pattern without {task}) of every row of the specificity matrix."""
         rows = []
-        if "cni" in self.specificity_sources:
-            rows += [(task, self.neurons("cni", self.budget, task=task)) for task in self.tasks]
+        if registry.PAPER_METHOD in self.specificity_sources:
+            rows += [(task, self.neurons(registry.PAPER_METHOD, self.budget, task=task)) for task in self.tasks]
         if "common" in self.specificity_sources:
             rows.append(("common", self.neurons("common", self.budget)))
         return rows
@@ -306,8 +337,9 @@ class Plan:
         self, evaluated: str, source: str, op: str | None = None, model: str = "{model}", seed: Any = "{seed}"
     ) -> str:
         if source == "original":
-            return f"{self.base(model, seed)}/specificity/{evaluated}/original/eval.json"
-        return f"{self.base(model, seed)}/specificity/{evaluated}/{source}/{op}-both/eval.json"
+            return self.path("specificity_original", model=model, seed=seed, evaluated=evaluated)
+        fields = {"model": model, "seed": seed, "evaluated": evaluated, "source": source, "op": op}
+        return self.path("specificity_evaluation", **fields)
 
     def specificity_job(self) -> Job:
         """Every evaluated task's column of the matrix, with {evaluated} left a wildcard: its original and
@@ -327,7 +359,7 @@ class Plan:
         return self.general_task_inputs(evaluated) if evaluated in self.general_tasks else self.task_inputs(evaluated)
 
     def specificity_metrics(self, evaluated: str, source: str, model: str = "{model}", seed: Any = "{seed}") -> str:
-        return f"{self.base(model, seed)}/specificity/{evaluated}/{source}/metrics.json"
+        return self.path("specificity_metrics", model=model, seed=seed, evaluated=evaluated, source=source)
 
     def specificity_metrics_inputs(self, evaluated: str, source: str, model: str, seed: Any) -> dict[str, Any]:
         return {

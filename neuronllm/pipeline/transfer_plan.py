@@ -31,7 +31,7 @@ from neuronllm.pipeline.plan import MAIN_OPS, Job, Plan
 
 SWEEP_PARTS = ("good", "bad")
 DEFAULT_FACTORS = (0.0, 0.5, 2.0, 4.0)
-SWEEP_SET = "cni"  # NeuronLLM: the only method with good and bad neurons to sweep separately
+SWEEP_SET = registry.PAPER_METHOD  # NeuronLLM: good and bad neurons to sweep separately
 
 
 def sweep_condition(part: str, factor: float) -> tuple[str, str, float] | None:
@@ -43,6 +43,29 @@ def sweep_condition(part: str, factor: float) -> tuple[str, str, float] | None:
         op = {"good": ("degrade" if silenced else "enhance"), "bad": ("enhance" if silenced else "degrade")}[part]
         return op, part, EXCITE
     return "excite", part, float(factor)
+
+
+# The config keys the transfer's files depend on (the plan's paths, sets and task inputs, and the
+# transfer's own section): `neuronllm report transfer --plan` rebuilds the plan from them alone, and
+# a change of any other key (table7, specificity, ...) does not rerun the report.
+# tests/unit/test_transfer_plan.py checks that they rebuild the same jobs and report inputs.
+REPORT_KEYS = (
+    "results_dir",
+    "models",
+    "tasks",
+    "methods",
+    "budget",
+    "seeds",
+    "null_sets",
+    "answer_format",
+    "data_files",
+    "transfer",
+)
+
+
+def report_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of a pipeline config the transfer report is given (REPORT_KEYS)."""
+    return {key: config[key] for key in REPORT_KEYS if key in config}
 
 
 def condition_spec(neurons: str, op: str, part: str, factor: float) -> str:

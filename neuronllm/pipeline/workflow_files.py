@@ -15,14 +15,13 @@ ENTRIES = ("Snakefile", "workflow", "config", "profiles")
 
 
 def workflow_source() -> Path:
-    """The repository (editable install) when it holds the workflow, else the wheel's copy."""
-    here = Path(__file__).resolve().parent.parent  # neuronllm/
-    for base in (here.parent, here / "_workflow"):
-        if (base / "Snakefile").is_file() and (base / "workflow" / "rules").is_dir():
-            return base
-    raise UserError(
-        f"this installation of neuronllm has no workflow files (looked in {here.parent} and {here / '_workflow'})"
-    )
+    """The repository (editable install) when the package runs from one, else the wheel's copy."""
+    from neuronllm.package_data import shipped_dir
+
+    base = Path(shipped_dir("workflow"))
+    if (base / "Snakefile").is_file() and (base / "workflow" / "rules").is_dir():
+        return base
+    raise UserError(f"this installation of neuronllm has no workflow files (looked in {base})")
 
 
 def copy_workflow(destination: Path) -> list[Path]:

@@ -97,11 +97,6 @@ def interval_parts(value: dict) -> list[tuple[str, str]]:
     ]
 
 
-def interval_text(value: dict) -> str:
-    """ "[lo, hi]/[lo, hi]" of the signed relative changes (intended direction positive), when known."""
-    return "/".join(text for _, text in interval_parts(value))
-
-
 def effect_cell(value: dict | None, paper: str | None = None) -> Cell:
     """One "RAC/RCC" cell from an effect (metrics.effect merged with the stored statistics, or an
     average_effect result); None: no metrics, printed "–". Its tests (value["tests"]) wait for the

@@ -7,7 +7,7 @@ from typing import Any
 
 from neuronllm.report.calibration import calibration_note
 from neuronllm.report.cells import MISSING, OUTSIDE_NULL, Cell, Row, Table, compose_detail, mark_best, mark_evidence
-from neuronllm.report.kinds import KINDS, condition_of, task_labels
+from neuronllm.report.table_kinds import KINDS, column_headers, condition_of
 from neuronllm.report.values import effect_of, model_label, null_band_of, number, ordered, tests_of
 
 PROBABILITY_MEASURES = ("gold_prob_signed",)
@@ -34,7 +34,7 @@ def probability_table(ms: list[dict], budget: Any) -> Table | None:
     if not any(c.get("gold_prob_signed") is not None for m in ms for c in m["conditions"].values()):
         return None
     spec = KINDS["table1"]
-    tasks = ordered((m["task"] for m in ms), task_labels())
+    tasks = ordered((m["task"] for m in ms), column_headers())
     index = {(m["task"], m["method"]): m for m in ms}
     table = Table(
         title=f"Table 1b: change of the gold option's probability (percentage points) of {model_label(ms)}, "
@@ -49,7 +49,7 @@ def probability_table(ms: list[dict], budget: Any) -> Table | None:
             "random set]. Bold/underlined: largest/second among marked cells."
         ),
         row_header=["Method"],
-        groups=[(task_labels().get(t, t), ["Deg", "Enh"]) for t in tasks],
+        groups=[(column_headers().get(t, t), ["Deg", "Enh"]) for t in tasks],
         rank_measure="gold_prob_signed",
     )
     for row in spec.rows(ordered({m["method"] for m in ms}, spec.methods)):
@@ -89,7 +89,7 @@ def probability_table(ms: list[dict], budget: Any) -> Table | None:
 
 def bias_table(ms: list[dict]) -> Table | None:
     """The unmodified model on each task: how far from chance, and how much of it is one answer."""
-    tasks = ordered((m["task"] for m in ms), task_labels())
+    tasks = ordered((m["task"] for m in ms), column_headers())
     rows = []
     for task in tasks:
         bias = next((m.get("bias") for m in ms if m["task"] == task and m.get("bias")), None)
@@ -111,7 +111,7 @@ def bias_table(ms: list[dict]) -> Table | None:
         flag = "not above chance" if bias.get("at_chance") else "above chance"
         rows.append(
             Row(
-                [task_labels().get(task, task)],
+                [column_headers().get(task, task)],
                 [
                     Cell(f"{100 * bias['chance']:.1f}"),
                     Cell(majority),

@@ -7,7 +7,7 @@ from typing import Any
 
 from neuronllm.atomic import atomic_path
 from neuronllm.errors import UserError
-from neuronllm.report.kinds import task_labels
+from neuronllm.report.table_kinds import column_headers
 from neuronllm.report.values import ordered
 
 
@@ -20,7 +20,7 @@ def layer_figure(neuron_set_paths: dict[str, str | Path], out_png: str | Path, o
 
     if not neuron_set_paths:
         raise UserError("layer figure: no neuron sets given")
-    tasks = ordered(neuron_set_paths, task_labels())
+    tasks = ordered(neuron_set_paths, column_headers())
     figure = Figure(figsize=(7, 2.2 * len(tasks)), layout="constrained")
     axes = figure.subplots(len(tasks), 1, squeeze=False)[:, 0]
     for axis, task in zip(axes, tasks):
@@ -32,7 +32,7 @@ def layer_figure(neuron_set_paths: dict[str, str | Path], out_png: str | Path, o
         axis.axhline(0, color="black", linewidth=0.6)
         provenance = neuron_set.provenance
         detail = ", ".join(f"{key} {provenance[key]}" for key in ("method", "budget") if key in provenance)
-        axis.set_title(f"{task_labels().get(task, task)}" + (f" ({detail})" if detail else ""), fontsize=10)
+        axis.set_title(f"{column_headers().get(task, task)}" + (f" ({detail})" if detail else ""), fontsize=10)
         axis.set_ylabel("neurons (bad below 0)")
         axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{abs(value):g}"))
         axis.legend(loc="upper right", fontsize=8)

@@ -1,7 +1,8 @@
 """Reading the inputs of every table: metrics files (checked against neuronllm/analysis/metrics.py) and the
 paper's numbers.
 
-Metrics file (one per model, task, method, budget; results/{model}/{task}/{method}/k{budget}/metrics.json):
+Metrics file (one per model, seed, task, method, budget; results/{model}/s{seed}/{task}/{method}/k{budget}/metrics.json,
+the "metrics" entry of `neuronllm.pipeline.plan.LAYOUT`):
     {"model", "model_label", "task", "method", "budget", "answer_format", "seed", "eval_instances", "steps",
      "data", "original": {"acc", "comprehension"},
      "conditions": {"deg/both": {"acc", "comprehension", "rac", "rcc", "fail", ...}, "enh/good": {...}, ...}}

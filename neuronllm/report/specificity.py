@@ -24,7 +24,7 @@ from neuronllm.analysis.metrics_files import TASK_FORMAT
 from neuronllm.errors import UserError
 from neuronllm.report.cells import ANSWER_SHIFT, MISSING, Cell, Row, Table, effect_cell
 from neuronllm.report.inputs import _load_one
-from neuronllm.report.kinds import general_labels, task_labels
+from neuronllm.report.table_kinds import column_headers, general_headers
 from neuronllm.report.values import effect_of, model_label, number, ordered
 
 DIRECTION_LABEL = {"deg": "Deg", "enh": "Enh"}
@@ -77,9 +77,9 @@ def _signed_general(
 def matrix(metrics: list[dict]) -> tuple[list[tuple[str, str]], list[str], dict]:
     """(rows [(source, direction)], columns [task], cells {(source, direction, task): dict})."""
 
-    sources = ordered({m["neurons_from"] for m in metrics}, [*task_labels(), "common"])
-    aqua = ordered({m["task"] for m in metrics if m.get("format") != TASK_FORMAT}, task_labels())
-    general = ordered({m["task"] for m in metrics if m.get("format") == TASK_FORMAT}, general_labels())
+    sources = ordered({m["neurons_from"] for m in metrics}, [*column_headers(), "common"])
+    aqua = ordered({m["task"] for m in metrics if m.get("format") != TASK_FORMAT}, column_headers())
+    general = ordered({m["task"] for m in metrics if m.get("format") == TASK_FORMAT}, general_headers())
     cells: dict[tuple[str, str, str], dict] = {}
     for m in metrics:
         for key in m["conditions"]:
@@ -109,7 +109,7 @@ def matrix(metrics: list[dict]) -> tuple[list[tuple[str, str]], list[str], dict]
 
 
 def _label(source: str) -> str:
-    return "Common" if source == "common" else task_labels().get(source, source)
+    return "Common" if source == "common" else column_headers().get(source, source)
 
 
 def specificity_table(metrics: list[dict], config: str | Path | None = None) -> Table:
@@ -117,7 +117,7 @@ def specificity_table(metrics: list[dict], config: str | Path | None = None) -> 
     general_tasks = {m["task"] for m in metrics if m.get("format") == TASK_FORMAT}  # the file says its kind
     aqua = [c for c in columns if c not in general_tasks]
     general = [c for c in columns if c in general_tasks]
-    headers = [task_labels().get(c, general_labels().get(c, c)) for c in columns]
+    headers = [column_headers().get(c, general_headers().get(c, c)) for c in columns]
     aqua_metrics = [m for m in metrics if m.get("format") != TASK_FORMAT]
     table = Table(
         title=f"Specificity: whose neurons x evaluated task, change in the intended direction (%) of "
@@ -216,7 +216,7 @@ def heatmap(metrics: list[dict], out_png: str | Path, out_pdf: str | Path) -> No
     image = axis.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
     axis.set_xticks(
         range(len(columns)),
-        [task_labels().get(c, general_labels().get(c, c)) for c in columns],
+        [column_headers().get(c, general_headers().get(c, c)) for c in columns],
         rotation=30,
         ha="right",
     )

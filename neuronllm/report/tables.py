@@ -33,17 +33,17 @@ from neuronllm.report.cells import (
 )
 from neuronllm.report.diagnostics import bias_table, probability_table
 from neuronllm.report.inputs import load_paper_numbers
-from neuronllm.report.kinds import (
+from neuronllm.report.seeds import combine_seeds
+from neuronllm.report.table_kinds import (
     KINDS,
     PAPER_CAPTION,
     PAPER_REFERENCE_MODEL,
     PAPER_TASKS,
     Kind,
     Leaf,
+    column_headers,
     condition_of,
-    task_labels,
 )
-from neuronllm.report.seeds import combine_seeds
 from neuronllm.report.values import (
     TABLE1_MEASURES,
     average_of,
@@ -61,7 +61,7 @@ from neuronllm.report.values import (
 
 __all__ = [
     "KINDS",
-    "task_labels",
+    "column_headers",
     "build_tables",
     "caption",
     "check_consistent",
@@ -109,7 +109,7 @@ def build_tables(
         ms = combine_seeds(ms)
         paper_name = paper_model(model, paper)
         if spec.per_budget and not (
-            paper_name == paper["table7"]["model"] and task_labels().get(str(fixed)) == paper["table7"]["task"]
+            paper_name == paper["table7"]["model"] and column_headers().get(str(fixed)) == paper["table7"]["task"]
         ):
             paper_name = None
         needs_reference |= paper_name is None
@@ -148,14 +148,14 @@ def _model_table(
         index = {(m["budget"], m["method"]): m for m in ms}
         tasks = [fixed]
     else:
-        columns = ordered((m["task"] for m in ms), task_labels())
-        headers = [task_labels().get(t, t) for t in columns]
+        columns = ordered((m["task"] for m in ms), column_headers())
+        headers = [column_headers().get(t, t) for t in columns]
         index = {(m["task"], m["method"]): m for m in ms}
         tasks = columns
     leaves = [leaf.label for leaf in spec.leaves]
     groups = [(h, leaves) for h in headers] + ([(spec.average, leaves)] if spec.average else [])
     table = Table(
-        title=spec.title.format(model=model_label(ms), k=fixed, task=task_labels().get(str(fixed), fixed)),
+        title=spec.title.format(model=model_label(ms), k=fixed, task=column_headers().get(str(fixed), fixed)),
         caption=caption(ms, tasks, config)
         + (f" Cells: ours | paper ({paper_name}, as printed)." if paper_name else ""),
         row_header=list(spec.row_header),
@@ -246,7 +246,7 @@ def _reading_notes(spec: Kind, ms: list[dict], tasks: list, has_null: bool) -> s
         )
     untested = sorted(
         {
-            f"{m['method']} {task_labels().get(m['task'], m['task'])} {key}"
+            f"{m['method']} {column_headers().get(m['task'], m['task'])} {key}"
             for m in ms
             for key, c in m["conditions"].items()
             if c.get("null_unavailable")
@@ -273,8 +273,9 @@ def _reading_notes(spec: Kind, ms: list[dict], tasks: list, has_null: bool) -> s
             balanced = (
                 f", balanced acc {100 * bias['balanced_acc']:.1f}%" if bias.get("balanced_acc") is not None else ""
             )
+            header = column_headers().get(task, task)
             flagged.append(
-                f"{task_labels().get(task, task)} (acc {100 * bias['acc']:.1f}% vs chance {100 * bias['chance']:.1f}%"
+                f"{header} (acc {100 * bias['acc']:.1f}% vs chance {100 * bias['chance']:.1f}%"
                 f"{majority}{balanced}, '{bias['top_answer']}' {100 * bias['top_answer_share']:.0f}% of answers)"
             )
     if flagged:

@@ -19,7 +19,7 @@ from neuronllm.analysis.transfer import (
     share,
     sweep_point,
 )
-from neuronllm.methods import label
+from neuronllm.methods import PAPER_METHOD, label
 from neuronllm.report.tidy import TIDY_COLUMNS
 
 if TYPE_CHECKING:
@@ -285,7 +285,7 @@ def tidy_rows(result: dict[str, Any], data: str | None = None) -> list[dict[str,
     for p in result["sweeps"]:
         common = base | {
             "task": p["task"],
-            "method": "cni",
+            "method": PAPER_METHOD,
             "neurons_from": p["task"],
             "answer_format": p["format"],
             "condition": f"{p['part']} x{p['factor']:g}",

@@ -10,6 +10,7 @@ from typing import Any
 
 from neuronllm.analysis.transfer import MEASURE
 from neuronllm.errors import UserError
+from neuronllm.methods import PAPER_METHOD
 from neuronllm.report.transfer import (
     CSV_COLUMNS,
     FORMAT_LABELS,
@@ -45,7 +46,7 @@ def transfer_figure(result: dict[str, Any], out_png: str | Path, out_pdf: str | 
                 [y[MEASURE] - (y[f"{MEASURE}_low"] or y[MEASURE])],
                 [(y[f"{MEASURE}_high"] or y[MEASURE]) - y[MEASURE]],
             ]
-            marker = "o" if r["method"] == "cni" else "."
+            marker = "o" if r["method"] == PAPER_METHOD else "."
             axis.errorbar(
                 x[MEASURE],
                 y[MEASURE],
@@ -53,8 +54,8 @@ def transfer_figure(result: dict[str, Any], out_png: str | Path, out_pdf: str | 
                 yerr=yerr,
                 fmt=marker,
                 color=colours[r["task"]],
-                alpha=0.9 if r["method"] == "cni" else 0.4,
-                markersize=7 if r["method"] == "cni" else 5,
+                alpha=0.9 if r["method"] == PAPER_METHOD else 0.4,
+                markersize=7 if r["method"] == PAPER_METHOD else 5,
             )
         limits = axis.get_xlim()
         axis.plot(limits, limits, ":", color="grey", linewidth=1)

@@ -10,7 +10,7 @@ from typing import Any
 
 from neuronllm.analysis.metrics import average_effect, effect
 from neuronllm.errors import UserError
-from neuronllm.report.kinds import DEFAULT_BUDGET, task_labels
+from neuronllm.report.table_kinds import DEFAULT_BUDGET, column_headers
 
 
 def ordered(values: Iterable[str], order: Iterable[str]) -> list[str]:
@@ -143,7 +143,7 @@ def _sizes(metrics: list[dict], tasks: list[str]) -> str:
     per_task = {t: v for t, v in per_task.items() if v != "n/a"}
     if len(set(per_task.values())) <= 1:
         return _values(metrics, "eval_instances")
-    return ", ".join(f"{task_labels().get(t, t)} {v}" for t, v in per_task.items())
+    return ", ".join(f"{column_headers().get(t, t)} {v}" for t, v in per_task.items())
 
 
 def caption(metrics: list[dict], tasks: list[str], config: str | Path | None = None) -> str:
@@ -170,7 +170,7 @@ def caption(metrics: list[dict], tasks: list[str], config: str | Path | None = N
             }
         )
         if pairs:
-            originals.append(f"{task_labels().get(task, task)} {' or '.join(pairs)}")
+            originals.append(f"{column_headers().get(task, task)} {' or '.join(pairs)}")
     parts.append("original (unintervened) Acc/Com %: " + ", ".join(originals))
     return "; ".join(parts) + "."
 

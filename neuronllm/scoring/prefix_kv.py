@@ -27,12 +27,6 @@ if TYPE_CHECKING:
 KeyValues = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: ([1, kv_heads, P, d_head], same)
 
 
-def cache_argument(model: nn.Module) -> str:
-    """`cache` in transformers >= 5.2x, `past_key_values` before (still accepted, with a warning)."""
-    parameters = inspect.signature(model.forward).parameters
-    return "cache" if "cache" in parameters else "past_key_values"
-
-
 def output_cache(output: object) -> object:
     cache = getattr(output, "cache", None)
     return cache if cache is not None else getattr(output, "past_key_values", None)

@@ -15,17 +15,18 @@ from neuronllm.errors import UserError, warn
 ADAPTERS = ("span_label", "sentence_label", "multiple_choice")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # by keyword: its three ids must not be swapped unseen
 class Instance:
     """One original task instance, before AQUA turns it into proxy questions."""
 
-    instance_id: str
+    instance_id: str  # "split:row" (e.g. "evaluate:12"): unique, what proxies, pairing and comprehension group
+    # by, and what seeds use, so proxies do not depend on where the files live; ProxyQA.instance_id
+    source_id: str  # the row's own id field (display only: data files may repeat ids)
     fields: dict[str, str]  # what the question stem template may use: sentence, span, question, ...
     answer: str  # gold option text
     candidates: tuple[str, ...] = ()  # the instance's own wrong options (multiple_choice); else empty
     choices: tuple[str, ...] = ()  # all its own options in the row's order (multiple_choice): the native format's
     source: str = ""  # "file:row" for error messages and provenance
-    key: str = ""  # "split:row": what seeds use, so proxies do not depend on where the files live
 
 
 def stable_seed(*parts: object) -> int:
@@ -107,11 +108,11 @@ def _span_instance(
         raise UserError(f"{source} row {row_number}: the tagged span at tokens {start}..{end - 1} is empty text")
     display = spec.get("label_display", {})
     return Instance(
-        instance_id=str(row.get("id", row_number)),
+        instance_id=f"{split}:{row_number}",
+        source_id=str(row.get("id", row_number)),
         fields={"sentence": " ".join(tokens), "span": " ".join(tokens[start:end])},
         answer=display.get(kind, kind),
         source=f"{source}:{row_number}",
-        key=f"{split}:{row_number}",
     )
 
 
@@ -125,11 +126,11 @@ def _sentence_instance(
     )
     display = spec.get("label_display", {})
     return Instance(
-        instance_id=str(row.get(fields.get("id", "idx"), row_number)),
+        instance_id=f"{split}:{row_number}",
+        source_id=str(row.get(fields.get("id", "idx"), row_number)),
         fields={"sentence": text.strip()},
         answer=display.get(label, label),
         source=f"{source}:{row_number}",
-        key=f"{split}:{row_number}",
     )
 
 
@@ -159,13 +160,13 @@ def _choice_instance(
     if not candidates:
         return DEGENERATE
     return Instance(
-        instance_id=str(row.get(fields.get("id", "id"), row_number)),
+        instance_id=f"{split}:{row_number}",
+        source_id=str(row.get(fields.get("id", "id"), row_number)),
         fields={"question": question.strip()},
         answer=gold,
         candidates=candidates,
         choices=tuple(texts),
         source=f"{source}:{row_number}",
-        key=f"{split}:{row_number}",
     )
 
 
@@ -199,7 +200,7 @@ def instances_from_rows(
     return instances
 
 
-def task_labels(spec: Mapping[str, Any]) -> tuple[str, ...]:
+def answer_labels(spec: Mapping[str, Any]) -> tuple[str, ...]:
     """The label set shown in the role and drawn from for distractors: the spec's label names without
     IOB prefixes and without 'O', in their declared order, under their display names."""
     if spec.get("adapter") == "multiple_choice":

@@ -37,9 +37,9 @@ ANSWER_FORMATS = ("letter", "text")
 EVAL_FORMATS = (*ANSWER_FORMATS, "native")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # built by keyword: two of its strings were once swapped unseen
 class ProxyQA:
-    instance_id: str  # the instance's position in its split ("evaluate:12"): unique, what proxies group by
+    instance_id: str  # Instance.instance_id, "split:row" ("evaluate:12"): unique, what proxies group by
     proxy: int  # 0, 1, 2
     prompt: str  # ends in "Correct answer:"
     options: tuple[str, ...]  # option texts in display order
@@ -108,7 +108,7 @@ def sample_distractors(instance: Instance, task: TaskData, rng: random.Random, n
 
 def base_options(instance: Instance, task: TaskData, seed: int) -> list[str]:
     """Gold + distractors in one seeded order; the proxies rotate it."""
-    rng = random.Random(stable_seed(seed, task.name, instance.instance_id, instance.key, "options"))
+    rng = random.Random(stable_seed(seed, task.name, instance.source_id, instance.instance_id, "options"))
     options = [instance.answer, *sample_distractors(instance, task, rng)]
     rng.shuffle(options)
     return options
@@ -125,12 +125,12 @@ def _option_view(options: Sequence[str]) -> list[dict[str, str]]:
 
 def pick_examples(instance: Instance, task: TaskData, seed: int) -> list[Instance]:
     """N_PROXIES different one-shot examples from the identification split, never the instance itself."""
-    pool = [e for e in (task.examples or task.identify) if e.key != instance.key]
+    pool = [e for e in (task.examples or task.identify) if e.instance_id != instance.instance_id]
     if len(pool) < N_PROXIES:
         raise UserError(
             f"task {task.name}: needs at least {N_PROXIES + 1} identification instances for one-shot examples"
         )
-    rng = random.Random(stable_seed(seed, task.name, instance.instance_id, instance.key, "examples"))
+    rng = random.Random(stable_seed(seed, task.name, instance.source_id, instance.instance_id, "examples"))
     return rng.sample(pool, N_PROXIES)
 
 
@@ -174,7 +174,13 @@ def build_proxies(
         prompt = render_prompt(spec, task, instance, order, example, example_order, answer_format)
         proxies.append(
             ProxyQA(
-                instance.key, t, prompt, tuple(order), order.index(instance.answer), answer_format, instance.instance_id
+                instance_id=instance.instance_id,
+                proxy=t,
+                prompt=prompt,
+                options=tuple(order),
+                gold=order.index(instance.answer),
+                answer_format=answer_format,
+                source_id=instance.source_id,
             )
         )
     return proxies

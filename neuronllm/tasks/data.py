@@ -22,9 +22,7 @@ from typing import Any
 
 from neuronllm.digests import data_digest, files_digest, regular_file
 from neuronllm.errors import UserError, warn
-from neuronllm.tasks.adapters import Instance, instances_from_rows, label_frequencies, task_labels
-
-SPLIT_ROLES = ("identify", "evaluate")
+from neuronllm.tasks.adapters import Instance, answer_labels, instances_from_rows, label_frequencies
 
 
 @dataclass
@@ -62,9 +60,9 @@ def parse_data_files(value: Any, what: str = "data_files") -> str | Mapping[str,
 
 def shipped_data_dir() -> Path:
     """The project's own small datasets (hub schema): the repository's data/ or the wheel's copy."""
-    package = Path(__file__).resolve().parent.parent  # neuronllm/
-    repo = package.parent / "data"  # installed, package.parent is site-packages: its data/ may be anyone's
-    return repo if (repo / "make_shipped_data.py").is_file() else package / "_data"
+    from neuronllm.package_data import shipped_dir
+
+    return Path(shipped_dir("data"))
 
 
 def _resolve_data_files(data_files: Any, base: Path | None) -> Any:
@@ -269,7 +267,7 @@ def load_task_data(
         evaluate,
         examples,
         label_frequencies(spec, identify_rows),
-        task_labels(spec),
+        answer_labels(spec),
         source,
         data_digest({"identify": identify_digest, "evaluate": evaluate_digest}),
     )

@@ -206,7 +206,7 @@ def general_task_names() -> list[str]:
     return sorted(_general_task_configs())
 
 
-def task_labels(include_path: str | Path | None = None) -> dict[str, str]:
+def task_display_labels(include_path: str | Path | None = None) -> dict[str, str]:
     """{task: display label}: an AQUA task's `spec.label`, a general task's `metadata.label`, else its name.
     The report reads its headers here, so a new task's YAML is the one place its label is written."""
     labels = {}

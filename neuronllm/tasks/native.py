@@ -41,13 +41,13 @@ def native_document(task: TaskData, instance: Instance) -> dict[str, Any]:
     """The lm-eval document of one instance: its stem fields (sentence, span, question) and choices."""
     choices = native_choices(task, instance)
     return {
-        "instance_id": instance.key,  # what the instance's AQUA proxies carry: the pairing key
+        "instance_id": instance.instance_id,  # what the instance's AQUA proxies carry: the pairing key
         "proxy": 0,
         "choices": choices,
         "options": choices,
         "gold": choices.index(instance.answer),
         "answer_format": NATIVE,
-        "source_id": instance.instance_id,
+        "source_id": instance.source_id,
         **instance.fields,
     }
 

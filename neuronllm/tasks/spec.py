@@ -114,7 +114,7 @@ def check_spec(spec: Any, source: str) -> None:
 def _check_labels(spec: Mapping[str, Any], source: str) -> None:
     """Every label shown under its own name, and at least two to choose from (else every proxy would
     be a one-option question, scored right whatever the model does)."""
-    from neuronllm.tasks.adapters import task_labels
+    from neuronllm.tasks.adapters import answer_labels
 
     display = spec.get("label_display") or {}
     shown: dict[str, str] = {}
@@ -128,7 +128,7 @@ def _check_labels(spec: Mapping[str, Any], source: str) -> None:
                 f"{source}: spec.label_display shows labels {shown[label]!r} and {kind!r} both as {label!r}"
             )
         shown[label] = kind
-    if len(task_labels(spec)) < 2:
+    if len(answer_labels(spec)) < 2:
         raise UserError(f"{source}: spec.label_names gives fewer than two labels to choose from")
 
 

@@ -120,12 +120,12 @@ def test_a_task_added_by_its_yaml_files_appears_everywhere(repo):
 import json, yaml
 from neuronllm.pipeline.config_check import check_config
 from neuronllm.pipeline.plan import Plan, gpu_rules
-from neuronllm.report.kinds import task_labels
+from neuronllm.report.table_kinds import column_headers
 from neuronllm.tasks.lm_eval_tasks import find_task
 config = yaml.safe_load(open({str(configfile)!r}))
 check_config(config)
 plan = Plan(config)
-print(json.dumps({{"tasks": plan.tasks, "labels": task_labels(), "gpu": gpu_rules(),
+print(json.dumps({{"tasks": plan.tasks, "labels": column_headers(), "gpu": gpu_rules(),
                   "text_task": find_task({name!r}, "text").lm_eval_name,
                   "specificity": plan.specificity_task_inputs({name!r}) == plan.task_inputs({name!r})}}))
 """,
@@ -164,7 +164,7 @@ import json, yaml
 from neuronllm.methods import METHOD_NAMES
 from neuronllm.pipeline.config_check import check_config
 from neuronllm.pipeline.plan import Plan
-from neuronllm.report.kinds import KINDS
+from neuronllm.report.table_kinds import KINDS
 config = yaml.safe_load(open({str(configfile)!r}))
 check_config(config)
 plan = Plan(config)
@@ -179,3 +179,13 @@ print(json.dumps({{"methods": list(METHOD_NAMES), "sets": plan.main_job().sets,
     # the workflow's dry run identifies with it and evaluates its sets
     output = dry_run(repo, configfile, "all_tables")
     assert f"/{name}/k" in output, output[-3000:]
+    # the guide's hand-checked unit test passes against its `select`, with tests/unit/test_methods.py's helper
+    unit_test = code_block("adding-a-method.md", "**3. A unit test", "python")
+    test_name = re.search(r"^def (test_\w+)\(", unit_test, re.M)
+    assert test_name, unit_test
+    methods_tests = (ROOT / "tests" / "unit" / "test_methods.py").read_text()
+    helper = re.search(r"^def attributions\(.*?(?=^\S)", methods_tests, re.M | re.S)
+    assert helper, "tests/unit/test_methods.py lost the `attributions` helper the guide names"
+    imports = "\n".join(line for line in methods_tests.splitlines() if line.startswith(("import ", "from ")))
+    script = f"{imports}\n{helper.group(0)}\n{unit_test}\n{test_name.group(1)}()\nprint('ran')\n"
+    assert python(repo, script).strip() == "ran"

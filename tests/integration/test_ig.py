@@ -415,3 +415,26 @@ def test_endpoint_gradient_gives_tn_and_act_without_their_own_passes(models, arc
     assert torch.allclose(results["gold_prob"].activations, answer_activations(model, proxy.prompt_ids), atol=1e-5)
     naive = ig.integrated_gradients_many(model, proxy, ["gold_prob"], steps=STEPS, engine="naive")
     assert relative_error(naive["gold_prob"].endpoint_gradient, results["gold_prob"].endpoint_gradient) < 1e-4
+
+
+def test_both_engines_return_named_results(models):
+    """The engines' results are read by name, not by position (a 5- and a 4-tuple once were): each gives
+    every requested objective's LayerIG and the same n̂."""
+    from neuronllm.attribution.ig.cached import cached_ig
+    from neuronllm.attribution.ig.naive import naive_ig
+    from neuronllm.attribution.ig.proxy import EngineResult, LayerIG
+
+    loaded, proxy = LoadedModel.wrap(models["llama"]), random_proxies()["text"]
+    layers = [0, 2]
+    naive = naive_ig(loaded, proxy, "contrastive", STEPS, layers, D_FF, False)
+    cached = cached_ig(loaded, proxy, ["contrastive", "gold_prob"], STEPS, layers, D_FF, 2, 512, False)
+    assert isinstance(naive, EngineResult) and isinstance(cached, EngineResult)
+    assert list(naive.per_objective) == ["contrastive"] and list(cached.per_objective) == ["contrastive", "gold_prob"]
+    for result in (naive, cached):
+        ig_of = result.per_objective["contrastive"]
+        assert isinstance(ig_of, LayerIG) and ig_of.attributions.shape == ig_of.endpoint_gradient.shape == (2, D_FF)
+        assert ig_of.f_full.shape == ig_of.f_zero.shape == (2,)
+    torch.testing.assert_close(naive.activations, cached.activations, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        naive.per_objective["contrastive"].f_zero, cached.per_objective["contrastive"].f_zero, atol=1e-5, rtol=1e-5
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 from lm_eval.api.instance import Instance
+from tiny_models import save_tiny_llama
 
 from neuronllm.errors import UserError
 from neuronllm.model.loading import load_model
@@ -23,23 +24,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
 def tiny_local_model(tmp_path_factory, embedded):
     """A tiny random LLaMA with large weights (initializer_range 0.5), so that its FFN neurons matter:
     silencing them changes greedy text and perplexity visibly."""
-    from transformers import AutoModelForCausalLM, LlamaConfig
-
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(embedded.tokenizer),
-        hidden_size=32,
-        intermediate_size=48,
-        num_hidden_layers=3,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        tie_word_embeddings=True,
-        initializer_range=0.5,
-    )
-    directory = tmp_path_factory.mktemp("strong-tiny")
-    AutoModelForCausalLM.from_config(config).save_pretrained(directory)
-    embedded.tokenizer.save_pretrained(directory)
-    return str(directory)
+    return save_tiny_llama(tmp_path_factory.mktemp("strong-tiny"), embedded.tokenizer, initializer_range=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -145,21 +130,8 @@ def test_hflm_arguments_load_the_model_and_enter_its_identity(tiny_local_model):
 def custom_code_model(tmp_path_factory, embedded):
     """A tiny model with its own modelling code (config.json's auto_map points at the .py files beside it),
     the way Baichuan2's hub snapshot is laid out. The weights are a LLaMA's: the custom class subclasses it."""
-    from transformers import AutoModelForCausalLM, LlamaConfig
-
     directory = tmp_path_factory.mktemp("custom-code")
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(embedded.tokenizer),
-        hidden_size=32,
-        intermediate_size=48,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        tie_word_embeddings=True,
-    )
-    AutoModelForCausalLM.from_config(config).save_pretrained(directory)
-    embedded.tokenizer.save_pretrained(directory)
+    save_tiny_llama(directory, embedded.tokenizer, num_hidden_layers=2)
     for name in ("configuration_tiny_custom.py", "modeling_tiny_custom.py"):
         shutil.copy(FIXTURES / "custom_code" / name, directory / name)
     saved = json.loads((directory / "config.json").read_text())

@@ -48,7 +48,7 @@ def test_native_prompt_is_a_plain_cloze_of_the_instance(native_tasks, task):
     lm_task = native_tasks[task]["tasks"][f"aqua_{task}_native"]
     docs = list(lm_task.eval_docs)
     data = load_task_data(find_task(task, "native").spec, 0, 4, 3, "shipped")
-    assert [d["instance_id"] for d in docs] == [i.key for i in data.evaluate]
+    assert [d["instance_id"] for d in docs] == [i.instance_id for i in data.evaluate]
     for doc, instance in zip(docs, data.evaluate):
         assert lm_task.doc_to_text(doc) == EXPECTED_PROMPT[task].format(**instance.fields)
         choices = lm_task.doc_to_choice(doc)

@@ -27,20 +27,9 @@ def requests():
 
 
 def save_random_llama(directory: Path, tokenizer, seed: int) -> None:
-    from transformers import AutoModelForCausalLM, LlamaConfig
+    from tiny_models import save_tiny_llama
 
-    torch.manual_seed(seed)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=48,
-        num_hidden_layers=3,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        tie_word_embeddings=True,
-    )
-    AutoModelForCausalLM.from_config(config).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
+    save_tiny_llama(directory, tokenizer, seed)
 
 
 # 1 ---------------------------------------------------------------------------------------------

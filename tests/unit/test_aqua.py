@@ -132,3 +132,22 @@ def test_proxies_do_not_depend_on_where_the_files_live(tmp_path):
         data = load_task_data(task.spec, data_files={s: str(target / f"{s}.jsonl") for s in ("train", "test")})
         built.append(build_split(task.spec, data, "evaluate", 0, "letter"))
     assert built[0] == built[1]
+
+
+def test_instance_id_is_the_split_position_and_source_id_the_rows_own_id_everywhere():
+    """One name, one meaning: `instance_id` is "split:row" in Instance and ProxyQA alike, `source_id` the
+    row's own id field; ProxyQA is built by keyword (two of its strings were once swapped unseen)."""
+    import dataclasses
+
+    import pytest
+
+    from neuronllm.tasks.aqua import ProxyQA
+
+    task, data = task_and_data("sentiment")
+    for instance in data.evaluate[:3]:
+        assert instance.instance_id.startswith("evaluate:") and instance.source_id != instance.instance_id
+        proxies = build_proxies(task.spec, data, instance, 0, "text")
+        assert {(p.instance_id, p.source_id) for p in proxies} == {(instance.instance_id, instance.source_id)}
+    fields = {f.name: "x" for f in dataclasses.fields(ProxyQA)}
+    with pytest.raises(TypeError):
+        ProxyQA(*fields.values())

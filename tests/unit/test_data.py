@@ -127,5 +127,5 @@ def test_instance_keys_name_split_and_row_for_every_adapter():
 
     for task in ("ner", "sentiment", "commonsense"):
         data = load_task_data(find_task(task, "text").spec, 0, 5, 5, "shipped")
-        assert all(i.key.startswith("identify:") for i in data.identify), task
-        assert all(i.key.startswith("evaluate:") for i in data.evaluate), task
+        assert all(i.instance_id.startswith("identify:") for i in data.identify), task
+        assert all(i.instance_id.startswith("evaluate:") for i in data.evaluate), task

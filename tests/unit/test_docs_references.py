@@ -97,3 +97,75 @@ def test_every_neuronllm_identifier_named_in_the_docs_exists():
             if IDENTIFIER.match(token) and not resolves(token):
                 missing.append(f"{where}: {token}")
     assert missing == []
+
+
+# A symbol placed in a module: "`neuronllm/methods/ranking.py` `top_k(...)`" or "`stable_seed` (`neuronllm/...py`)".
+PATH_THEN_SYMBOL = re.compile(r"`((?:neuronllm|benchmarks|data|tests|\.ci)/[\w/]+\.py)`\s+`([A-Za-z_][\w.]*)[^`]*`")
+SYMBOL_THEN_PATH = re.compile(
+    r"`([A-Za-z_][\w.]*)(?:\([^`]*\))?`\s+\(`((?:neuronllm|benchmarks|data|tests|\.ci)/[\w/]+\.py)`"
+)
+FILE_NAME = re.compile(r"^[\w-]+\.(py|smk|yaml|md|jinja)$")
+
+
+def defined_names(path: Path) -> dict[str, set[str]]:
+    """{top-level name: its members (a class's methods and attributes)} of a Python file."""
+    names: dict[str, set[str]] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names[node.name] = set()
+        elif isinstance(node, ast.ClassDef):
+            members = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            fields = (n.target for n in node.body if isinstance(n, ast.AnnAssign))
+            members |= {target.id for target in fields if isinstance(target, ast.Name)}
+            names[node.name] = members
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for leaf in ast.walk(target):
+                    if isinstance(leaf, ast.Name):
+                        names[leaf.id] = set()
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update({(alias.asname or alias.name).split(".")[0]: set() for alias in node.names})
+    return names
+
+
+def placed_symbols(text: str) -> list[tuple[str, str]]:
+    """(path, symbol) pairs a text places together."""
+    return [(p, s) for p, s in PATH_THEN_SYMBOL.findall(text)] + [(p, s) for s, p in SYMBOL_THEN_PATH.findall(text)]
+
+
+def test_placed_symbols_of_text_are_found():
+    """The patterns read both ways of placing a symbol (the test below cannot pass by reading nothing)."""
+    text = "`neuronllm/methods/ranking.py` `top_k(scores, k)` and `stable_seed(seed, ...)` (`neuronllm/tasks/data.py`)"
+    assert placed_symbols(text) == [
+        ("neuronllm/methods/ranking.py", "top_k"),
+        ("neuronllm/tasks/data.py", "stable_seed"),
+    ]
+
+
+def test_every_symbol_the_docs_place_in_a_module_is_defined_there():
+    """A name the docs place in a file (a function, a class, `Class.member`, a constant) is defined in it:
+    moving a function without its guide fails here."""
+    wrong = []
+    for where, text in sources():
+        for path, symbol in placed_symbols(text):
+            if path in TO_BE_WRITTEN or not (ROOT / path).exists():
+                continue  # a missing path is the test above's
+            head, *rest = symbol.split(".")
+            names = defined_names(ROOT / path)
+            members = set().union(*names.values())  # `plan.py` `table7_job`: a method of the file's class
+            if (head not in names or (rest and rest[0] not in names[head])) and not (not rest and head in members):
+                wrong.append(f"{where}: {symbol} is not defined in {path}")
+    assert wrong == []
+
+
+def test_every_file_name_the_docs_mention_exists_somewhere():
+    """A bare file name (`engine.py`, `report.smk`) names a file of the repository."""
+    present = {p.name for p in ROOT.rglob("*") if ".git" not in p.parts and ".venv" not in p.parts}
+    present |= {Path(t).name for t in TO_BE_WRITTEN}
+    missing = []
+    for where, text in sources():
+        for token in sorted({t.strip() for t in BACKTICKED.findall(text)}):
+            if FILE_NAME.match(token) and token not in present and not PLACEHOLDER.search(token):
+                missing.append(f"{where}: {token}")
+    assert missing == []

@@ -60,3 +60,29 @@ def test_the_workflow_passes_snakemake_lint():
     output = done.stdout + done.stderr
     assert done.returncode == 0 and "Lints for" not in output, output[-3000:]
     assert "your workflow is in a good condition" in output
+
+
+def test_every_config_key_is_described_in_docs_pipeline():
+    """config/README.md points at docs/pipeline.md's config keys table: every key the schema accepts has a row."""
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    text = (ROOT / "docs" / "pipeline.md").read_text(encoding="utf-8")
+    table = text[text.index("## Config keys") :].split("\n## ", 1)[0]
+    described = {
+        key for row in table.splitlines() if row.startswith("| `") for key in re.findall(r"`(\w+)`", row.split("|")[1])
+    }
+    assert set(schema["properties"]) - described == set()
+    assert "docs/pipeline.md" in (ROOT / "config" / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_rule_uses_the_one_shared_environment():
+    """One conda environment for every rule, on purpose (docs/pipeline.md): no rule names another."""
+    envs = sorted(p.name for p in (ROOT / "workflow" / "envs").iterdir())
+    assert envs == ["neuronllm.yaml"]
+    common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    assert 'ENV = "../envs/neuronllm.yaml"' in common
+    named = [
+        (path.name, value)
+        for path in [ROOT / "Snakefile", *(ROOT / "workflow" / "rules").glob("*.smk")]
+        for value in re.findall(r"conda:\s*\n\s*(\S+)", path.read_text())
+    ]
+    assert named and {value for _, value in named} == {"ENV"}, named

@@ -30,7 +30,7 @@ def test_schema_names_no_method_and_the_config_check_reads_the_registry():
                 yield from enums(value)
 
     # the one enum that names a method: specificity sources, "a task's NeuronLLM set" or the common set
-    assert [e for e in enums(schema) if set(e) & set(registry.METHOD_NAMES)] == [["cni", "common"]]
+    assert [e for e in enums(schema) if set(e) & set(registry.METHOD_NAMES)] == [[registry.PAPER_METHOD, "common"]]
     _check_methods({"methods": list(registry.METHOD_NAMES), "ablation_methods": list(registry.ablation_methods())})
     with pytest.raises(UserError, match=r"config: methods: unknown method 'cnni'.*did you mean 'cni'"):
         _check_methods({"methods": ["cnni"]})
@@ -49,7 +49,7 @@ def test_cli_offers_the_registry():
 
 
 def test_report_labels_and_parts_come_from_the_registry():
-    from neuronllm.report.kinds import KINDS, _method_rows
+    from neuronllm.report.table_kinds import KINDS, _method_rows
 
     assert [r.labels[0] for r in _method_rows(list(registry.METHOD_NAMES))] == [
         m.label for m in registry.METHODS.values()
@@ -65,7 +65,7 @@ def test_rules_read_the_registry():
     for path in (ROOT / "workflow" / "rules").glob("*.smk"):
         text = path.read_text()
         for name in registry.METHOD_NAMES:
-            assert f'"{name}"' not in text or name in ("cni",), (path.name, name)  # cni: the specificity rows' set
+            assert f'"{name}"' not in text and f"'{name}'" not in text, (path.name, name)
 
 
 def test_plan_follows_the_registry():
@@ -167,3 +167,68 @@ def test_every_metrics_input_is_written_by_some_job():
         inputs = plan.metrics_inputs(method, budget, ablation, "m", 0, "ner")
         wanted += [inputs["original"], *inputs["conditions"], *inputs["null"], *inputs["null_matched"]]
     assert set(wanted) <= written, sorted(set(wanted) - written)
+
+
+def test_paper_method_is_a_registered_method_with_good_and_bad_sets():
+    """The plan, the rules and the reports name NeuronLLM's roles by registry.PAPER_METHOD: it must be a
+    method whose sets have both sides (the transfer sweeps good and bad separately)."""
+    assert registry.get_method(registry.PAPER_METHOD).has_bad
+
+
+def test_ig_defaults_are_defined_once():
+    """m, layer_batch and z: the CLI, the settings, the engines and the schema's defaults all agree with
+    the one definition (neuronllm.attribution.IG_STEPS, IG_LAYER_BATCH; neuronllm.methods.CNI_TOP_Z)."""
+    import inspect
+
+    from neuronllm.attribution import IG_LAYER_BATCH, IG_STEPS
+    from neuronllm.attribution.ig import integrated_gradients, integrated_gradients_many
+    from neuronllm.attribution.kinds import compute_attributions
+    from neuronllm.cli import build_parser
+    from neuronllm.methods import CNI_TOP_Z
+    from neuronllm.methods.cni import ace_scores, select
+    from neuronllm.methods.identify import IdentifySettings
+
+    expected = {"steps": IG_STEPS, "layer_batch": IG_LAYER_BATCH, "z": CNI_TOP_Z}
+    for function in (integrated_gradients, integrated_gradients_many, compute_attributions, ace_scores, select):
+        defaults = {n: p.default for n, p in inspect.signature(function).parameters.items() if n in expected}
+        assert defaults and defaults == {n: expected[n] for n in defaults}, function.__name__
+    settings = IdentifySettings(task="x")
+    assert (settings.steps, settings.layer_batch, settings.z) == (IG_STEPS, IG_LAYER_BATCH, CNI_TOP_Z)
+    for command in ("identify", "attribute"):
+        args = build_parser().parse_args(
+            [command, "--task", "x", "--out", "o", "--method", "cni"][: 5 + 2 * (command == "identify")]
+        )
+        assert (args.steps, args.batch_size, args.z) == (IG_STEPS, IG_LAYER_BATCH, CNI_TOP_Z)
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]
+    assert (schema["layer_batch"]["default"], schema["z"]["default"]) == (IG_LAYER_BATCH, CNI_TOP_Z)
+
+
+def test_report_kinds_have_one_registry():
+    """`neuronllm report` reads its choices, required options and writers from neuronllm.report.registry; every
+    table kind is a report; every caption exists and no rule names a caption file itself."""
+    from neuronllm.cli import build_parser
+    from neuronllm.report.registry import EXTRA_CAPTIONS, REPORTS
+    from neuronllm.report.table_kinds import KINDS
+
+    parser = build_parser()
+    report_parser = next(a for a in parser._subparsers._group_actions[0].choices.items() if a[0] == "report")[1]
+    kind = next(a for a in report_parser._actions if a.dest == "kind")
+    assert list(kind.choices) == list(REPORTS) and set(KINDS) <= set(REPORTS)
+    dests = {a.dest for a in report_parser._actions}
+    for record in REPORTS.values():
+        assert set(record.outputs) | set(record.needs) <= dests, record.name
+        assert (ROOT / "workflow" / "rules" / record.caption_path).resolve().is_file(), record.caption
+    for caption in EXTRA_CAPTIONS.values():
+        assert (ROOT / "workflow" / "rules" / caption).resolve().is_file(), caption
+    for path in (ROOT / "workflow" / "rules").glob("*.smk"):
+        assert "../report/" not in path.read_text(), path.name  # captions come from the registry
+
+
+def test_a_report_missing_a_required_option_is_one_line_before_anything_is_read(tmp_path, capsys):
+    from neuronllm.cli import main
+
+    out = tmp_path / "s.md"
+    code = main(["report", "specificity", "--metrics", str(tmp_path / "absent.json"), "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "--latex, --png, --pdf" in err[0], err
+    assert not out.exists()

@@ -2,88 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 MIN_ROWS = 80
 
-NER_LABELS = ["O", "art", "building", "event", "location", "organization", "other", "person", "product"]
-POS_LABELS = [
-    "''",
-    "#",
-    "$",
-    "(",
-    ")",
-    ",",
-    ".",
-    ":",
-    "``",
-    "CC",
-    "CD",
-    "DT",
-    "EX",
-    "FW",
-    "IN",
-    "JJ",
-    "JJR",
-    "JJS",
-    "MD",
-    "NN",
-    "NNP",
-    "NNPS",
-    "NNS",
-    "PDT",
-    "POS",
-    "PRP",
-    "PRP$",
-    "RB",
-    "RBR",
-    "RBS",
-    "RP",
-    "SYM",
-    "TO",
-    "UH",
-    "VB",
-    "VBD",
-    "VBG",
-    "VBN",
-    "VBP",
-    "VBZ",
-    "WDT",
-    "WP",
-    "WP$",
-    "WRB",
-]
-CHUNK_LABELS = [
-    "O",
-    "B-ADJP",
-    "I-ADJP",
-    "B-ADVP",
-    "I-ADVP",
-    "B-CONJP",
-    "I-CONJP",
-    "B-INTJ",
-    "I-INTJ",
-    "B-LST",
-    "I-LST",
-    "B-NP",
-    "I-NP",
-    "B-PP",
-    "I-PP",
-    "B-PRT",
-    "I-PRT",
-    "B-SBAR",
-    "I-SBAR",
-    "B-UCP",
-    "I-UCP",
-    "B-VP",
-    "I-VP",
-]
+
+def generator() -> ModuleType:
+    """data/make_shipped_data.py, the one source of the files and of their label orders."""
+    spec = importlib.util.spec_from_file_location("make_shipped_data", DATA / "make_shipped_data.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GENERATOR = generator()
+NER_LABELS, POS_LABELS, CHUNK_LABELS = GENERATOR.NER_LABELS, GENERATOR.POS_LABELS, GENERATOR.CHUNK_LABELS
 CQA_LABELS = ["A", "B", "C", "D", "E"]
 
 SPLITS = {
@@ -237,3 +179,21 @@ def test_commonsense(split):
     # question ids must not collide across splits either
     other = [s for s in SPLITS["commonsense"] if s != split][0]
     assert not set(ids) & {r["id"] for r in load("commonsense", other)}
+
+
+def test_regenerating_the_shipped_data_gives_the_committed_bytes(tmp_path):
+    """`python data/make_shipped_data.py` rewrites data/*/*.jsonl to the same bytes: the committed files
+    are what their source (the generator, data/sources/, the task YAMLs' label orders) says."""
+    GENERATOR.main(tmp_path)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.jsonl"))
+    assert written == sorted(Path(task) / f"{split}.jsonl" for task, split in ALL_FILES)
+    for relative in written:
+        assert (tmp_path / relative).read_bytes() == (DATA / relative).read_bytes(), relative
+
+
+def test_the_label_orders_are_the_task_specs():
+    """The files' label ids index the labels the package reads (tasks/aqua/*.yaml `label_names`)."""
+    from neuronllm.tasks.lm_eval_tasks import find_task
+
+    for task, labels in (("ner", NER_LABELS), ("chunking", CHUNK_LABELS), ("sentiment", GENERATOR.SENTIMENT_LABELS)):
+        assert list(find_task(task, "text").spec["label_names"]) == labels, task

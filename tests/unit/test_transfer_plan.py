@@ -128,3 +128,23 @@ def test_share_is_computed_on_joint_resamples_and_needs_a_proxy_effect():
     assert result["low"] == pytest.approx(np.percentile(ratios[np.isfinite(ratios)], 2.5))
     none = share(b | {"rac_signed_low": -1.0}, a)
     assert none["value"] is None and "no proxy effect" in none["reason"]
+
+
+@pytest.mark.parametrize("name", ["config/config.yaml", "config/ci.yaml", "config/paper.yaml"])
+def test_the_report_config_rebuilds_the_same_transfer_plan(name):
+    """`report transfer --plan` gets report_config(config) (workflow/rules/transfer.smk): the transfer plan
+    rebuilt from it has the same jobs and reads the same files as the one built from the whole config."""
+    from neuronllm.pipeline.transfer_plan import report_config
+
+    config = yaml.safe_load((ROOT / name).read_text())
+    config.setdefault("null_sets", 2)
+    full, rebuilt = TransferPlan(Plan(config)), TransferPlan(Plan(report_config(config)))
+    assert {f: (j.conditions, j.outputs, j.sets) for f, j in full.jobs().items()} == {
+        f: (j.conditions, j.outputs, j.sets) for f, j in rebuilt.jobs().items()
+    }
+    for model in full.plan.models:
+        for seed in full.plan.seeds:
+            assert full.report_inputs(model, seed) == rebuilt.report_inputs(model, seed)
+            for task in full.plan.tasks:
+                for fmt in full.formats:
+                    assert full.plan.task_inputs(task, fmt) == rebuilt.plan.task_inputs(task, fmt)

@@ -8,6 +8,7 @@ import json
 
 from neuronllm import methods as registry
 from neuronllm.pipeline.plan import Plan
+from neuronllm.report.registry import CATEGORY, EXTRA_CAPTIONS, REPORTS
 
 PLAN = Plan(config)
 R = PLAN.R

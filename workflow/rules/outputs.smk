@@ -5,7 +5,9 @@ rule metrics_csv:
     input:
         sorted(set(metrics_files(METHODS))),
     output:
-        report(f"{R}/metrics.csv", caption="../report/metrics_csv.rst", category="Data"),
+        report(
+            f"{R}/metrics.csv", caption=REPORTS["csv"].caption_path, category=CATEGORY["csv"]
+        ),
     log:
         f"{R}/logs/metrics_csv.log",
     benchmark:
@@ -18,10 +20,12 @@ rule metrics_csv:
 
 rule layer_figure:
     input:
-        [PLAN.neurons("cni", BUDGET, MODELS[0], SEEDS[0], task) for task in TASKS],
+        [PLAN.neurons(registry.PAPER_METHOD, BUDGET, MODELS[0], SEEDS[0], task) for task in TASKS],
     output:
         png=report(
-            f"{R}/layers.png", caption="../report/layers.rst", category="Figures"
+            f"{R}/layers.png",
+            caption=REPORTS["figure"].caption_path,
+            category=CATEGORY["png"],
         ),
         pdf=f"{R}/layers.pdf",
     log:
@@ -32,7 +36,7 @@ rule layer_figure:
         ENV
     params:
         sets=[
-            f"{task}={PLAN.neurons('cni', BUDGET, MODELS[0], SEEDS[0], task)}"
+            f"{task}={PLAN.neurons(registry.PAPER_METHOD, BUDGET, MODELS[0], SEEDS[0], task)}"
             for task in TASKS
         ],
     shell:

@@ -40,8 +40,8 @@ def table_rule(name, inputs, extra, after=(), figure=False):
         {
             "png": report(
                 f"{R}/{name}_forest.png",
-                caption="../report/forest.rst",
-                category="Tables",
+                caption=EXTRA_CAPTIONS["forest"],
+                category=CATEGORY["png"],
             ),
             "pdf": f"{R}/{name}_forest.pdf",
         }
@@ -59,7 +59,9 @@ def table_rule(name, inputs, extra, after=(), figure=False):
         output:
             **figures,
             md=report(
-                f"{R}/{name}.md", caption="../report/tables.rst", category="Tables"
+                f"{R}/{name}.md",
+                caption=REPORTS[name].caption_path,
+                category=CATEGORY["md"],
             ),
             tex=f"{R}/{name}.tex",
         log:

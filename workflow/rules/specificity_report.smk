@@ -22,7 +22,7 @@ rule specificity_metrics:
         info=lambda w: json.dumps(
             {
                 "model_label": model_label(w.model),
-                "method": "common" if w.source == "common" else "cni",
+                "method": "common" if w.source == "common" else registry.PAPER_METHOD,
                 "neurons_from": w.source,
                 "budget": BUDGET,
                 "steps": config["steps"],
@@ -46,14 +46,14 @@ rule specificity_report:
     output:
         md=report(
             f"{R}/specificity.md",
-            caption="../report/specificity.rst",
-            category="Tables",
+            caption=REPORTS["specificity"].caption_path,
+            category=CATEGORY["md"],
         ),
         tex=f"{R}/specificity.tex",
         png=report(
             f"{R}/specificity.png",
-            caption="../report/specificity.rst",
-            category="Figures",
+            caption=REPORTS["specificity"].caption_path,
+            category=CATEGORY["png"],
         ),
         pdf=f"{R}/specificity.pdf",
     log:

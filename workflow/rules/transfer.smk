@@ -3,29 +3,12 @@ sets on the task posed natively and in the other answer format, and the dose-res
 NeuronLLM's good and bad neurons (neuronllm/pipeline/transfer_plan.py says which job evaluates what).
 """
 
-from neuronllm.pipeline.transfer_plan import TransferPlan
+from neuronllm.pipeline.transfer_plan import TransferPlan, report_config
 
 TRANSFER = TransferPlan(PLAN)
 TRANSFER_JOBS = TRANSFER.jobs()
 # What the report needs of the config to find every file (the plan is rebuilt from it).
-TRANSFER_PLAN = json.dumps(
-    {
-        k: config[k]
-        for k in (
-            "results_dir",
-            "models",
-            "tasks",
-            "methods",
-            "budget",
-            "seeds",
-            "null_sets",
-            "answer_format",
-            "data_files",
-            "transfer",
-        )
-        if k in config
-    }
-)
+TRANSFER_PLAN = json.dumps(report_config(config))
 
 
 def transfer_tokens(wildcards, fmt):

@@ -12,26 +12,32 @@ rule transfer_report:
         ],
     output:
         md=report(
-            f"{R}/transfer.md", caption="../report/transfer.rst", category="Tables"
+            f"{R}/transfer.md",
+            caption=REPORTS["transfer"].caption_path,
+            category=CATEGORY["md"],
         ),
         tex=f"{R}/transfer.tex",
         png=report(
-            f"{R}/transfer.png", caption="../report/transfer.rst", category="Figures"
+            f"{R}/transfer.png",
+            caption=REPORTS["transfer"].caption_path,
+            category=CATEGORY["png"],
         ),
         pdf=f"{R}/transfer.pdf",
         csv=report(
-            f"{R}/transfer.csv", caption="../report/transfer.rst", category="Data"
+            f"{R}/transfer.csv",
+            caption=REPORTS["transfer"].caption_path,
+            category=CATEGORY["csv"],
         ),
         sweep_csv=report(
             f"{R}/dose_response.csv",
-            caption="../report/dose_response.rst",
-            category="Data",
+            caption=EXTRA_CAPTIONS["dose_response"],
+            category=CATEGORY["csv"],
         ),
         sweep=report(
             directory(f"{R}/dose_response"),
             patterns=["{task}.png"],
-            caption="../report/dose_response.rst",
-            category="Figures",
+            caption=EXTRA_CAPTIONS["dose_response"],
+            category=CATEGORY["png"],
         ),
     log:
         f"{R}/logs/transfer.log",

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
+from neuronllm.attribution import IG_LAYER_BATCH, IG_STEPS
 from neuronllm.attribution.ig.cached import PASS_TOKENS, cached_ig
 from neuronllm.attribution.ig.gradient import activation_times_gradient
 from neuronllm.attribution.ig.naive import naive_ig
@@ -70,10 +71,10 @@ def integrated_gradients(
     model: nn.Module | LoadedModel,
     proxy: ProxyTokens,
     objective: str,
-    steps: int = 20,
+    steps: int = IG_STEPS,
     layers: Sequence[int] | None = None,
     engine: str = "cached",
-    layer_batch: int = 6,
+    layer_batch: int = IG_LAYER_BATCH,
     progress: bool = False,
     pass_tokens: int = PASS_TOKENS,
 ) -> IGResult:
@@ -94,10 +95,10 @@ def integrated_gradients_many(
     model: nn.Module | LoadedModel,
     proxy: ProxyTokens,
     objectives: Sequence[str],
-    steps: int = 20,
+    steps: int = IG_STEPS,
     layers: Sequence[int] | None = None,
     engine: str = "cached",
-    layer_batch: int = 6,
+    layer_batch: int = IG_LAYER_BATCH,
     progress: bool = False,
     pass_tokens: int = PASS_TOKENS,
 ) -> dict[str, IGResult]:
@@ -119,17 +120,24 @@ def integrated_gradients_many(
         if engine == "naive":
             per_objective = {}
             for objective in objectives:
-                attributions, f_full, f_zero, activations, endpoint = naive_ig(
-                    loaded, proxy, objective, steps, chosen, d_ff, progress
-                )
-                per_objective[objective] = (attributions, f_full, f_zero, endpoint)
+                result = naive_ig(loaded, proxy, objective, steps, chosen, d_ff, progress)
+                per_objective[objective] = result.per_objective[objective]
+                activations = result.activations
         else:
             per_objective, activations = cached_ig(
                 loaded, proxy, objectives, steps, chosen, d_ff, layer_batch, pass_tokens, progress
             )
-    return {
-        objective: IGResult(
-            *per_objective[objective][:3], activations, chosen, objective, steps, per_objective[objective][3]
+    results = {}
+    for objective in objectives:
+        ig = per_objective[objective]
+        results[objective] = IGResult(
+            attributions=ig.attributions,
+            f_full=ig.f_full,
+            f_zero=ig.f_zero,
+            activations=activations,
+            layers=chosen,
+            objective=objective,
+            steps=steps,
+            endpoint_gradient=ig.endpoint_gradient,
         )
-        for objective in objectives
-    }
+    return results

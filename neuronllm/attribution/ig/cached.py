@@ -31,14 +31,13 @@ import torch
 from torch import nn
 
 from neuronllm.attribution.ig.layouts import DecoderStack, FullRowLayout, PackedLayout, exact_entries
-from neuronllm.attribution.ig.proxy import ProxyTokens, objective_from_scores
+from neuronllm.attribution.ig.proxy import EngineResult, LayerIG, ProxyTokens, objective_from_scores
 from neuronllm.attribution.ig.shared import answer_activations, progress, projection_device
 from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
 from neuronllm.scoring.prefix_kv import prefix_key_values
 
 PASS_TOKENS = 512  # tokens per batched pass (memory, and the packed mask's N² attention)
-Result = dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]
 
 
 def _unmodified_pass(
@@ -77,8 +76,8 @@ def cached_ig(
     layer_batch: int,
     pass_tokens: int,
     show: bool,
-) -> tuple[Result, torch.Tensor]:
-    """Returns {objective: (attributions, f_full, f_zero, endpoint gradient)} and n̂ (module docstring).
+) -> EngineResult:
+    """Each objective's LayerIG and n̂ (module docstring).
 
     Groups of a chunk are g = slot·(m+1) + k (slot: layer in the chunk, k = 0..m, α_k = k/m); k = 0
     gives f_zero and stays out of the backward, k = m gives f_full.
@@ -107,11 +106,11 @@ def cached_ig(
 
     alphas = torch.arange(steps + 1, dtype=torch.float32) / steps  # [m+1]: α_k = k/m
     out = {
-        o: (
-            torch.zeros(len(layers), d_ff),
-            torch.zeros(len(layers)),
-            torch.zeros(len(layers)),
-            torch.zeros(len(layers), d_ff),
+        o: LayerIG(
+            attributions=torch.zeros(len(layers), d_ff),
+            f_full=torch.zeros(len(layers)),
+            f_zero=torch.zeros(len(layers)),
+            endpoint_gradient=torch.zeros(len(layers), d_ff),
         )
         for o in objectives
     }
@@ -171,7 +170,12 @@ def cached_ig(
                             gradients[objective][slot] += grad
                     f[objective][first:last] = f_pass.detach().cpu()
         for objective in objectives:
-            attributions, f_full, f_zero, endpoint = out[objective]
+            attributions, f_full, f_zero, endpoint = (
+                out[objective].attributions,
+                out[objective].f_full,
+                out[objective].f_zero,
+                out[objective].endpoint_gradient,
+            )
             by_step = f[objective].view(len(chunk), steps + 1)
             for slot in range(len(chunk)):
                 gradient_sum = gradients[objective][slot][1:].sum(dim=0).float().cpu()  # Σ_{k=1..m} ∂F/∂w at α_k·n̂
@@ -182,4 +186,4 @@ def cached_ig(
         done += len(chunk)
         bar.update(len(chunk))
     bar.close()
-    return out, n_hat
+    return EngineResult(out, n_hat)

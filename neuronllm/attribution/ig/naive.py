@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from neuronllm.attribution.ig.proxy import ProxyTokens, objective_from_scores
+from neuronllm.attribution.ig.proxy import EngineResult, LayerIG, ProxyTokens, objective_from_scores
 from neuronllm.attribution.ig.shared import answer_activations, pad_rows, progress, projection_device
 from neuronllm.model import hooks
 from neuronllm.model.loading import LoadedModel
@@ -47,9 +47,9 @@ def full_sequence_f(loaded: LoadedModel, proxy: ProxyTokens, objective: str) -> 
 
 def naive_ig(
     loaded: LoadedModel, proxy: ProxyTokens, objective: str, steps: int, layers: list[int], d_ff: int, show: bool
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(attributions, f_full, f_zero, n̂, endpoint gradient) for `layers`: every (layer, k) a full forward, a
-    backward for k >= 1."""
+) -> EngineResult:
+    """IG of one objective for `layers` (an EngineResult with that objective alone): every (layer, k) a full
+    forward, a backward for k >= 1."""
     answer = proxy.answer_position
     n_hat = answer_activations(loaded, proxy.prompt_ids)[layers]  # [len(layers), d_ff]
     attributions = torch.zeros(len(layers), d_ff)
@@ -82,4 +82,4 @@ def naive_ig(
             bar.update(1)
         attributions[i] = n_hat[i] * gradient_sum.float().cpu() / steps
     bar.close()
-    return attributions, f_full, f_zero, n_hat, endpoint
+    return EngineResult({objective: LayerIG(attributions, f_full, f_zero, endpoint)}, n_hat)

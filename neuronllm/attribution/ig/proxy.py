@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import torch
 
@@ -105,6 +105,23 @@ def objective_from_scores(option_scores: torch.Tensor, gold: int, objective: str
     if objective == "gold_logprob":
         return gold_score
     raise UserError(f"unknown IG objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
+
+
+class LayerIG(NamedTuple):
+    """One objective's per-layer numbers from an IG engine (rows: the requested layers, in order)."""
+
+    attributions: torch.Tensor  # [n_layers, d_ff] IG of eq. 1
+    f_full: torch.Tensor  # [n_layers] F at α = 1
+    f_zero: torch.Tensor  # [n_layers] F at α = 0
+    endpoint_gradient: torch.Tensor  # [n_layers, d_ff] ∂F/∂w at w = n̂
+
+
+class EngineResult(NamedTuple):
+    """What an IG engine returns: each objective's LayerIG and n̂, the unmodified answer-position neurons
+    [n_layers, d_ff] (one forward gives them to every objective)."""
+
+    per_objective: dict[str, LayerIG]
+    activations: torch.Tensor
 
 
 @dataclass
