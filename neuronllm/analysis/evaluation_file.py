@@ -189,18 +189,18 @@ REQUIRED: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def _check_shape(obj: Any, source: str, original: bool) -> None:
+def _check_shape(obj: Any, source: str, original: bool | None) -> None:
     """The fields the metrics read, and the right kind: the original is unmodified, a condition changes
-    neurons with a known operator."""
+    neurons with a known operator (original None: either)."""
     if not isinstance(obj, Mapping):
         raise UserError(f"{source}: not an AQUA evaluation file (not a JSON object)")
     for key, kind in REQUIRED.items():
         if not isinstance(obj.get(key), kind) or isinstance(obj.get(key), bool):
             raise UserError(f"{source}: not an AQUA evaluation file (missing or malformed {key!r})")
     condition = obj["condition"]
-    if original and condition.get("neurons") is not None:
+    if original is True and condition.get("neurons") is not None:
         raise UserError(f"{source}: the original must be an unmodified evaluation, not {condition.get('label')!r}")
-    if not original:
+    if original is False:
         if condition.get("neurons") is None:
             raise UserError(f"{source}: an unmodified evaluation is not an intervention condition")
         if condition.get("op") not in OPERATORS or condition.get("part") not in PARTS:
@@ -214,7 +214,7 @@ def _check_shape(obj: Any, source: str, original: bool) -> None:
         )
 
 
-def verified(obj: Any, source: str, original: bool) -> EvaluationFile:
+def verified(obj: Any, source: str, original: bool | None) -> EvaluationFile:
     """`obj` checked and with every derived number recomputed from its predictions; a file whose claims
     (acc, comprehension, acc_norm, counts, correct flags, predictions) disagree with its data is refused."""
     _check_shape(obj, source, original)

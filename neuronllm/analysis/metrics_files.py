@@ -138,12 +138,13 @@ def _bands(entry: dict[str, Any], null_entries: list[dict[str, Any]]) -> dict[st
 
 
 def merge_info(computed: dict[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
-    """The metrics file: the computed fields and --info's, which may add fields but never replace one
-    (an `--info '{"conditions": {}}'` would erase every computed effect)."""
-    clash = sorted(set(info) & (set(computed) | {"digests"}))
+    """The metrics file: the computed fields and --info's, which may add fields (or repeat a computed
+    value) but never replace one (an `--info '{"conditions": {}}'` would erase every computed effect)."""
+    clash = sorted(k for k in info if k == "digests" or (k in computed and info[k] != computed[k]))
     if clash:
         raise UserError(
-            f"--info {clash[0]!r} is a field the metrics compute from the evaluations: --info may only add fields"
+            f"--info {clash[0]!r} is a field the metrics compute from the evaluations: --info may only add "
+            f"fields (or repeat one's value)"
         )
     return computed | dict(info)
 

@@ -128,7 +128,7 @@ def _check_null_kind(record: Mapping[str, Any], source: str, what: str, kind: st
             f"{source}: a {record.get('method') or 'unlabelled'} neuron set, not a {what} draw "
             f"(a band is made of sets `neuronllm null` drew without looking at the task)"
         )
-    if "null" not in record:
+    if record.get("null") is None:  # an evaluation or a set from before the kind was recorded
         return False
     if record["null"] != kind:
         raise UserError(f"{source}: a {record['null']} null set given as a {kind} one ({what} draws)")

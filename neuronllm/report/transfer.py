@@ -32,9 +32,11 @@ CSV_COLUMNS = TIDY_COLUMNS  # one list: metrics.csv and transfer.csv concatenate
 
 
 def _plan(plan_config: dict[str, Any]) -> TransferPlan:
+    from neuronllm.pipeline.config_check import check_numbers
     from neuronllm.pipeline.plan import Plan
     from neuronllm.pipeline.transfer_plan import TransferPlan
 
+    check_numbers(plan_config, "--plan")
     return TransferPlan(Plan(plan_config))
 
 
