@@ -247,6 +247,20 @@ def test_the_schema_bounds_the_same_numbers():
     assert factor["maximum"] == 10
 
 
+def test_two_models_under_one_label_are_refused_by_the_report(tmp_path):
+    from neuronllm.analysis.metrics_files import build_metrics
+    from neuronllm.report.inputs import load_metrics
+
+    paths = []
+    for model in ("model-a", "model-b"):
+        original, condition = build(from_correct(ORIGINAL)), degraded()
+        original["model"] = condition["model"] = model
+        info = {"model_label": "tiny", "method": "cni", "budget": 100}
+        paths.append(write(tmp_path / f"{model}.json", build_metrics(original, [condition], info, resamples=50)))
+    with pytest.raises(UserError, match="model 'model-b' has the label 'tiny' of model 'model-a'"):
+        load_metrics(paths)
+
+
 @pytest.mark.parametrize("text", ["", "512B", "512", "0GB", "GB", "1e3GB"])
 def test_memory_sizes_need_a_unit_and_a_positive_value(text):
     from neuronllm.model.memory import parse_size
