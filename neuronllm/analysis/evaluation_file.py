@@ -174,7 +174,8 @@ def _check_prediction(row: Any, where: str) -> None:
     texts = [row.get("gold_text"), row.get("predicted_text")]
     if any(t is not None and not isinstance(t, str) for t in texts):
         raise UserError(f"{where}: 'gold_text' and 'predicted_text' must be text")
-    if None not in texts and (texts[0] == texts[1]) != row["correct"]:
+    # a right answer is the gold option's text (the converse can fail: a native question may repeat a text)
+    if None not in texts and row["correct"] and texts[0] != texts[1]:
         raise UserError(f"{where}: predicted text {texts[1]!r} vs gold {texts[0]!r} disagrees with 'correct'")
 
 
@@ -216,7 +217,8 @@ def _check_shape(obj: Any, source: str, original: bool | None) -> None:
 
 def verified(obj: Any, source: str, original: bool | None) -> EvaluationFile:
     """`obj` checked and with every derived number recomputed from its predictions; a file whose claims
-    (acc, comprehension, acc_norm, counts, correct flags, predictions) disagree with its data is refused."""
+    (acc, comprehension, acc_norm, counts, correct flags, predictions) disagree with its data is refused.
+    lm-eval's own copy of the metrics (`lm_eval_metrics`) is kept for reference and read by nothing."""
     _check_shape(obj, source, original)
     predictions = obj["predictions"]
     if not predictions:
@@ -232,14 +234,17 @@ def verified(obj: Any, source: str, original: bool | None) -> EvaluationFile:
     if len(widths) != 1:
         raise UserError(f"{source}: instances have different numbers of proxies ({sorted(widths)})")
     computed = summary(predictions, obj["settings"].get("answer_format"))
+    if obj.get("acc_norm") is not None and "acc_norm" not in computed:
+        raise UserError(
+            f"{source}: the file says acc_norm = {obj['acc_norm']!r} but no prediction records correct_norm"
+        )
     for name, value in computed.items():
-        assert isinstance(value, (int, float))
         claim = obj.get(name)
         if name in ("acc", "comprehension", "n_instances") or claim is not None:
             if (
                 not isinstance(claim, (int, float))
                 or isinstance(claim, bool)
-                or not math.isclose(claim, value, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+                or not math.isclose(claim, float(value), rel_tol=TOLERANCE, abs_tol=TOLERANCE)  # type: ignore[arg-type]
             ):
                 raise UserError(
                     f"{source}: the file says {name} = {claim!r}, its predictions give {value!r}: "

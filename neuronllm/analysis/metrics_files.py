@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # numpy is imported where it is used: the metrics command starts without it
     import numpy as np
 
-from neuronllm.analysis.evaluation_file import EvaluationFile, read_evaluation, verified, warn_degenerate
+from neuronllm.analysis.evaluation_file import EvaluationFile, read_evaluation, summary, verified, warn_degenerate
 from neuronllm.analysis.evidence import MEASURES, answer_shift, cell_test, draw_record
 from neuronllm.analysis.metrics import effect
 from neuronllm.analysis.pairing import check_info, check_resamples, check_same_inputs, null_sets_of_the_shape
@@ -102,14 +102,20 @@ def json_effect(effect_result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _scores(evaluation: Mapping[str, Any]) -> dict[str, float]:
+    computed = summary(evaluation["predictions"], (evaluation.get("settings") or {}).get("answer_format"))
+    return {"acc": computed["acc"], "comprehension": computed["comprehension"]}
+
+
 def condition_entry(
     original: Mapping[str, Any], evaluation: Mapping[str, Any], resamples: int, seed: int
 ) -> dict[str, Any]:
     """The scores and effect statistics of one intervened evaluation against the original."""
     key = condition_key(evaluation)
     direction = key.split("/")[0]
-    base = {"acc": original["acc"], "comprehension": original["comprehension"]}
-    scores = {"acc": evaluation["acc"], "comprehension": evaluation["comprehension"]}
+    # from the predictions, not the files' headers (evaluation_file: the one path numbers are read by)
+    base = _scores(original)
+    scores = _scores(evaluation)
     try:
         before, after = paired(original["predictions"], evaluation["predictions"])
     except (ValueError, KeyError, TypeError) as err:
