@@ -54,6 +54,9 @@ class _Files:
 
 def compute(plan_config: dict[str, Any], resamples: int = 2000, seed: int = 0) -> dict[str, Any]:
     """Every cell of the transfer table and every sweep point (first model, first seed)."""
+    from neuronllm.analysis.pairing import check_resamples
+
+    check_resamples(resamples)
     tp = _plan(plan_config)
     plan = tp.plan
     model, run_seed = plan.models[0], plan.seeds[0]

@@ -657,6 +657,12 @@ PROBES = [
     ),
     Probe(
         "trust",
+        "transfer report --resamples 1000000000",
+        ("report", "transfer", "--plan", "{}", "--resamples", "1000000000", *TRANSFER_OUTPUTS),
+        "--resamples 1000000000 is more than 20000",
+    ),
+    Probe(
+        "trust",
         "transfer null_sets above null_sets",
         ("report", "transfer", "--plan")
         + (
