@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # numpy is imported where it is used: the metrics command starts without it
     import numpy as np
 
+from neuronllm.analysis.evaluation_file import EvaluationFile, read_evaluation, summary, verified, warn_degenerate
 from neuronllm.analysis.evidence import MEASURES, answer_shift, cell_test, draw_record
 from neuronllm.analysis.metrics import effect
 from neuronllm.analysis.pairing import check_info, check_resamples, check_same_inputs, null_sets_of_the_shape
@@ -44,31 +45,10 @@ TASK_FORMAT = "neuronllm.task-metrics/1"  # the metrics file of a general (non-A
 INFO_TYPES = {"budget": int, "method": str, "model_label": str, "steps": int, "instances": int}
 
 
-EVALUATION_KEYS: dict[str, type | tuple[type, ...]] = {
-    "task": str,
-    "condition": dict,
-    "settings": dict,
-    "acc": (int, float),
-    "comprehension": (int, float),
-    "predictions": list,
-    "n_instances": int,
-}
-
-
 def check_evaluation(obj: Mapping[str, Any], source: str, original: bool) -> None:
-    """An AQUA evaluation file as `neuronllm evaluate` writes it: the fields the metrics read, and the
-    right kind (the original is unmodified, a condition changes neurons with a known operator)."""
-    for key, kind in EVALUATION_KEYS.items():
-        if not isinstance(obj.get(key), kind) or isinstance(obj.get(key), bool):
-            raise UserError(f"{source}: not an AQUA evaluation file (missing or malformed {key!r})")
-    condition = obj["condition"]
-    if original and condition.get("neurons") is not None:
-        raise UserError(f"{source}: the original must be an unmodified evaluation, not {condition.get('label')!r}")
-    if not original:
-        if condition.get("neurons") is None:
-            raise UserError(f"{source}: an unmodified evaluation is not an intervention condition")
-        if condition.get("op") not in DIRECTION_OF_OP or condition.get("part") not in ("good", "bad", "both"):
-            raise UserError(f"{source}: unknown condition {condition.get('op')!r}/{condition.get('part')!r}")
+    """An AQUA evaluation file as `neuronllm evaluate` writes it, its claims checked against its own data
+    (neuronllm.analysis.evaluation_file.verified)."""
+    verified(obj, source, original)
 
 
 def condition_key(evaluation: Mapping[str, Any]) -> str:
@@ -122,14 +102,20 @@ def json_effect(effect_result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _scores(evaluation: Mapping[str, Any]) -> dict[str, float]:
+    computed = summary(evaluation["predictions"], (evaluation.get("settings") or {}).get("answer_format"))
+    return {"acc": computed["acc"], "comprehension": computed["comprehension"]}
+
+
 def condition_entry(
     original: Mapping[str, Any], evaluation: Mapping[str, Any], resamples: int, seed: int
 ) -> dict[str, Any]:
     """The scores and effect statistics of one intervened evaluation against the original."""
     key = condition_key(evaluation)
     direction = key.split("/")[0]
-    base = {"acc": original["acc"], "comprehension": original["comprehension"]}
-    scores = {"acc": evaluation["acc"], "comprehension": evaluation["comprehension"]}
+    # from the predictions, not the files' headers (evaluation_file: the one path numbers are read by)
+    base = _scores(original)
+    scores = _scores(evaluation)
     try:
         before, after = paired(original["predictions"], evaluation["predictions"])
     except (ValueError, KeyError, TypeError) as err:
@@ -157,62 +143,107 @@ def _bands(entry: dict[str, Any], null_entries: list[dict[str, Any]]) -> dict[st
     }
 
 
+def merge_info(computed: dict[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
+    """The metrics file: the computed fields and --info's, which may add fields (or repeat a computed
+    value) but never replace one (an `--info '{"conditions": {}}'` would erase every computed effect)."""
+    clash = sorted(k for k in info if k == "digests" or (k in computed and info[k] != computed[k]))
+    if clash:
+        raise UserError(
+            f"--info {clash[0]!r} is a field the metrics compute from the evaluations: --info may only add "
+            f"fields (or repeat one's value)"
+        )
+    return computed | dict(info)
+
+
+def _verified_all(
+    original: Mapping[str, Any], groups: Sequence[tuple[str, Sequence[Mapping[str, Any]], Sequence[str] | None]]
+) -> tuple[EvaluationFile, list[list[EvaluationFile]]]:
+    """Every input through the one recompute-and-verify path (evaluation_file.verified)."""
+    checked = verified(original, "the original", original=True)
+    out = []
+    for what, files, sources in groups:
+        names = list(sources) if sources is not None else [f"{what} {n + 1}" for n in range(len(files))]
+        out.append([verified(e, name, original=False) for e, name in zip(files, names)])
+    return checked, out
+
+
 def build_metrics(
-    original: dict[str, Any],
-    evaluations: list[dict[str, Any]],
-    info: dict[str, Any],
+    original: Mapping[str, Any],
+    evaluations: Sequence[Mapping[str, Any]],
+    info: Mapping[str, Any],
     nulls: Sequence[Mapping[str, Any]] = (),
     resamples: int = 2000,
     seed: int = 0,
     matched: Sequence[Mapping[str, Any]] = (),
+    sources: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """The metrics file's content (module docstring). `nulls`: evaluations of uniform null sets, grouped
-    by their condition key; each condition gets the band of the nulls with the same key ("null").
-    `matched`: evaluations of activation-matched null sets, the same way ("null_matched")."""
-    for evaluation in [*evaluations, *nulls, *matched]:
-        _check_pair(original, evaluation, "metrics")
-    keys = [condition_key(e) for e in evaluations]
+    """The metrics file's content (module docstring). Every evaluation is verified and its numbers
+    recomputed from its predictions; `nulls` (uniform null draws) and `matched` (activation-matched
+    ones) are identified by their sets' content (pairing.null_sets_of_the_shape) and grouped by their
+    condition key into the conditions' bands ("null", "null_matched"). `sources`: the file names
+    ("conditions", "null", "matched") the one-line errors name."""
+    check_resamples(resamples)
+    names = sources or {}
+    checked_original, (checked, checked_nulls, checked_matched) = _verified_all(
+        original,
+        [
+            ("condition", evaluations, names.get("conditions")),
+            ("null", nulls, names.get("null")),
+            ("matched null", matched, names.get("matched")),
+        ],
+    )
+    for evaluation in [*checked, *checked_nulls, *checked_matched]:
+        _check_pair(checked_original, evaluation, "metrics")
+    keys = [condition_key(e) for e in checked]
     duplicated = sorted({k for k in keys if keys.count(k) > 1})
     if duplicated:
         raise UserError(f"metrics: condition {duplicated[0]} given more than once")
+    uniform = null_sets_of_the_shape(checked, checked_nulls, condition_key, "null", names.get("null"))
+    activation = null_sets_of_the_shape(checked, checked_matched, condition_key, "matched null", names.get("matched"))
     null_entries: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for evaluation in nulls:
-        null_entries[condition_key(evaluation)].append(condition_entry(original, evaluation, resamples, seed))
+    for null in uniform.kept:
+        null_entries[condition_key(null)].append(condition_entry(checked_original, null, resamples, seed))
     matched_entries: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for evaluation in matched:
-        matched_entries[condition_key(evaluation)].append(condition_entry(original, evaluation, resamples, seed))
+    for null in activation.kept:
+        matched_entries[condition_key(null)].append(condition_entry(checked_original, null, resamples, seed))
     conditions = {}
-    for evaluation in evaluations:
-        entry = condition_entry(original, evaluation, resamples, seed)
+    for evaluation in checked:
+        warn_degenerate(evaluation["predictions"], str(evaluation["condition"].get("label")))
+        entry = condition_entry(checked_original, evaluation, resamples, seed)
         key = condition_key(evaluation)
         if null_entries.get(key):
             entry["null"] = _bands(entry, null_entries[key])
         if matched_entries.get(key):
             entry["null_matched"] = _bands(entry, matched_entries[key])
+        for field, selection in (("null", uniform), ("null_matched", activation)):
+            if key in selection.left_out:
+                entry[f"{field}_left_out"] = selection.left_out[key]
+            if key in selection.unavailable:
+                entry[f"{field}_unavailable"] = selection.unavailable[key]
         conditions[key] = entry
-    settings = original["settings"]
+    settings = checked_original["settings"]
     data_files = settings.get("data_files")
+    predictions = checked_original["predictions"]
     original_scores = interval_of_scores(
-        answers_from_predictions(original["predictions"], by_text=answer_keying(original["predictions"])),
-        resamples,
-        seed,
+        answers_from_predictions(predictions, by_text=answer_keying(predictions)), resamples, seed
     )
-    return {
+    computed = {
         "format": FORMAT,
-        "model": original["model"],
-        "task": original["task"],
+        "model": checked_original["model"],
+        "task": checked_original["task"],
         "answer_format": settings["answer_format"],
         "seed": settings["seed"],
-        "eval_instances": original["n_instances"],
-        "data": ", ".join(original["data_source"])
-        if original.get("data_source")
+        "eval_instances": checked_original["n_instances"],
+        "data": ", ".join(checked_original["data_source"])
+        if checked_original.get("data_source")
         else (data_files if isinstance(data_files, str) else ("hub" if data_files is None else "local files")),
-        "original": {"acc": original["acc"], "comprehension": original["comprehension"]}
+        "original": {"acc": checked_original["acc"], "comprehension": checked_original["comprehension"]}
         | {k: v for k, v in original_scores.items() if k not in ("acc", "comprehension")},
-        "bias": bias_diagnostics(original["predictions"], resamples, seed),
+        "bias": bias_diagnostics(predictions, resamples, seed),
         "bootstrap": {"resamples": resamples, "seed": seed, "unit": "instance (its 3 proxies together)"},
         "conditions": conditions,
-    } | info
+    }
+    return merge_info(computed, info)
 
 
 def _parse_info(info_json: str) -> dict:
@@ -223,6 +254,9 @@ def _parse_info(info_json: str) -> dict:
         raise UserError(f"--info is not valid JSON ({err})") from None
     if not isinstance(info, dict):
         raise UserError("--info must be a JSON object")
+    for key, kind in INFO_TYPES.items():
+        if key in info and (not isinstance(info[key], kind) or isinstance(info[key], bool)):
+            raise UserError(f"--info {key!r} must be {kind.__name__}, got {info[key]!r}")
     return info
 
 
@@ -236,34 +270,21 @@ def write_metrics(
     matched_paths: Sequence[str] = (),
 ) -> None:
     info = _parse_info(info_json)
-    for key, kind in INFO_TYPES.items():
-        if key in info and (not isinstance(info[key], kind) or isinstance(info[key], bool)):
-            raise UserError(
-                f"--info {key!r} must be {kind.__name__ if isinstance(kind, type) else 'a number'}, got {info[key]!r}"
-            )
     check_resamples(resamples)
-    original = read_json(original_path, "evaluation")
-    check_evaluation(original, original_path, original=True)
-    evaluations: list[dict[str, Any]] = []
-    nulls: list[Mapping[str, Any]] = []
-    for path in condition_paths:
-        evaluations.append(read_json(path, "evaluation"))
-        check_evaluation(evaluations[-1], path, original=False)
-    for path in null_paths:
-        nulls.append(read_json(path, "evaluation"))
-        check_evaluation(nulls[-1], path, original=False)
-    matched: list[Mapping[str, Any]] = []
-    for path in matched_paths:
-        matched.append(read_json(path, "evaluation"))
-        check_evaluation(matched[-1], path, original=False)
+    original = read_evaluation(original_path, original=True)
+    evaluations = [read_evaluation(p, original=False) for p in condition_paths]
+    nulls = [read_evaluation(p, original=False) for p in null_paths]
+    matched = [read_evaluation(p, original=False) for p in matched_paths]
     check_info(info, original, evaluations)
-    nulls, no_band = null_sets_of_the_shape(evaluations, nulls, condition_key)
-    matched, no_matched_band = null_sets_of_the_shape(evaluations, matched, condition_key, "matched null")
-    metrics = build_metrics(original, evaluations, info, nulls, resamples, matched=matched)
-    for key, reason in no_band.items():
-        metrics["conditions"][key]["null_unavailable"] = reason
-    for key, reason in no_matched_band.items():
-        metrics["conditions"][key]["null_matched_unavailable"] = reason
+    metrics = build_metrics(
+        original,
+        evaluations,
+        info,
+        nulls,
+        resamples,
+        matched=matched,
+        sources={"conditions": condition_paths, "null": list(null_paths), "matched": list(matched_paths)},
+    )
     write_json(
         out,
         metrics | {"digests": input_digests(original, [*condition_paths, *null_paths, *matched_paths], original_path)},
@@ -345,7 +366,7 @@ def build_task_metrics(
             "relative_change_high": high,
             "neurons_changed": evaluation.get("neurons_changed"),
         }
-    return {
+    computed = {
         "format": TASK_FORMAT,
         "model": original["model"],
         "task": original["task"],
@@ -354,7 +375,8 @@ def build_task_metrics(
         "original": {"value": float(base[0]), "documents": int(before.shape[0])},
         "bootstrap": {"resamples": resamples, "seed": seed, "unit": "document"},
         "conditions": conditions,
-    } | info
+    }
+    return merge_info(computed, info)
 
 
 def write_task_metrics(
@@ -364,6 +386,12 @@ def write_task_metrics(
     check_resamples(resamples)
     original = read_json(original_path, "evaluation")
     evaluations = [read_json(p, "evaluation") for p in condition_paths]
+    for path, evaluation in [(original_path, original), *zip(condition_paths, evaluations)]:
+        if not isinstance(evaluation, dict) or not (evaluation.get("digests") or {}).get("model"):
+            raise UserError(
+                f"{path}: records no model digest, so what it was computed from cannot be checked "
+                f"(re-run `neuronllm evaluate`)"
+            )
     for path, evaluation in zip(condition_paths, evaluations):
         check_same_inputs(original, evaluation, path)
     write_json(
@@ -373,7 +401,7 @@ def write_task_metrics(
     )
 
 
-def input_digests(original: dict[str, Any], paths: list[str], original_path: str) -> dict[str, Any]:
+def input_digests(original: Mapping[str, Any], paths: list[str], original_path: str) -> dict[str, Any]:
     """A metrics file's provenance: the content digests its evaluations were computed from, and the
     digest of every evaluation file it read."""
     from neuronllm.digests import file_digest

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from neuronllm.digests import differing
 from neuronllm.errors import UserError
@@ -23,6 +23,7 @@ CONTENT_KEYS = ("data", "task_spec", "model")
 LEVEL = 0.95
 # A percentile interval at 95% needs at least one resample beyond each bound: 2.5% of R >= 1.
 MIN_RESAMPLES = math.ceil(2 / (1 - LEVEL))
+MAX_RESAMPLES = 20_000
 
 
 def _label(evaluation: Mapping[str, Any]) -> str:
@@ -91,9 +92,52 @@ def _shape(evaluation: Mapping[str, Any]) -> tuple[str, Any]:
     return ("sides", changed) if changed is not None else ("total", evaluation.get("neurons_changed"))
 
 
+def _total(shape: tuple[str, Any]) -> tuple[str, Any]:
+    kind, value = shape
+    return ("total", value["good"] + value["bad"]) if kind == "sides" and value is not None else shape
+
+
 def _describe(shape: tuple[str, Any]) -> str:
     kind, value = shape
     return f"{value['good']} good + {value['bad']} bad" if kind == "sides" else f"{value}"
+
+
+# What each kind of band is made of: the `null` field `neuronllm null` writes into a set's provenance.
+NULL_KINDS = {"null": "uniform", "matched null": "matched"}
+
+
+class NullSelection(NamedTuple):
+    """The null evaluations a band may use; per condition key, why it has no band (`unavailable`) and
+    which draws were left out of it (`left_out`): both go into the metrics file."""
+
+    kept: list[Mapping[str, Any]]
+    unavailable: dict[str, str]
+    left_out: dict[str, str]
+
+
+def _null_record(null: Mapping[str, Any], source: str, what: str) -> Mapping[str, Any]:
+    """The null draw's neuron-set record, refused unless it identifies its set by content."""
+    record = null.get("neuron_set")
+    if not isinstance(record, Mapping) or not isinstance(record.get("digest"), str) or not record["digest"]:
+        raise UserError(
+            f"{source}: records no neuron set (digest), so it cannot be identified as a {what} draw "
+            f"(re-run `neuronllm evaluate` on the set)"
+        )
+    return record
+
+
+def _check_null_kind(record: Mapping[str, Any], source: str, what: str, kind: str) -> bool:
+    """A set `neuronllm null` drew, of the kind asked for; False where the file predates the kind record."""
+    if record.get("method") != "null":
+        raise UserError(
+            f"{source}: a {record.get('method') or 'unlabelled'} neuron set, not a {what} draw "
+            f"(a band is made of sets `neuronllm null` drew without looking at the task)"
+        )
+    if record.get("null") is None:  # an evaluation or a set from before the kind was recorded
+        return False
+    if record["null"] != kind:
+        raise UserError(f"{source}: a {record['null']} null set given as a {kind} one ({what} draws)")
+    return True
 
 
 def null_sets_of_the_shape(
@@ -101,31 +145,73 @@ def null_sets_of_the_shape(
     nulls: Sequence[Mapping[str, Any]],
     key_of: Callable[[Mapping[str, Any]], str],
     what: str = "null",
-) -> tuple[list[Mapping[str, Any]], dict[str, str]]:
-    """The null evaluations that may form a condition's band, and why a condition has none.
+    sources: Sequence[str] | None = None,
+) -> NullSelection:
+    """The null evaluations that may form a condition's band, identified by the content of their sets.
 
-    A condition's own set given as its null is refused. A null set that changes another number of good
-    or bad neurons than the condition (100 + 100 random neurons for a method that found 23) is left out
-    of the band: with none left, the condition gets no band and the reason is recorded (a band of sets
-    of another size is not the chance level of this condition)."""
+    Refused in one line: a draw without a neuron-set record, a set that is not a null draw (another
+    method's set, another seed of RANDOM) or a null of the other kind (uniform vs activation-matched, or
+    matched to another set), a draw of no condition of this call (another operator, part, factor or
+    scope), a condition's own set, and two draws of one set (a copy under another name, one file given
+    twice): a band of n copies has sd 0. A null set that changes another number of good or bad neurons
+    than the condition (100 + 100 random neurons for a method that found 23) is left out of the band
+    with one warning, recorded in `left_out` (and, with none left, in `unavailable`): the pipeline's
+    uniform nulls have K + K neurons and some methods find fewer."""
     from neuronllm.errors import warn
 
+    kind = NULL_KINDS.get(what, what)
+    names = list(sources) if sources is not None else [f"{what} evaluation {n + 1}" for n in range(len(nulls))]
     by_key = {key_of(e): e for e in evaluations}
+    own = {_set_digest(e): e for e in evaluations if _set_digest(e) is not None}
     kept: list[Mapping[str, Any]] = []
     dropped: dict[str, list[str]] = {}
-    for null in nulls:
-        condition = by_key.get(key_of(null))
+    seen: dict[tuple[str, str], str] = {}
+    unrecorded = 0
+    for null, source in zip(nulls, names):
+        record = _null_record(null, source, what)
+        key = key_of(null)
+        condition = by_key.get(key)
         if condition is None:
-            kept.append(null)
-            continue
+            raise UserError(
+                f"{source}: a {what} draw of {key}, and no condition of this call is {key} "
+                f"(conditions: {', '.join(sorted(by_key)) or 'none'})"
+            )
         label = _label(condition)
-        if _set_digest(null) is not None and _set_digest(null) == _set_digest(condition):
-            raise UserError(f"{what} set for {label} is the condition's own neuron set: a set is not its own null")
+        for field in ("op", "scope"):
+            theirs, ours = (null.get("condition") or {}).get(field), (condition.get("condition") or {}).get(field)
+            if theirs is not None and ours is not None and theirs != ours:
+                raise UserError(f"{source}: a {what} draw of {field} {theirs!r}, condition {label} is {ours!r}")
+        digest = record["digest"]
+        if digest in own:
+            raise UserError(
+                f"{what} set for {label} is the condition's own neuron set: a set is not its own null"
+                if own[digest] is condition
+                else f"{source}: {what} draw is condition {_label(own[digest])}'s neuron set, not a null draw"
+            )
+        unrecorded += not _check_null_kind(record, source, what, kind)
+        matched_to = record.get("matched_to")
+        if kind == "matched" and matched_to is not None and matched_to != _set_digest(condition):
+            raise UserError(
+                f"{source}: matched to another neuron set ({matched_to}), not {label}'s ({_set_digest(condition)})"
+            )
+        if (key, digest) in seen:
+            raise UserError(
+                f"{source}: the same neuron set (digest {digest}) as {seen[(key, digest)]}: "
+                f"a band needs distinct {what} draws, not copies of one"
+            )
+        seen[(key, digest)] = source
         wanted, given = _shape(condition), _shape(null)
-        if wanted[0] == given[0] and wanted[1] is not None and given[1] is not None and wanted != given:
-            dropped.setdefault(key_of(null), []).append(_describe(given))
+        if wanted[0] != given[0]:  # one file records the sides, the other only the total: compare totals
+            wanted, given = _total(wanted), _total(given)
+        if wanted[1] is not None and given[1] is not None and wanted != given:
+            dropped.setdefault(key, []).append(_describe(given))
         else:
             kept.append(null)
+    if unrecorded:
+        warn(
+            f"{unrecorded} {what} evaluation(s) written before evaluations recorded the null kind: "
+            f"uniform vs matched is not checked for them (re-run `neuronllm evaluate` to check it)"
+        )
     reasons = {}
     for key, shapes in dropped.items():
         condition = by_key[key]
@@ -138,14 +224,25 @@ def null_sets_of_the_shape(
             f"{_label(condition)}: {reasons[key]}; "
             + (f"the band uses the other {remaining}" if remaining else "no band")
         )
-    return kept, {k: v for k, v in reasons.items() if not any(key_of(n) == k for n in kept)}
+    unavailable = {k: v for k, v in reasons.items() if not any(key_of(n) == k for n in kept)}
+    return NullSelection(kept, unavailable, reasons)
 
 
 def check_resamples(resamples: int) -> None:
+    """The bootstrap's resample count: enough for a 95% interval, and few enough that its [R, instances]
+    index arrays fit in memory (MAX_RESAMPLES: 10x the default 2000, far past where a 95% percentile
+    interval stops moving)."""
+    if isinstance(resamples, bool) or not isinstance(resamples, int):
+        raise UserError(f"--resamples must be an integer, got {resamples!r}")
     if resamples < MIN_RESAMPLES:
         raise UserError(
             f"--resamples {resamples} is too few for a 95% interval (at least {MIN_RESAMPLES}: "
             f"one resample beyond each 2.5% bound)"
+        )
+    if resamples > MAX_RESAMPLES:
+        raise UserError(
+            f"--resamples {resamples} is more than {MAX_RESAMPLES} (a 95% interval does not move past a few "
+            f"thousand; the bootstrap holds resamples x instances indices in memory)"
         )
 
 

@@ -26,8 +26,9 @@ RAC = s when s >= 0, and the cell is "Fail" when s < 0 (the paper's definition).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -66,12 +67,12 @@ def softmax_gold(scores: Sequence[float], gold: int) -> float:
     return float(values[gold] / values.sum())
 
 
-def _text(p: dict, key: str, position: str) -> str:
+def _text(p: Mapping[str, Any], key: str, position: str) -> str:
     text = p.get(key)
     return str(p[position]) if text is None else str(text)
 
 
-def answer_keying(predictions: Sequence[dict]) -> bool:
+def answer_keying(predictions: Sequence[Mapping[str, Any]]) -> bool:
     """True: answers are classed by their text (a label task: a few gold texts shared by many instances);
     False: by their position (gold texts mostly unique per instance, as in commonsense QA, where a text
     class would hold one instance's proxies). Rule: text when the instances have at most half as many
@@ -80,21 +81,21 @@ def answer_keying(predictions: Sequence[dict]) -> bool:
     return len(set(per_instance.values())) <= len(per_instance) / 2
 
 
-def _answer_key(p: dict, by_text: bool, gold: bool) -> str:
+def _answer_key(p: Mapping[str, Any], by_text: bool, gold: bool) -> str:
     if gold:
         return _text(p, "gold_text", "gold") if by_text else str(int(p["gold"]))
     return _text(p, "predicted_text", "prediction") if by_text else str(int(p["prediction"]))
 
 
 def answers_from_predictions(
-    predictions: Sequence[dict],
+    predictions: Sequence[Mapping[str, Any]],
     order: Sequence[str] | None = None,
     by_text: bool | None = None,
     keys: Sequence[str] | None = None,
 ) -> Answers:
     """Answers from an evaluation file's predictions (instance_id, proxy, gold, correct, scores, and the
     gold/predicted texts). `by_text` and `keys` fix the answer classes (paired evaluations share them)."""
-    by_instance: dict[str, dict[int, dict]] = {}
+    by_instance: dict[str, dict[int, Mapping[str, Any]]] = {}
     for p in predictions:
         by_instance.setdefault(str(p["instance_id"]), {})[int(p["proxy"])] = p
     instances = list(order) if order is not None else sorted(by_instance)
@@ -114,7 +115,7 @@ def answers_from_predictions(
     return Answers(correct, gold_prob, gold_key, predicted_key, tuple(keys))
 
 
-def paired(original: Sequence[dict], intervened: Sequence[dict]) -> tuple[Answers, Answers]:
+def paired(original: Sequence[Mapping[str, Any]], intervened: Sequence[Mapping[str, Any]]) -> tuple[Answers, Answers]:
     """The two evaluations' answers on the same instances and proxies (refuses mismatched files), with
     one answer keying (decided by the original) and one set of answer classes."""
     keys_o = {(str(p["instance_id"]), int(p["proxy"])) for p in original}
@@ -309,7 +310,7 @@ def excludes_no_effect(low: float | None, high: float | None) -> bool:
 
 
 def bias_diagnostics(
-    predictions: Sequence[dict], resamples: int = 2000, seed: int = 0
+    predictions: Sequence[Mapping[str, Any]], resamples: int = 2000, seed: int = 0
 ) -> dict[str, float | bool | str | None]:
     """How far the unmodified model's answers are from chance, and how much of them is one answer.
 

@@ -37,12 +37,15 @@ NORMS = {"acc": "correct", "acc_norm": "correct_norm"}  # which per-document cor
 
 
 def read_evaluation(path: str | Path) -> dict[str, Any]:
+    """An AQUA or native evaluation file through the one recompute-and-verify path
+    (neuronllm.analysis.evaluation_file.verified): its numbers are recomputed from its predictions."""
+    from neuronllm.analysis.evaluation_file import verified
     from neuronllm.atomic import read_json
 
     evaluation = read_json(path, "evaluation")
-    if not isinstance(evaluation.get("predictions"), list):
+    if not isinstance(evaluation, dict) or not isinstance(evaluation.get("predictions"), list):
         raise UserError(f"{path}: not an AQUA or native evaluation file (no predictions)")
-    return evaluation | {"_source": str(path)}
+    return dict(verified(evaluation, str(path), original=None)) | {"_source": str(path)}
 
 
 def _predictions(evaluation: Mapping[str, Any], norm: str) -> list[dict[str, Any]]:

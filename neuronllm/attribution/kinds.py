@@ -86,7 +86,45 @@ class Attributions:
             raise UserError(f"{path}: not an attribution file ({type(err).__name__})") from None
         if not isinstance(obj, dict) or obj.get("format") != FORMAT:
             raise UserError(f"{path}: not an attribution file (expected format {FORMAT})")
-        return cls(list(obj["instance_ids"]), dict(obj["scores"]), dict(obj.get("provenance") or {}))
+        return cls(*_checked(obj, str(path)))
+
+
+PROVENANCE_DIGESTS = ("data", "task_spec", "model")
+
+
+def _checked(obj: dict[str, Any], source: str) -> tuple[list[str], dict[str, torch.Tensor], dict[str, Any]]:
+    """An attribution file's parts, checked (one line each, no traceback): instance ids as text, one
+    [n_proxies, n_layers, d_ff] float tensor per known kind, and a provenance whose content digests
+    (data, task spec, model) are there: without them what the scores were computed from cannot be
+    checked, and `identify` would reuse them after the data changed."""
+    ids, scores, provenance = obj.get("instance_ids"), obj.get("scores"), obj.get("provenance")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise UserError(f"{source}: malformed attribution file ('instance_ids' must be a list of texts)")
+    if not isinstance(scores, dict) or not scores:
+        raise UserError(f"{source}: malformed attribution file ('scores' must map kinds to tensors)")
+    shapes = set()
+    for kind, tensor in scores.items():
+        if kind not in KINDS:
+            raise UserError(f"{source}: unknown attribution kind {kind!r} (expected {', '.join(KINDS)})")
+        if not isinstance(tensor, torch.Tensor) or tensor.ndim != 3 or not tensor.is_floating_point():
+            raise UserError(f"{source}: {kind} scores must be a float tensor [proxies, layers, neurons]")
+        if tensor.shape[0] != len(ids) or min(tensor.shape) == 0:
+            raise UserError(f"{source}: {kind} scores have {tensor.shape[0]} rows for {len(ids)} proxies")
+        if not bool(torch.isfinite(tensor).all()):
+            raise UserError(f"{source}: {kind} scores hold NaN or infinite values")
+        shapes.add(tuple(tensor.shape))
+    if len(shapes) != 1:
+        raise UserError(f"{source}: the kinds' score tensors have different shapes ({sorted(shapes)})")
+    if not isinstance(provenance, dict):
+        raise UserError(f"{source}: malformed attribution file ('provenance' must be an object)")
+    digests = provenance.get("digests")
+    missing = [k for k in PROVENANCE_DIGESTS if not isinstance(digests, dict) or not isinstance(digests.get(k), str)]
+    if missing:
+        raise UserError(
+            f"{source}: records no {missing[0]} digest, so what its scores were computed from cannot be "
+            f"checked (re-run `neuronllm attribute`)"
+        )
+    return list(ids), dict(scores), dict(provenance)
 
 
 def _gradient_x_activation(loaded: LoadedModel, tokens: Any, results: dict | None) -> torch.Tensor:

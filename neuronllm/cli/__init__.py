@@ -12,7 +12,7 @@ import sys
 from typing import NoReturn
 
 from neuronllm.attribution import IG_LAYER_BATCH, IG_STEPS
-from neuronllm.cli.checks import non_negative_int, positive_int
+from neuronllm.cli.checks import non_negative_int, positive_float, positive_int
 from neuronllm.cli.commands import (
     cmd_attribute,
     cmd_common,
@@ -126,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=positive_int, help="documents of --lm-eval-task (default: all)")
     p.add_argument("--local-tasks-only", action="store_true", help="index only the project's tasks/ (faster)")
     p.add_argument("--neurons", help="a neuron set JSON; without it, the unmodified model")
-    p.add_argument("--op", default="degrade", choices=OPERATORS)
-    p.add_argument("--part", default="both", choices=PARTS)
+    p.add_argument("--op", default=None, choices=OPERATORS, help="with --neurons (default degrade)")
+    p.add_argument("--part", default=None, choices=PARTS, help="with --neurons (default both)")
     p.add_argument("--factor", default=None, help="what excite multiplies by (default 2; silence is always 0)")
     p.add_argument("--out")
     p.add_argument(
@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompt-tokens", type=positive_int, default=512, help="longest proxy prompt (AQUA: 250-400)")
     p.add_argument("--trie-tokens", type=positive_int, default=None, help="option-trie tokens (letter 1, text 32)")
     p.add_argument("--questions", type=positive_int, default=None, help="proxy questions per evaluation job")
-    p.add_argument("--kv-memory-mb", type=float, default=8192)
+    p.add_argument("--kv-memory-mb", type=positive_float, default=8192)
     p.add_argument("--batch-tokens", type=positive_int, default=4096)
     p.set_defaults(func=cmd_plan)
 

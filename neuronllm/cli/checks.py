@@ -93,6 +93,30 @@ def _integer_at_least(minimum: int, what: str) -> Callable[[str], int]:
     return parse
 
 
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0 (float() alone accepts 'nan', 'inf' and negatives)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite positive number, got {text!r}")
+    return value
+
+
+def check_model_args_agree(model_args: Mapping[str, Any], flags: Mapping[str, Any], where: str) -> None:
+    """A flag and a --model-args (or config model_args) key that say the same thing must agree: neither
+    silently wins (`--dtype float32` with `dtype=bfloat16`)."""
+    for name, flag in flags.items():
+        given = model_args.get(name)
+        if flag is not None and given is not None and str(given) != str(flag):
+            raise UserError(
+                f"--{name} {flag} conflicts with model argument {name}={given} of {where}: give one of them"
+            )
+
+
 positive_int = _integer_at_least(1, "a positive integer")  # sizes, steps, budgets
 non_negative_int = _integer_at_least(0, "an integer >= 0")  # indices
 

@@ -157,18 +157,25 @@ def _conditions(args: argparse.Namespace) -> tuple[list[Condition], list[str]]:
     if args.conditions:
         if args.neurons or args.out:
             raise UserError("give either --neurons/--out or --conditions/--outs, not both")
+        given = [name for name in ("factor", "op", "part") if getattr(args, name) is not None]
+        if given:  # each condition says its own (PATH:OP-PART@FACTOR): a second value would be ignored
+            raise UserError(
+                f"--{given[0]} conflicts with --conditions (write it into each condition: PATH:OP-PART@FACTOR)"
+            )
         if len(args.conditions) != len(args.outs or []):
             raise UserError(f"{len(args.conditions)} conditions but {len(args.outs or [])} output paths")
         return [Condition.parse(text, args.scope) for text in args.conditions], list(args.outs)
     if not args.out:
         raise UserError("evaluate needs --out PATH (or --conditions ... --outs ...)")
-    if args.factor is not None and not args.neurons:
-        raise UserError("--factor needs --neurons (the unmodified model has nothing to scale)")
+    if not args.neurons:
+        given = [name for name in ("factor", "op", "part") if getattr(args, name) is not None]
+        if given:
+            raise UserError(f"--{given[0]} needs --neurons (the unmodified model has nothing to change)")
     return [
         Condition(
             args.neurons,
-            args.op,
-            args.part,
+            args.op or "degrade",
+            args.part or "both",
             args.scope,
             EXCITE if args.factor is None else parse_factor(args.factor, "--factor"),
         )
@@ -328,12 +335,16 @@ def cmd_plan(args: argparse.Namespace) -> None:
     if args.model or not models:
         models = [(args.model or "embedded", checks.model_args(args.model_args) if args.model_args else {})]
     device = args.device or default_device()
-    dtype = args.dtype or ("float32" if device == "cpu" else "bfloat16")
-    device_mib = memory.parse_size(args.device_memory) if args.device_memory else memory.device_memory_mib(device)
+    for spec, arguments in models:
+        checks.check_model_args_agree(arguments, {"dtype": args.dtype, "device": args.device}, spec)
+    device_mib = (
+        memory.parse_size(args.device_memory) if args.device_memory is not None else memory.device_memory_mib(device)
+    )
     trie = args.trie_tokens or (1 if settings["answer_format"] == "letter" else 32)
     questions = args.questions or 3 * int(settings["eval_instances"])  # three proxies per instance
     fits = True
     for spec, arguments in models:
+        dtype = args.dtype or arguments.get("dtype") or ("float32" if device == "cpu" else "bfloat16")
         plan = memory.plan_job(
             spec,
             device_mib,
@@ -351,7 +362,8 @@ def cmd_plan(args: argparse.Namespace) -> None:
         print(memory.describe(plan))
         fits &= plan.fits
     print(
-        f"settings: {dtype}, {settings['answer_format']} answers (trie {trie} tokens), prompt {args.prompt_tokens} "
+        f"settings: {args.dtype or 'the dtype of each model'}, {settings['answer_format']} answers "
+        f"(trie {trie} tokens), prompt {args.prompt_tokens} "
         f"tokens, m = {settings['steps']}, layer_batch {settings['layer_batch']}, kv_memory_mb "
         f"{args.kv_memory_mb:.0f}, "
         f"batch_tokens {args.batch_tokens}, {questions} questions per evaluation job"

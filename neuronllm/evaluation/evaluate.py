@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neuronllm import __version__
-from neuronllm.analysis.metrics import accuracy, comprehension
+from neuronllm.analysis.evaluation_file import summary, warn_degenerate
 from neuronllm.atomic import write_json
 from neuronllm.digests import provenance_digests
 from neuronllm.errors import UserError
@@ -124,6 +124,8 @@ def neuron_set_record(condition: Condition) -> dict[str, Any] | None:
         "budget": provenance.get("budget"),
         "task": provenance.get("task"),
         "null_index": provenance.get("index"),
+        "null": provenance.get("null"),  # uniform / matched: what kind of band the set may join
+        "matched_to": provenance.get("matched_to"),
         "steps": (provenance.get("config") or {}).get("steps"),
         "changed": {
             "good": len(neuron_set.good) if condition.part in ("good", "both") else 0,
@@ -216,8 +218,6 @@ def evaluate(
         settings.eval_instances,
         settings.data_files,
     )  # bad data fails before the model loads
-    # The native format asks each instance once: an instance is comprehended when that answer is right.
-    min_correct = 1 if settings.answer_format == "native" else 2
     if settings.eval_instances is not None and settings.eval_instances > len(data.evaluate):
         from neuronllm.errors import warn
 
@@ -245,20 +245,13 @@ def evaluate(
             "lm_eval_task": task.lm_eval_name,
             "settings": asdict(settings),
             "data_source": sorted({str(s["doc"].get("data_source", "")) for s in samples}),
-            "acc": accuracy([p["correct"] for p in predictions]),
-            "comprehension": comprehension(((p["instance_id"], p["correct"]) for p in predictions), min_correct),
-            **(
-                {"acc_norm": accuracy([p["correct_norm"] for p in predictions])}
-                if predictions and all("correct_norm" in p for p in predictions)
-                else {}
-            ),
+            **summary(predictions, settings.answer_format),  # the numbers `metrics` recomputes and checks
             "lm_eval_metrics": {
                 k: v for k, v in out["results"][task.lm_eval_name].items() if isinstance(v, (int, float))
             },
-            "n_proxies": len(predictions),
-            "n_instances": len({p["instance_id"] for p in predictions}),
             "predictions": predictions,
         }
+        warn_degenerate(predictions, condition.label)
         if outputs is not None:
             write_json(outputs[index], result)
         results.append(result)

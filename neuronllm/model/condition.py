@@ -28,6 +28,10 @@ PARTS = ("good", "bad", "both")
 SCOPES = ("answer", "all")
 SILENCE = 0.0
 EXCITE = 2.0
+# The largest factor: the dose-response sweep's range (config.yaml sweeps ×0..×4) with headroom. Far
+# beyond it a neuron's activation leaves every scale the model was trained at: at ×1e30 every option
+# scores -ln|V| (a uniform distribution) and a table would read the tie-break as an effect.
+MAX_FACTOR = 10.0
 
 
 def factor_text(factor: float) -> str:
@@ -36,13 +40,16 @@ def factor_text(factor: float) -> str:
 
 
 def parse_factor(text: Any, source: str = "factor") -> float:
-    """A finite factor >= 0 (from a number or its text); one-line error otherwise."""
+    """A finite factor in 0..MAX_FACTOR (from a number or its text); one-line error otherwise."""
     try:
         value = float(text)
     except (TypeError, ValueError):
-        raise UserError(f"{source} {text!r}: expected a number >= 0 (e.g. 0.5, 2)") from None
-    if isinstance(text, bool) or not math.isfinite(value) or value < 0:
-        raise UserError(f"{source} {text!r}: expected a finite number >= 0")
+        raise UserError(f"{source} {text!r}: expected a number in 0..{MAX_FACTOR:g} (e.g. 0.5, 2)") from None
+    if isinstance(text, bool) or not math.isfinite(value) or not 0 <= value <= MAX_FACTOR:
+        raise UserError(
+            f"{source} {text!r}: expected a finite number in 0..{MAX_FACTOR:g} (a larger factor drives "
+            f"activations past any scale the model was trained at: every option scores the same)"
+        )
     return value
 
 

@@ -55,11 +55,16 @@ def dtype_bytes(dtype: Any) -> int:
 
 
 def parse_size(text: str) -> float:
-    """'24GB', '80 GiB', '512MB', '2.5T' -> MiB (powers of 1024: device memory is reported that way)."""
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)i?b?\s*", str(text).lower())
+    """'24GB', '80 GiB', '512MB', '2.5T' -> MiB (powers of 1024: device memory is reported that way).
+    The unit is required (a bare '512' or '512B' is not silently read as MiB), and the size positive."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt])(?:i?b)?\s*", str(text).lower())
     if not match:
-        raise UserError(f"cannot read the memory size {text!r}: expected e.g. 24GB, 80GiB or 512MB")
-    value, unit = float(match.group(1)), match.group(2) or "m"
+        raise UserError(
+            f"cannot read the memory size {text!r}: expected a size with its unit, e.g. 24GB, 80GiB or 512MB"
+        )
+    value, unit = float(match.group(1)), match.group(2)
+    if value <= 0:
+        raise UserError(f"the memory size {text!r} must be positive")
     return value * {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024**2}[unit]
 
 

@@ -33,6 +33,56 @@ def _check_methods(config: dict[str, Any]) -> None:
             )
 
 
+REQUIRED = ("models", "tasks", "methods", "budget")
+
+
+def check_numbers(config: Any, source: str = "config") -> None:
+    """The config's shape and the range of every number a JSON schema does not bound by meaning, by the
+    same checks the command line uses: a mapping with models (distinct labels: two with one label would
+    print two Table 1 rows of one name), tasks, methods and a budget; the bootstrap's resample count
+    (analysis.pairing.check_resamples); the transfer's null counts at most `null_sets` (its bands reuse
+    the main run's null sets: more would be clamped); the sweep's factors (model.condition.parse_factor)."""
+    from neuronllm.analysis.pairing import check_resamples
+    from neuronllm.errors import UserError
+    from neuronllm.model.condition import parse_factor
+
+    if not isinstance(config, dict):
+        raise UserError(f"{source}: not a pipeline config (expected a mapping)")
+    missing = [key for key in REQUIRED if key not in config]
+    if missing:
+        raise UserError(f"{source}: no {missing[0]!r} (a pipeline config needs {', '.join(REQUIRED)})")
+    models = config["models"]
+    if not isinstance(models, dict) or not models or not all(isinstance(m, dict) for m in models.values()):
+        raise UserError(f"{source}: 'models' must map names to {{spec, label, model_args}}")
+    for key in ("tasks", "methods"):
+        if not isinstance(config[key], list) or not config[key]:
+            raise UserError(f"{source}: {key!r} must be a non-empty list")
+    labels: dict[str, str] = {}
+    for name, entry in models.items():
+        label = str(entry.get("label", entry.get("spec", name)))
+        if label in labels:
+            raise UserError(
+                f"{source}: models {labels[label]!r} and {name!r} have the same label {label!r} "
+                f"(the tables would print two rows of one name)"
+            )
+        labels[label] = name
+    if "bootstrap" in config:
+        try:
+            check_resamples(config["bootstrap"])
+        except UserError as err:
+            raise UserError(f"{source}: bootstrap: {str(err).removeprefix('--resamples ')}") from None
+    transfer = config.get("transfer") or {}
+    null_sets = config.get("null_sets", 0)
+    for key in ("null_sets", "sweep_null_sets"):
+        if key in transfer and isinstance(transfer[key], int) and transfer[key] > null_sets:
+            raise UserError(
+                f"{source}: transfer.{key} {transfer[key]} is more than null_sets {null_sets} "
+                f"(the transfer reuses the main run's null sets)"
+            )
+    for factor in transfer.get("sweep_factors", []):
+        parse_factor(factor, f"{source}: transfer.sweep_factors")
+
+
 def check_config(config: dict[str, Any]) -> None:
     """What a JSON schema cannot say about a config, as one-line errors before any job runs: the tasks
     exist (tasks/aqua/), a data_files mapping covers every configured task with {split: path},
@@ -42,6 +92,7 @@ def check_config(config: dict[str, Any]) -> None:
     from neuronllm.errors import UserError
     from neuronllm.tasks.lm_eval_tasks import aqua_task_names, general_task_names
 
+    check_numbers(config)
     _check_methods(config)
     known = aqua_task_names()
     for task in config["tasks"]:

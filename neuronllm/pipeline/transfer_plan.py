@@ -101,8 +101,9 @@ class TransferPlan:
 
     @property
     def null_sets(self) -> int:
-        """At most the main run's (its null sets' proxy evaluations are the AQUA column's band)."""
-        return min(int(self.config.get("null_sets", self.plan.null_sets)), self.plan.null_sets)
+        """At most the main run's (its null sets' proxy evaluations are the AQUA column's band; a larger
+        count is refused by config_check.check_numbers)."""
+        return int(self.config.get("null_sets", self.plan.null_sets))
 
     @property
     def factors(self) -> list[float]:
@@ -110,7 +111,7 @@ class TransferPlan:
 
     @property
     def sweep_null_sets(self) -> int:
-        return min(int(self.config.get("sweep_null_sets", 3)), self.plan.null_sets)
+        return min(int(self.config.get("sweep_null_sets", min(3, self.plan.null_sets))), self.plan.null_sets)
 
     @property
     def sweep(self) -> bool:

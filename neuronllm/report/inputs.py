@@ -35,6 +35,11 @@ def load_metrics(paths: Iterable[str | Path]) -> list[dict]:
         if key in seen:
             raise UserError(f"{m['_source']}: same model/task/method/budget/seed {key[:5]} as {seen[key]}")
         seen[key] = m["_source"]
+    labels: dict[str, Any] = {}
+    for m in metrics:  # two models under one label would print two rows of one name
+        label = m.get("model_label", m["model"])
+        if labels.setdefault(label, m["model"]) != m["model"]:
+            raise UserError(f"{m['_source']}: model {m['model']!r} has the label {label!r} of model {labels[label]!r}")
     return metrics
 
 

@@ -32,9 +32,11 @@ CSV_COLUMNS = TIDY_COLUMNS  # one list: metrics.csv and transfer.csv concatenate
 
 
 def _plan(plan_config: dict[str, Any]) -> TransferPlan:
+    from neuronllm.pipeline.config_check import check_numbers
     from neuronllm.pipeline.plan import Plan
     from neuronllm.pipeline.transfer_plan import TransferPlan
 
+    check_numbers(plan_config, "--plan")
     return TransferPlan(Plan(plan_config))
 
 
@@ -52,6 +54,9 @@ class _Files:
 
 def compute(plan_config: dict[str, Any], resamples: int = 2000, seed: int = 0) -> dict[str, Any]:
     """Every cell of the transfer table and every sweep point (first model, first seed)."""
+    from neuronllm.analysis.pairing import check_resamples
+
+    check_resamples(resamples)
     tp = _plan(plan_config)
     plan = tp.plan
     model, run_seed = plan.models[0], plan.seeds[0]

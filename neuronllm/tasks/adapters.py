@@ -81,7 +81,11 @@ def _list(value: Any, source: str, row_number: int, key: str) -> list:
 
 # A question whose options collapse to fewer than two distinct texts (one choice, or every distractor
 # equal to the gold text) would be scored right whatever the model does: it is left out, with a count.
+# So is a multiple-choice row with fewer distinct options than the 3 proxies that rotate them: two
+# options give two orders, and the third proxy would repeat one (a label task's label set is the
+# task's design: binary sentiment poses its two orders by the paper's protocol).
 DEGENERATE = object()
+MIN_CHOICE_OPTIONS = 3
 
 
 def _span_instance(
@@ -157,7 +161,7 @@ def _choice_instance(
         raise UserError(f"{source} row {row_number}: unknown label {key!r} in {fields['answer']!r} (choices {labels})")
     gold = texts[labels.index(key)]
     candidates = tuple(t for t in texts if t != gold)
-    if not candidates:
+    if len(set(candidates)) + 1 < MIN_CHOICE_OPTIONS:
         return DEGENERATE
     return Instance(
         instance_id=f"{split}:{row_number}",
@@ -194,7 +198,10 @@ def instances_from_rows(
             instances.append(instance)
     if degenerate:
         shown = ", ".join(map(str, degenerate[:5])) + (", ..." if len(degenerate) > 5 else "")
-        warn(f"{source}: {len(degenerate)} question(s) with fewer than two distinct options left out (rows {shown})")
+        warn(
+            f"{source}: {len(degenerate)} question(s) with fewer than two distinct options (three for a "
+            f"multiple-choice question) left out (rows {shown})"
+        )
     if not instances:
         raise UserError(f"{source}: no usable instances (empty split?)")
     return instances

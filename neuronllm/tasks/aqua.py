@@ -78,7 +78,12 @@ def templates_dir() -> Path:
 
 @cache
 def _environment(directory: str) -> jinja2.Environment:
-    return jinja2.Environment(
+    """Jinja's sandbox: a task YAML's strings (role, stem) are data, and a plain Environment lets a
+    template reach Python internals (`{{ cycler.__init__.__globals__.os.popen(...) }}` runs a shell
+    command). The sandbox refuses unsafe attributes with a SecurityError (a TemplateError)."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(directory), undefined=jinja2.StrictUndefined, keep_trailing_newline=False
     )
 

@@ -217,6 +217,26 @@ def _is_connectivity_error(err: BaseException) -> bool:
     return False
 
 
+def distinct_instances(instances: list[Instance], source: str) -> list[Instance]:
+    """The split's instances with repeated questions left out, with one warning naming the rows: a row
+    given twice (the same fields, answer and options) is one question, not two independent instances;
+    counted twice it would narrow every interval and weigh that question double. The first is kept."""
+    kept: list[Instance] = []
+    first: dict[tuple[Any, ...], Instance] = {}
+    repeated: list[str] = []
+    for instance in instances:
+        key = (tuple(sorted(instance.fields.items())), instance.answer, tuple(sorted(set(instance.candidates))))
+        if key in first:
+            repeated.append(f"{instance.source.rsplit(':', 1)[-1]} (= {first[key].source.rsplit(':', 1)[-1]})")
+        else:
+            first[key] = instance
+            kept.append(instance)
+    if repeated:
+        shown = ", ".join(repeated[:5]) + (", ..." if len(repeated) > 5 else "")
+        warn(f"{source}: {len(repeated)} repeated question(s) left out (rows {shown}): each question counts once")
+    return kept
+
+
 def load_task_data(
     spec: Mapping[str, Any],
     seed: int = 0,
@@ -251,12 +271,16 @@ def load_task_data(
             raise UserError(f"task {spec['name']}: no shipped data for this task")
     identify_rows, identify_source, identify_digest = load_split_rows(spec, "identify", data_files, base)
     evaluate_rows, evaluate_source, evaluate_digest = load_split_rows(spec, "evaluate", data_files, base)
-    examples = instances_from_rows(spec, identify_rows, identify_source, seed, None, "identify")
+    examples = distinct_instances(
+        instances_from_rows(spec, identify_rows, identify_source, seed, None, "identify"), identify_source
+    )
     identify = examples[:identify_limit]
     seen = {(tuple(sorted(i.fields.items())), i.answer) for i in examples}
     evaluate = [
         i
-        for i in instances_from_rows(spec, evaluate_rows, evaluate_source, seed, None, "evaluate")
+        for i in distinct_instances(
+            instances_from_rows(spec, evaluate_rows, evaluate_source, seed, None, "evaluate"), evaluate_source
+        )
         if (tuple(sorted(i.fields.items())), i.answer) not in seen
     ][:evaluate_limit]
     if not evaluate:

@@ -17,7 +17,9 @@ from pathlib import Path
 MALFORMED = Path(__file__).resolve().parents[1] / "fixtures" / "malformed"
 DATA = Path(__file__).resolve().parents[2] / "data"
 SENTIMENT = '{"train": "{m}/%s", "validation": "{m}/%s"}'
-CLASSES = ("pairing", "validation")  # issue 16's classes with a generated table each (docs/robustness.md)
+# classes with a generated table each (docs/robustness.md): issue 16's two, and issue 26's "trust"
+# (numbers recomputed from their data, null draws identified, values in range, inputs with provenance)
+CLASSES = ("pairing", "validation", "trust")
 
 
 def data(train: str, validation: str = "sentiment_unique_ids.jsonl") -> str:
@@ -44,6 +46,8 @@ class Probe:
 IDENTIFY = ("identify", "--task", "ner", "--method", "cni", "--data-files", "shipped")
 EVALUATE = ("evaluate", "--task", "ner", "--data-files", "shipped")
 METRICS = ("metrics", "--original", "{m}/eval_original.json", "--conditions")
+TRANSFER_OUTPUTS = ("--latex", "{tmp}/t.tex", "--png", "{tmp}/t.png", "--pdf", "{tmp}/t.pdf", "--csv", "{tmp}/t.csv")
+TRANSFER_OUTPUTS += ("--sweep-csv", "{tmp}/s.csv", "--sweep-dir", "{tmp}/sweep", "--out", "{out}")
 
 PROBES = [
     # 8: sizes, checked by the argument parser
@@ -556,6 +560,142 @@ PROBES = [
             "{out}",
         ),
         "--budget does not apply to a matched null set",
+    ),
+    # issue 26, trust: a number recomputed from the file's own data
+    Probe(
+        "trust",
+        "an edited acc in a condition's evaluation",
+        (*METRICS, "{m}/eval_condition_acc_edited.json", "--out", "{out}"),
+        "the file says acc = 0.98, its predictions give 0.3333333333333333",
+    ),
+    Probe(
+        "trust",
+        "every correct flag flipped",
+        (*METRICS, "{m}/eval_condition_flipped.json", "--out", "{out}"),
+        "'correct' is True but prediction 1 vs gold 0",
+    ),
+    Probe(
+        "trust",
+        "an evaluation without digests",
+        (*METRICS, "{m}/eval_condition_no_digests.json", "--out", "{out}"),
+        "records no data digest",
+    ),
+    Probe(
+        "trust",
+        "--info overwriting a computed field",
+        (*METRICS, "{m}/eval_condition.json", "--info", '{"conditions": {}}', "--out", "{out}"),
+        "--info 'conditions' is a field the metrics compute from the evaluations",
+    ),
+    # null draws identified by content
+    Probe(
+        "trust",
+        "one null file given twice",
+        (*METRICS, "{m}/eval_condition.json", "--null", "{m}/eval_null_small.json", "{m}/eval_null_small.json")
+        + ("--out", "{out}"),
+        "a band needs distinct null draws, not copies of one",
+    ),
+    Probe(
+        "trust",
+        "a RANDOM set (another seed) as a null draw",
+        (*METRICS, "{m}/eval_condition.json", "--null", "{m}/eval_random_set.json", "--out", "{out}"),
+        "a random neuron set, not a null draw",
+    ),
+    Probe(
+        "trust",
+        "a uniform null as an activation-matched one",
+        (*METRICS, "{m}/eval_condition.json", "--null-matched", "{m}/eval_null_small.json", "--out", "{out}"),
+        "a uniform null set given as a matched one",
+    ),
+    Probe(
+        "trust",
+        "a null of another part",
+        (*METRICS, "{m}/eval_condition.json", "--null", "{m}/eval_null_good.json", "--out", "{out}"),
+        "a null draw of deg/good, and no condition of this call is deg/good",
+    ),
+    # values in their range, flags that agree
+    Probe(
+        "trust",
+        "--factor 1e30",
+        (*EVALUATE, "--neurons", "{m}/set_valid.json", "--op", "excite", "--factor", "1e30", "--out", "{out}"),
+        "--factor '1e30': expected a finite number in 0..10",
+    ),
+    Probe(
+        "trust",
+        "--factor with --conditions that say x2",
+        (*EVALUATE, "--conditions", "{m}/set_valid.json:excite-good", "--factor", "0.5", "--outs", "{out}"),
+        "--factor conflicts with --conditions",
+    ),
+    Probe(
+        "trust",
+        "plan --dtype against --model-args dtype",
+        ("plan", "--model-args", "dtype=bfloat16", "--dtype", "float32", "--device", "cpu"),
+        "--dtype float32 conflicts with model argument dtype=bfloat16",
+    ),
+    Probe(
+        "trust",
+        "plan --device-memory ''",
+        ("plan", "--device", "cpu", "--device-memory", ""),
+        "cannot read the memory size ''",
+    ),
+    Probe(
+        "trust",
+        "plan --device-memory 512B",
+        ("plan", "--device", "cpu", "--device-memory", "512B"),
+        "cannot read the memory size '512B'",
+    ),
+    Probe(
+        "trust",
+        "--resamples 1000000000",
+        (*METRICS, "{m}/eval_condition.json", "--resamples", "1000000000", "--out", "{out}"),
+        "--resamples 1000000000 is more than 20000",
+    ),
+    Probe(
+        "trust",
+        "transfer report plan without models",
+        ("report", "transfer", "--plan", '{"tasks": ["ner"], "methods": ["cni"], "budget": 5}', *TRANSFER_OUTPUTS),
+        "--plan: no 'models'",
+    ),
+    Probe(
+        "trust",
+        "transfer report --resamples 1000000000",
+        ("report", "transfer", "--plan", "{}", "--resamples", "1000000000", *TRANSFER_OUTPUTS),
+        "--resamples 1000000000 is more than 20000",
+    ),
+    Probe(
+        "trust",
+        "transfer null_sets above null_sets",
+        ("report", "transfer", "--plan")
+        + (
+            '{"models": {"m": {"spec": "embedded"}}, "tasks": ["ner"], "methods": ["cni"], "budget": 5, '
+            '"null_sets": 2, "transfer": {"null_sets": 9}}',
+            *TRANSFER_OUTPUTS,
+        ),
+        "transfer.null_sets 9 is more than null_sets 2",
+    ),
+    # inputs with provenance; malformed attribution files
+    Probe(
+        "trust",
+        "attributions without digests",
+        (*IDENTIFY, "--attributions", "{m}/attributions_no_digests.pt", "--out", "{out}"),
+        "records no data digest",
+    ),
+    Probe(
+        "trust",
+        "attributions with integer instance ids",
+        (*IDENTIFY, "--attributions", "{m}/attributions_integer_ids.pt", "--out", "{out}"),
+        "'instance_ids' must be a list of texts",
+    ),
+    Probe(
+        "trust",
+        "attributions without instance ids",
+        (*IDENTIFY, "--attributions", "{m}/attributions_missing_ids.pt", "--out", "{out}"),
+        "'instance_ids' must be a list of texts",
+    ),
+    Probe(
+        "trust",
+        "attributions whose provenance is a list",
+        (*IDENTIFY, "--attributions", "{m}/attributions_provenance_list.pt", "--out", "{out}"),
+        "'provenance' must be an object",
     ),
 ]
 

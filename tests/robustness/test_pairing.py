@@ -39,8 +39,8 @@ def evaluations(tmp_path_factory, tiny_local_model):
     (data / "other.jsonl").write_text("\n".join(rows[1:] + rows[:1]) + "\n")  # other rows first
     files = {"train": str(data / "train.jsonl"), "validation": str(data / "validation.jsonl")}
     big = neuron_set(work / "big.json", 5, 5, method="cni", budget=5, task="sentiment")
-    small = neuron_set(work / "small.json", 1, 1, method="null", budget=1, index=0)
-    same_shape = neuron_set(work / "null.json", 5, 5, start=20, method="null", budget=5, index=1)
+    small = neuron_set(work / "small.json", 1, 1, method="null", null="uniform", budget=1, index=0)
+    same_shape = neuron_set(work / "null.json", 5, 5, start=20, method="null", null="uniform", budget=5, index=1)
     settings = EvalSettings(task="sentiment", instances=4, eval_instances=3, data_files=files)
     names = ["original", "big", "small", "null"]
     paths = {name: str(work / f"eval_{name}.json") for name in names}
@@ -86,8 +86,9 @@ def test_a_condition_on_another_data_file_is_not_paired(evaluations):
 def test_questions_with_other_gold_answers_are_not_paired(evaluations, tmp_path):
     paths, _ = evaluations
     edited = json.loads(Path(paths["big"]).read_text())
-    edited.pop("digests")  # as an older file would be: the instance keys alone must catch it
-    edited["predictions"][0]["gold_text"] = "something else"
+    row = edited["predictions"][0]  # the same data digest: the instance keys alone must catch it
+    row["predicted_text"] = "something else" if row["correct"] else row["predicted_text"]
+    row["gold_text"] = "something else"
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(edited))
     with pytest.raises(UserError, match="scored other questions than the original"):
@@ -97,7 +98,6 @@ def test_questions_with_other_gold_answers_are_not_paired(evaluations, tmp_path)
 def test_a_condition_of_another_model_load_is_not_paired(evaluations, tmp_path):
     paths, _ = evaluations
     edited = json.loads(Path(paths["big"]).read_text())
-    edited.pop("digests")
     edited["model_identity"]["load_arguments"] = {"max_length": 64}
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(edited))

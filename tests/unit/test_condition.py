@@ -45,9 +45,11 @@ def test_two_factors_never_share_an_identity_label_or_path():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("a:excite-good@-1", "finite number >= 0"),
+        ("a:excite-good@-1", "finite number in 0..10"),
         ("a:excite-good@abc", "expected a number"),
-        ("a:excite-good@inf", "finite number >= 0"),
+        ("a:excite-good@inf", "finite number in 0..10"),
+        ("a:excite-good@1e30", "finite number in 0..10"),
+        ("a:excite-good@10.5", "finite number in 0..10"),
         ("a:excite-good@", "PATH:OP-PART"),
         ("a:silence-good@3", "silence multiplies by 0"),
         ("a:boost-good", "PATH:OP-PART"),

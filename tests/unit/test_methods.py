@@ -106,6 +106,7 @@ def test_common_neurons_intersection_first():
 
 def test_attributions_round_trip(tmp_path):
     attr = attributions("contrastive", [[[1.0, 2.0]]], ["x"])
+    attr.provenance["digests"] = {"data": "d", "task_spec": "t", "model": "m"}  # what `attribute` records
     attr.save(tmp_path / "a.pt")
     loaded = Attributions.load(tmp_path / "a.pt")
     assert loaded.instance_ids == ["x"] and torch.equal(loaded.scores["contrastive"], attr.scores["contrastive"])

@@ -5,6 +5,8 @@ caption prints the measured calibration."""
 
 import numpy as np
 import pytest
+from evaluations import SETTINGS, null_evaluation, prediction
+from evaluations import evaluation as build
 
 from neuronllm import report
 from neuronllm.analysis.metrics_files import build_metrics
@@ -18,58 +20,20 @@ def gold_of(i, k):
     return LABELS[0] if (3 * i + k) % 4 != 3 else LABELS[1]  # 3/4 noun phrases
 
 
-def evaluation(answer, op=None, part="both", neurons="set.json"):
-    """answer(i, k, gold) -> the label the model gives; 2 options, gold position alternating."""
+def evaluation(answer, op=None, part="both", neurons="set.json", null_index=None):
+    """answer(i, k, gold) -> the label the model gives; 2 options, gold position alternating
+    (tests/evaluations.py builds the file)."""
     predictions = []
     for i in range(N):
         for k in range(3):
             gold_text = gold_of(i, k)
-            options = (
-                [gold_text, LABELS[1 - LABELS.index(gold_text)]]
-                if k % 2 == 0
-                else [LABELS[1 - LABELS.index(gold_text)], gold_text]
-            )
-            given = answer(i, k, gold_text)
-            prediction = options.index(given)
-            predictions.append(
-                {
-                    "instance_id": f"evaluate:{i}",
-                    "proxy": k,
-                    "gold": options.index(gold_text),
-                    "prediction": prediction,
-                    "correct": given == gold_text,
-                    "scores": [0.0, -1.5] if prediction == 0 else [-1.5, 0.0],
-                    "gold_text": gold_text,
-                    "predicted_text": given,
-                }
-            )
-    flat = [p["correct"] for p in predictions]
-    right = [sum(flat[3 * i : 3 * i + 3]) for i in range(N)]
-    return {
-        "model": "embedded",
-        "task": "chunking",
-        "data_source": ["shipped"],
-        "settings": {
-            "task": "chunking",
-            "answer_format": "text",
-            "seed": 0,
-            "instances": 4,
-            "eval_instances": N,
-            "data_files": "shipped",
-            "prefix_cache": None,
-        },
-        "condition": {
-            "neurons": None if op is None else neurons,
-            "op": op,
-            "part": part,
-            "label": "original" if op is None else f"{op}/{part}",
-        },
-        "acc": float(np.mean(flat)),
-        "comprehension": float(np.mean([r >= 2 for r in right])),
-        "n_instances": N,
-        "predictions": predictions,
-        "neurons_changed": 0 if op is None else 200,
-    }
+            other = LABELS[1 - LABELS.index(gold_text)]
+            options = [gold_text, other] if k % 2 == 0 else [other, gold_text]
+            predictions.append(prediction(i, k, options, gold_text, answer(i, k, gold_text)))
+    settings = SETTINGS | {"task": "chunking", "eval_instances": N}
+    if null_index is not None:
+        return null_evaluation(predictions, null_index, op, part) | {"settings": settings, "task": "chunking"}
+    return build(predictions, op, part, settings, neurons)
 
 
 def original_answer(i, k, gold):
@@ -90,7 +54,7 @@ def tables():
         flips = {(int(i), int(k)) for i, k in zip(rng.integers(0, N, 2), rng.integers(0, 3, 2))}
         for op in ("degrade", "enhance"):
             for part in ("both", "good"):
-                nulls.append(evaluation(flipped(original_answer, flips), op, part, neurons=f"null{index}.json"))
+                nulls.append(evaluation(flipped(original_answer, flips), op, part, null_index=index))
 
     def wrong(i, k, gold):  # a real degrader: every answer wrong
         return LABELS[1 - LABELS.index(gold)]
@@ -108,12 +72,15 @@ def tables():
         evaluation(right, "enhance", "good"),
     ]
     metrics = [build_metrics(original, cni, {"method": "cni", "budget": 100}, nulls, resamples=400)]
+    good_nulls = [n for n in nulls if n["condition"]["part"] == "good"]  # the nulls of the baselines' conditions
     for method, seed in (("tn", 1), ("random", 2)):
         conditions = []
         for op in ("degrade", "enhance"):
             flips = {(int(i), int(k)) for i, k in zip(np.random.default_rng(seed).integers(0, N, 2), range(2))}
             conditions.append(evaluation(flipped(original_answer, flips), op, "good"))
-        metrics.append(build_metrics(original, conditions, {"method": method, "budget": 100}, nulls, resamples=400))
+        metrics.append(
+            build_metrics(original, conditions, {"method": method, "budget": 100}, good_nulls, resamples=400)
+        )
     for m in metrics:
         m["_source"] = m["method"]
     return report.table1(metrics)

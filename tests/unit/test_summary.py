@@ -3,57 +3,16 @@
 import json
 
 import pytest
+from evaluations import SETTINGS, from_correct, null_evaluation
+from evaluations import evaluation as evaluation_file
 
 from neuronllm.analysis.metrics_files import build_metrics, write_metrics
 from neuronllm.errors import UserError
 
-SETTINGS = {
-    "task": "ner",
-    "answer_format": "text",
-    "seed": 0,
-    "instances": 4,
-    "eval_instances": 4,
-    "data_files": "shipped",
-    "prefix_cache": None,
-}
-
 
 def evaluation(correct, op=None, part="both", settings=None, neurons="set.json"):
-    """An AQUA evaluation of len(correct) instances x 3 proxies; gold 0 of 2 options."""
-    predictions = []
-    for i, row in enumerate(correct):
-        for proxy, right in enumerate(row):
-            predictions.append(
-                {
-                    "instance_id": f"evaluate:{i}",
-                    "proxy": proxy,
-                    "gold": 0,
-                    "prediction": 0 if right else 1,
-                    "correct": right,
-                    "scores": [0.0, -2.0] if right else [-2.0, 0.0],
-                    "gold_text": "person",
-                    "predicted_text": "person" if right else "place",
-                }
-            )
-    flat = [r for row in correct for r in row]
-    comprehension = sum(sum(row) >= 2 for row in correct) / len(correct)
-    return {
-        "model": "embedded",
-        "task": "ner",
-        "settings": dict(settings or SETTINGS),
-        "data_source": ["shipped"],
-        "condition": {
-            "neurons": None if op is None else neurons,
-            "op": op,
-            "part": part,
-            "label": "original" if op is None else f"{op}/{part}",
-        },
-        "acc": sum(flat) / len(flat),
-        "comprehension": comprehension,
-        "n_instances": len(correct),
-        "predictions": predictions,
-        "neurons_changed": 0 if op is None else 200,
-    }
+    """An AQUA evaluation of len(correct) instances x 3 proxies; gold 0 of 2 options (tests/evaluations.py)."""
+    return evaluation_file(from_correct(correct), op, part, settings, neurons)
 
 
 ORIGINAL = [[True, True, False], [True, True, True], [False, False, True], [True, False, False]]  # acc 7/12, com 2/4
@@ -90,16 +49,14 @@ def test_a_degrader_that_raised_accuracy_fails():
 
 
 def test_null_band_is_attached_per_condition_key():
-    nulls = [evaluation(ORIGINAL * 4, "degrade", neurons=f"null{i}.json") for i in range(3)]  # random sets: no effect
+    nulls = [null_evaluation(from_correct(ORIGINAL * 4), i) for i in range(3)]  # random sets: no effect
     metrics = build_metrics(evaluation(ORIGINAL * 4), [evaluation(DEGRADED * 4, "degrade")], {}, nulls, resamples=400)
     null = metrics["conditions"]["deg/both"]["null"]
     assert null["sets"] == 3 and null["rac_signed"]["mean"] == pytest.approx(0.0)
     assert null["rac_signed"]["p"] < 0.025 and null["outside"]["rac_signed"] is True
     assert len(null["draws"]) == 3 and null["draws"][0]["rac_signed"] == pytest.approx(0.0)
-    other = build_metrics(
-        evaluation(ORIGINAL * 4), [evaluation(DEGRADED * 4, "degrade", "good")], {}, nulls, resamples=100
-    )
-    assert "null" not in other["conditions"]["deg/good"]  # no null of that shape was given
+    with pytest.raises(UserError, match="a null draw of deg/both, and no condition of this call is deg/both"):
+        build_metrics(evaluation(ORIGINAL * 4), [evaluation(DEGRADED * 4, "degrade", "good")], {}, nulls, resamples=100)
 
 
 def test_zero_baseline_is_null_with_a_reason_in_strict_json(tmp_path):

@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pandas as pd
+from evaluations import SETTINGS, evaluation, prediction
 
 from neuronllm.pipeline.plan import Plan
 from neuronllm.pipeline.transfer_plan import TransferPlan
@@ -17,42 +18,21 @@ LABELS = ("negative", "positive")
 
 
 def _evaluation(path: str, rng: random.Random, shift: float) -> dict:
+    """A file as `evaluate` writes it (tests/evaluations.py); native: one question per instance."""
     native = "/transfer/native/" in path
     proxies = 1 if native else 3
-    changed = 0 if path.endswith("original/eval.json") else (200 if "-both" in path else 100)
+    original = path.endswith("original/eval.json")
+    changed = 0 if original else (200 if "-both" in path else 100)
     predictions = []
     for i in range(N):
-        gold = i % 2
+        gold = LABELS[i % 2]
         for proxy in range(proxies):
             right = rng.random() < (0.8 if native else 0.45) + shift
-            prediction = gold if right else 1 - gold
-            predictions.append(
-                {
-                    "instance_id": f"evaluate:{i}",
-                    "proxy": proxy,
-                    "gold": gold,
-                    "prediction": prediction,
-                    "correct": right,
-                    "correct_norm": right,
-                    "scores": [0.0, 1.0] if prediction else [1.0, 0.0],
-                    "gold_text": LABELS[gold],
-                    "predicted_text": LABELS[prediction],
-                }
-            )
-    acc = sum(p["correct"] for p in predictions) / len(predictions)
-    return {
-        "task": "sentiment",
-        "condition": {"label": "x"},
-        "settings": {},
-        "acc": acc,
-        "acc_norm": acc,
-        "comprehension": acc,
-        "predictions": predictions,
-        "n_instances": N,
-        "neurons_changed": changed,
-        "digests": {"data": "d"},
-        "model_identity": {"weights": "w"},
-    }
+            row = prediction(i, proxy, list(LABELS), gold, gold if right else LABELS[1 - i % 2])
+            predictions.append(row | {"correct_norm": right})
+    settings = SETTINGS | {"task": "sentiment", "answer_format": "native" if native else "text"}
+    made = evaluation(predictions, None if original else "degrade", settings=settings)
+    return made | {"neurons_changed": changed, "model_identity": {"weights": "w"}}
 
 
 def test_transfer_report_writes_every_cell_with_an_interval_and_a_band(tmp_path):
