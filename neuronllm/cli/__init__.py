@@ -86,6 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--budget", type=positive_int, default=100, help="K good and K bad neurons")
             p.add_argument("--attributions", help="precomputed scores from `neuronllm attribute`")
             p.add_argument(
+                "--contrast-attributions",
+                nargs="+",
+                help="a contrast method (diffmean): the other tasks' attributions, one file per task",
+            )
+            p.add_argument(
+                "--contrast-tasks",
+                help="a contrast method without --attributions: the other tasks, comma-separated "
+                "(default: every other task of the tasks folder)",
+            )
+            p.add_argument(
                 "--require-bad",
                 action="store_true",
                 help="an empty bad side is an error (the ablation intervenes on every method's bad set)",

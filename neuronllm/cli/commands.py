@@ -41,10 +41,12 @@ def cmd_identify(args: argparse.Namespace) -> None:
     from neuronllm.attribution.kinds import Attributions
     from neuronllm.methods.identify import identify
 
-    prepare_outputs([args.out], [args.attributions] + checks.data_paths(args))
+    contrast = args.contrast_attributions or []
+    prepare_outputs([args.out], [args.attributions, *contrast] + checks.data_paths(args))
     check_model(args.model)
     model_args = checks.model_args(args.model_args, scoring=False)
     attributions = Attributions.load(args.attributions) if args.attributions else None
+    others = [Attributions.load(path) for path in contrast] or None
     loaded = None
     if attributions is None and model_args:
         from neuronllm.model.loading import load_model
@@ -60,6 +62,9 @@ def cmd_identify(args: argparse.Namespace) -> None:
         attributions_source=args.attributions or "attributions",
         require_bad=args.require_bad,
         model_args=model_args,
+        others=others,
+        contrast_tasks=[t for t in args.contrast_tasks.split(",") if t] if args.contrast_tasks else None,
+        others_sources=contrast,
     )
     neuron_set.save(args.out)
     print(f"{args.out}: {len(neuron_set.good)} good, {len(neuron_set.bad)} bad neurons ({args.method}, {args.task})")

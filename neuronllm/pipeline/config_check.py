@@ -33,6 +33,22 @@ def _check_methods(config: dict[str, Any]) -> None:
             )
 
 
+def _check_contrast(config: dict[str, Any]) -> None:
+    """A contrast method (the registry's `other_tasks`) compares each task with the config's other tasks."""
+    from neuronllm.errors import UserError
+
+    named = [
+        *config.get("methods", []),
+        *(config.get("table7") or {}).get("methods", []),
+        *(config.get("transfer") or {}).get("methods", []),
+    ]
+    contrast = [name for name in named if registry.get_method(name).other_tasks]
+    if contrast and len(config["tasks"]) < 2:
+        raise UserError(
+            f"config: {contrast[0]} contrasts a task with the config's other tasks: it needs two tasks or more"
+        )
+
+
 def check_config(config: dict[str, Any]) -> None:
     """What a JSON schema cannot say about a config, as one-line errors before any job runs: the tasks
     exist (tasks/aqua/), a data_files mapping covers every configured task with {split: path},
@@ -43,6 +59,7 @@ def check_config(config: dict[str, Any]) -> None:
     from neuronllm.tasks.lm_eval_tasks import aqua_task_names, general_task_names
 
     _check_methods(config)
+    _check_contrast(config)
     known = aqua_task_names()
     for task in config["tasks"]:
         if task not in known:
