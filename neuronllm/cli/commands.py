@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from neuronllm.methods.identify import IdentifySettings
     from neuronllm.model.condition import Condition
 
-REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv", "transfer")
+REPORT_KINDS = ("table1", "table5", "ablation", "table7", "specificity", "figure", "csv", "transfer", "stability")
 
 
 # ----------------------------------------------------------------------------------------------- commands
@@ -294,6 +294,15 @@ def cmd_report(args: argparse.Namespace) -> None:
             args.sweep_dir,
             args.resamples,
         )
+    elif args.kind == "stability":
+        from neuronllm.report.stability import write_stability
+
+        missing = [name for name, value in (("--plan", args.plan), ("--latex", args.latex), ("--png", args.png),
+                                             ("--csv", args.csv)) if not value]  # fmt: skip
+        if missing:
+            raise UserError(f"the stability report needs {', '.join(missing)} (and --out)")
+        prepare_outputs([args.out, args.latex, args.png, args.csv], [])
+        write_stability(args.plan, args.out, args.latex, args.png, args.csv, args.resamples)
     elif args.kind == "specificity":
         if not args.latex or not args.pdf or not args.png:
             raise UserError("the specificity report needs --out (Markdown), --latex, --png and --pdf (heatmap) paths")
@@ -311,6 +320,48 @@ def cmd_report(args: argparse.Namespace) -> None:
             args.kind, args.metrics, args.out, args.latex, budget=args.budget, task=args.report_task, config=args.config
         )
     print(args.out)
+
+
+def _task_paths(pairs: list[str] | None, what: str) -> dict[str, str]:
+    """TASK=PATH pairs, each task once."""
+    found: dict[str, str] = {}
+    for item in pairs or []:
+        task, sep, path = item.partition("=")
+        if not sep or not task or not path:
+            raise UserError(f"{what}: expected TASK=PATH, got {item!r}")
+        if task in found:
+            raise UserError(f"{what} names task {task!r} twice")
+        found[task] = path
+    return found
+
+
+def cmd_stability(args: argparse.Namespace) -> None:
+    from neuronllm.analysis.stability import StudySettings, write_study
+
+    paths = {
+        "pool": _task_paths(args.pools, "--pools"),
+        "steps": _task_paths(args.steps_pools, "--steps-pools"),
+        "format": _task_paths(args.format_pools, "--format-pools"),
+    }
+    for variant in ("steps", "format"):
+        if paths[variant] and set(paths[variant]) != set(paths["pool"]):
+            raise UserError(f"--{variant}-pools must name the same tasks as --pools")
+    paths = {variant: by_task for variant, by_task in paths.items() if by_task}
+    prepare_outputs([args.csv], [path for by_task in paths.values() for path in by_task.values()])
+    settings = StudySettings(
+        methods=tuple(m for m in args.methods.split(",") if m),
+        samples=args.samples,
+        instances=args.instances,
+        sizes=tuple(args.sizes),
+        reference=args.reference,
+        compare_samples=args.compare_samples if len(paths) > 1 else 0,
+        budget=args.budget,
+        z=args.z,
+        seed=args.seed,
+    )
+    versus = {"steps": args.versus_steps, "format": args.versus_format}
+    write_study(paths, settings, versus, args.model_label, args.csv, args.sets_dir)
+    print(args.csv)
 
 
 def cmd_workflow(args: argparse.Namespace) -> None:

@@ -18,6 +18,7 @@ def _check_methods(config: dict[str, Any]) -> None:
         "matched_null": config.get("matched_null", []),
         "table7.methods": (config.get("table7") or {}).get("methods", []),
         "transfer.methods": (config.get("transfer") or {}).get("methods", []),
+        "stability.methods": (config.get("stability") or {}).get("methods", []),
     }
     for where, names in lists.items():
         for name in names:
@@ -41,6 +42,7 @@ def _check_contrast(config: dict[str, Any]) -> None:
         *config.get("methods", []),
         *(config.get("table7") or {}).get("methods", []),
         *(config.get("transfer") or {}).get("methods", []),
+        *(config.get("stability") or {}).get("methods", []),
     ]
     contrast = [name for name in named if registry.get_method(name).other_tasks]
     if contrast and len(config["tasks"]) < 2:
@@ -60,6 +62,15 @@ def check_config(config: dict[str, Any]) -> None:
 
     _check_methods(config)
     _check_contrast(config)
+    if config.get("stability"):
+        from neuronllm.analysis.stability import check_study
+        from neuronllm.pipeline.plan import Plan
+        from neuronllm.pipeline.stability_plan import StabilityPlan
+
+        try:
+            check_study(StabilityPlan(Plan(config)).settings())
+        except UserError as err:
+            raise UserError(f"config: {err}") from None
     known = aqua_task_names()
     for task in config["tasks"]:
         if task not in known:
