@@ -153,12 +153,18 @@ def identify_sample(
     seed: int = 0,
     z: int = 1000,
     start: int = 0,
+    variant: str = "pool",
 ) -> Identified:
     """`method`'s sets for `task` on sample `block` (instances start + block·size ... of every pool; a
-    contrast method's other tasks use the same positions of their own pools)."""
+    contrast method's other tasks use the same positions of their own pools). A method that reads no
+    data (RANDOM) gets a seed of its own per sample and variant, so its sets are independent uniform
+    draws: the measured counterpart of the random references (with one seed they would all be equal)."""
     from neuronllm.methods import get_method
+    from neuronllm.tasks.adapters import stable_seed
 
     chosen = get_method(method)
+    if not chosen.needs:
+        seed = stable_seed(seed, "stability", variant, task, start, size, block)
 
     def sample(name: str) -> Attributions:
         return subset(pools[name], pool_blocks(pools[name], size, block + 1, start)[block])
@@ -318,7 +324,7 @@ def study(
                 variant: str, block: int, size: int, start: int = 0, t: str = task, m: str = method
             ) -> Identified:
                 return identify_sample(
-                    m, pools[variant], t, block, size, settings.budget, settings.seed, settings.z, start
+                    m, pools[variant], t, block, size, settings.budget, settings.seed, settings.z, start, variant
                 )
 
             samples = [identified("pool", s, settings.instances) for s in range(settings.samples)]

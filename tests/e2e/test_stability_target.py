@@ -7,13 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def snakemake(*args):
+def snakemake(*args, timeout=300):
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(ROOT), *args],
@@ -21,7 +22,7 @@ def snakemake(*args):
         text=True,
         cwd=ROOT,
         env=env,
-        timeout=300,
+        timeout=timeout,
     )
 
 
@@ -97,3 +98,31 @@ def test_bad_stability_keys_are_refused_before_any_job(tmp_path, stability, task
         "-n", "--cores", "2", f"{tmp_path}/stability.md", "--configfile", str(write_config(tmp_path, **changes))
     )
     assert result.returncode != 0 and message in result.stdout + result.stderr, (result.stdout + result.stderr)[-1500:]
+
+
+@pytest.mark.slow
+def test_a_tiny_stability_run_writes_the_report(tiny_local_model, tmp_path):
+    """The whole target on the tiny local model: pools, sets, evaluations against the main job's, report
+    (minutes on a busy 2-core machine: `-m slow`)."""
+    results = tmp_path / "results"
+    configfile = tmp_path / "tiny.yaml"
+    configfile.write_text(yaml.safe_dump({
+        "models": {"tiny": {"spec": tiny_local_model}}, "tasks": ["ner", "sentiment"], "methods": ["tn", "random"],
+        "budget": 5, "answer_format": "text", "data_files": "shipped", "seeds": [0], "instances": 2,
+        "eval_instances": 4, "steps": 2, "layer_batch": 3, "z": 20, "null_sets": 2, "bootstrap": 200,
+        "ablation_methods": ["tn"], "results_dir": str(results),
+        "table7": {"task": "ner", "methods": ["tn"], "budgets": [5]},
+        "stability": {"methods": ["tn", "diffmean", "random"], "samples": 2, "instances": 1, "sizes": [1, 2],
+                      "reference": 1, "compare_samples": 1, "compare_steps": 3},
+    }))  # fmt: skip
+    result = snakemake("--cores", "2", str(results / "stability.md"), "--configfile", str(configfile), timeout=1800)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    text = (results / "stability.md").read_text()
+    for title in ("Set stability: Jaccard overlap", "m = 2 vs m = 3", "text vs letter", "How much data",
+                  "Effect stability"):  # fmt: skip
+        assert title in text, title
+    rows = pd.read_csv(results / "stability.csv")
+    effects = rows[rows.comparison == "effect"]
+    assert set(effects["label"]) == {"sample0", "sample1", "n1", "n2", "reference"}
+    assert len(effects) == 2 * 3 * 5 * 2 and effects["null_high"].notna().all()  # tasks, methods, sets, Deg/Enh
+    assert (results / "stability.png").read_bytes()[:4] == b"\x89PNG" and (results / "stability.tex").is_file()

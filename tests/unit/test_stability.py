@@ -104,3 +104,16 @@ def test_samples_are_disjoint_blocks_of_the_pool():
     assert part.instance_ids == ["c", "c"] and part.scores["activation"].flatten().tolist() == [4.0, 5.0]
     with pytest.raises(UserError, match="2 sample\\(s\\) of 2 instance\\(s\\) from instance 0 need 4"):
         pool_blocks(pool, 2, 2)
+
+
+def test_random_draws_a_set_of_its_own_per_sample_and_variant():
+    """RANDOM reads no data: with the study's seed alone every sample would get the same set (Jaccard 1)."""
+    from neuronllm.analysis.stability import identify_sample
+
+    ids = [f"i{n}" for n in range(4) for _ in range(3)]
+    pools = {"ner": Attributions(ids, {"activation": torch.zeros(12, 2, 50)}, {"task": "ner"})}
+    first, again = (identify_sample("random", pools, "ner", 0, 2, 10) for _ in range(2))
+    second = identify_sample("random", pools, "ner", 1, 2, 10)
+    other_variant = identify_sample("random", pools, "ner", 0, 2, 10, variant="steps")
+    assert first.good == again.good and len(first.good) == 10
+    assert first.good != second.good and first.good != other_variant.good
