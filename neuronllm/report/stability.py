@@ -239,15 +239,21 @@ def effect_tables(effects: Any, tasks: list[str], methods: list[str]) -> list[Ta
             rank=False,
         )
         for method in methods:
-            for part in sorted(sized[sized.method == method]["part"].unique(), key=lambda p: p != "both"):
-                for n in sorted(sized[sized.method == method]["instances"].unique()):
+            mine = sized[sized.method == method]
+            # each size's set, then the reference (its size may equal a size's: rows are keyed by label)
+            labels = sorted(set(mine["label"]) - {"reference"}, key=lambda name: int(name[1:]))
+            labels += ["reference"] if "reference" in set(mine["label"]) else []
+            for part in sorted(mine["part"].unique(), key=lambda p: p != "both"):
+                for set_label in labels:
                     cells = []
                     for t in tasks:
                         for direction in ("deg", "enh"):
-                            pick = sized[(sized.task == t) & (sized.method == method) & (sized.part == part)
-                                         & (sized.statistic == direction) & (sized.instances == n)]  # fmt: skip
+                            pick = mine[(mine.task == t) & (mine.part == part) & (mine.statistic == direction)
+                                        & (mine.label == set_label)]  # fmt: skip
                             cells.append(_range_cell(pick, 1))
-                    table.rows.append(Row([label(method), part, str(int(n))], cells))
+                    size = int(mine[mine.label == set_label]["instances"].iloc[0])
+                    shown = f"{size} (reference)" if set_label == "reference" else str(size)
+                    table.rows.append(Row([label(method), part, shown], cells))
         tables.append(table)
     return tables
 

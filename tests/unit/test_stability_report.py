@@ -40,7 +40,8 @@ def test_tables_print_means_ranges_random_references_and_wins(tmp_path):
     effects = pd.DataFrame(
         [effect_row("cni", f"sample{s}", "deg", v, 10.0) for s, v in enumerate([20.0, 30.0, 5.0])]
         + [effect_row("tn", f"sample{s}", "deg", v, 10.0) for s, v in enumerate([25.0, 10.0, 0.0])]
-        + [effect_row("cni", "n2", "deg", 3.0, 10.0, instances=2)],
+        + [effect_row("cni", "n2", "deg", 3.0, 10.0, instances=2)]
+        + [effect_row("cni", "reference", "deg", 7.0, 10.0, instances=2)],  # as many instances as n2
         columns=list(EFFECT_COLUMNS),
     )
     tables = effect_tables(effects, ["ner"], ["cni", "tn"])
@@ -49,6 +50,7 @@ def test_tables_print_means_ranges_random_references_and_wins(tmp_path):
     assert "18.3<br>[5.0, 30.0] 2/3" in markdown and "11.7<br>[0.0, 25.0] 1/3" in markdown
     assert "ner deg: NeuronLLM (good side, K) > TN in 2/3" in markdown
     assert "How much data: the Table 1 effect" in markdown and "3.0<br>[-2.0, 8.0]" in markdown
+    assert "| 2 (reference) |" in markdown.replace("  ", " ") and "7.0<br>[2.0, 12.0]" in markdown
     assert "\\begin{table}" in to_latex(tables)
     png = tmp_path / "f.png"
     figure(sets, effects, str(png))
