@@ -4,6 +4,7 @@
     snakemake --cores all all_tables               # every table, the tidy CSV and the layer figure
     snakemake --cores all results/specificity.md   # the specificity matrix (+ heatmap)
     snakemake --cores all results/transfer.md      # task or format: native format, other format, dose-response
+    snakemake --cores all results/stability.md     # are the sets a property of the task? (samples, steps, data size)
     snakemake --report report.html                 # a browsable report of what was built
     snakemake --profile profiles/slurm --configfile config/paper.yaml   # the paper's setting on a SLURM cluster
 
@@ -55,6 +56,8 @@ include: "workflow/rules/outputs.smk"
 include: "workflow/rules/specificity_report.smk"
 include: "workflow/rules/transfer.smk"
 include: "workflow/rules/transfer_report.smk"
+include: "workflow/rules/stability.smk"
+include: "workflow/rules/stability_report.smk"
 
 
 rule default:

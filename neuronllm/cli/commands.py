@@ -39,10 +39,12 @@ def cmd_identify(args: argparse.Namespace) -> None:
     from neuronllm.attribution.kinds import Attributions
     from neuronllm.methods.identify import identify
 
-    prepare_outputs([args.out], [args.attributions] + checks.data_paths(args))
+    contrast = args.contrast_attributions or []
+    prepare_outputs([args.out], [args.attributions, *contrast] + checks.data_paths(args))
     check_model(args.model)
     model_args = checks.model_args(args.model_args, scoring=False)
     attributions = Attributions.load(args.attributions) if args.attributions else None
+    others = [Attributions.load(path) for path in contrast] or None
     loaded = None
     if attributions is None and model_args:
         from neuronllm.model.loading import load_model
@@ -58,6 +60,9 @@ def cmd_identify(args: argparse.Namespace) -> None:
         attributions_source=args.attributions or "attributions",
         require_bad=args.require_bad,
         model_args=model_args,
+        others=others,
+        contrast_tasks=[t for t in args.contrast_tasks.split(",") if t] if args.contrast_tasks else None,
+        others_sources=contrast,
     )
     neuron_set.save(args.out)
     print(f"{args.out}: {len(neuron_set.good)} good, {len(neuron_set.bad)} bad neurons ({args.method}, {args.task})")
@@ -263,6 +268,48 @@ def cmd_report(args: argparse.Namespace) -> None:
     prepare_outputs(record.output_paths(options), record.reads(options))
     record.write(options)
     print(args.out)
+
+
+def _task_paths(pairs: list[str] | None, what: str) -> dict[str, str]:
+    """TASK=PATH pairs, each task once."""
+    found: dict[str, str] = {}
+    for item in pairs or []:
+        task, sep, path = item.partition("=")
+        if not sep or not task or not path:
+            raise UserError(f"{what}: expected TASK=PATH, got {item!r}")
+        if task in found:
+            raise UserError(f"{what} names task {task!r} twice")
+        found[task] = path
+    return found
+
+
+def cmd_stability(args: argparse.Namespace) -> None:
+    from neuronllm.analysis.stability import StudySettings, write_study
+
+    paths = {
+        "pool": _task_paths(args.pools, "--pools"),
+        "steps": _task_paths(args.steps_pools, "--steps-pools"),
+        "format": _task_paths(args.format_pools, "--format-pools"),
+    }
+    for variant in ("steps", "format"):
+        if paths[variant] and set(paths[variant]) != set(paths["pool"]):
+            raise UserError(f"--{variant}-pools must name the same tasks as --pools")
+    paths = {variant: by_task for variant, by_task in paths.items() if by_task}
+    prepare_outputs([args.csv], [path for by_task in paths.values() for path in by_task.values()])
+    settings = StudySettings(
+        methods=tuple(m for m in args.methods.split(",") if m),
+        samples=args.samples,
+        instances=args.instances,
+        sizes=tuple(args.sizes),
+        reference=args.reference,
+        compare_samples=args.compare_samples if len(paths) > 1 else 0,
+        budget=args.budget,
+        z=args.z,
+        seed=args.seed,
+    )
+    versus = {"steps": args.versus_steps, "format": args.versus_format}
+    write_study(paths, settings, versus, args.model_label, args.csv, args.sets_dir)
+    print(args.csv)
 
 
 def cmd_workflow(args: argparse.Namespace) -> None:

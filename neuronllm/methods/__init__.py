@@ -31,6 +31,7 @@ class Method:
     description: str
     min_instances: int = 1  # identification instances below which the method cannot select anything
     in_budget_table: bool = False  # a row of Table 7 (the paper compares NeuronLLM, TN and QRNCA over K)
+    other_tasks: bool = False  # select also reads the other tasks' attributions (`others=`): a contrast of tasks
 
     @property
     def table1_part(self) -> str:
@@ -85,6 +86,16 @@ METHODS: dict[str, Method] = {
         ),  # occ > 0.3·N drops everything for N <= 3
         Method("kn", "KN", ("gold_prob",), _select("kn"), False, None, "knowledge neurons: IG of P(gold), thresholds"),
         Method("act", "ACT", ("activation",), _select("act"), False, None, "mean activation at the answer position"),
+        Method(
+            "diffmean",
+            "DiffMean",
+            ("activation",),
+            _select("diffmean"),
+            False,  # Table 1 changes its good side only, as every baseline's: K neurons, the budget of TN and QRNCA
+            None,
+            "forward only: mean activation on this task's proxies minus the other tasks'",
+            other_tasks=True,
+        ),
         Method("random", "RANDOM", (), _select("random_baseline"), False, None, "uniformly random neurons (seeded)"),
     )
 }

@@ -176,6 +176,51 @@ def _check_sides(method: str, good: list, bad: list, task: str, instances: int, 
         )
 
 
+def contrast_task_names(task: str, settings: IdentifySettings, tasks: list[str] | None) -> list[str]:
+    """The other tasks a contrast method (`other_tasks`) compares this task with, checked before the model
+    loads: `tasks`, or every other AQUA task of the tasks folder (each with this call's seed, format,
+    instances and data source)."""
+    from neuronllm.tasks.lm_eval_tasks import aqua_task_names
+
+    names = [t for t in aqua_task_names() if t != task] if tasks is None else list(tasks)
+    for name in names:
+        find_task(name, settings.answer_format)
+    short = [find_task(name, settings.answer_format).name for name in names]
+    if task in short:
+        raise UserError(f"the contrast tasks include the task itself ({task}): name only the other tasks")
+    if len(set(short)) < len(short):
+        raise UserError(f"the contrast tasks name a task twice: {', '.join(short)}")
+    if not short:
+        raise UserError(f"no other task to contrast {task} with (name them with --contrast-tasks)")
+    if isinstance(settings.data_files, dict):
+        raise UserError(
+            "--data-files as a JSON mapping names this task's files only: give the other tasks' activations "
+            "with --contrast-attributions"
+        )
+    return short
+
+
+def check_contrast_attributions(
+    others: list[Attributions], model_spec: str, task: str, settings: IdentifySettings, sources: list[str]
+) -> list[str]:
+    """The other tasks' attributions: one per task, none of this task, each computed like this task's
+    (model, seed, format, instances, steps; its own data files). Returns their task names."""
+    names: list[str] = []
+    for other, source in zip(others, sources):
+        recorded = other.provenance.get("task") or ""
+        if recorded == task:
+            raise UserError(f"{source} are this task's ({task}) attributions, not another task's")
+        if recorded in names:
+            raise UserError(f"{source}: a second set of attributions of task {recorded!r}")
+        wanted = replace(settings, task=recorded)
+        if isinstance(settings.data_files, dict):  # the pipeline's per-task data files: each task has its own
+            wanted = replace(wanted, data_files=(other.provenance.get("settings") or {}).get("data_files"))
+        check_attributions_match(other, model_spec, recorded, wanted, source)
+        other.require("activation")
+        names.append(recorded)
+    return names
+
+
 def identify(
     model_spec: str,
     method: str,
@@ -187,9 +232,26 @@ def identify(
     attributions_source: str = "attributions",
     require_bad: bool = False,
     model_args: dict[str, Any] | None = None,
+    others: list[Attributions] | None = None,
+    contrast_tasks: list[str] | None = None,
+    others_sources: list[str] | None = None,
 ) -> NeuronSet:
+    """`others`, `contrast_tasks`: a method with `other_tasks` contrasts this task's attributions with the
+    other tasks' (given, or computed on `contrast_tasks`, default every other task of the tasks folder)."""
     chosen = get_method(method)
     task = find_task(settings.task, settings.answer_format)
+    if (others or contrast_tasks) and not chosen.other_tasks:
+        raise UserError(f"{method} reads this task's attributions only: other tasks' apply to a contrast method")
+    if others and contrast_tasks:
+        raise UserError("give the other tasks' attributions or their names, not both")
+    if chosen.other_tasks and others is None and attributions is not None:
+        raise UserError(
+            f"{method} contrasts tasks: with precomputed attributions it needs the other tasks' too "
+            f"(--contrast-attributions)"
+        )
+    other_names = (
+        contrast_task_names(task.name, settings, contrast_tasks) if chosen.other_tasks and others is None else []
+    )
     if attributions is None:
         check_budget(budget, config_neuron_total(model_spec), chosen.has_bad)
         data, _ = load_proxies(
@@ -203,8 +265,18 @@ def identify(
         )
         check_attribution_content(attributions, task, data.digest, model_args, attributions_source)
         check_instances(method, replace(settings, instances=None), len(attributions.by_instance()))
+    if others is not None:
+        other_names = check_contrast_attributions(
+            others, model_spec, task.name, settings, others_sources or ["attributions"] * len(others)
+        )
+    if other_names and others is None:  # one loaded model for every task's activations
+        loaded = loaded or load_model(model_spec)
     if attributions is None and chosen.needs:
         attributions = attribute(model_spec, settings, list(chosen.needs), loaded, progress)
+    if chosen.other_tasks and others is None:
+        others = [
+            attribute(model_spec, replace(settings, task=t), ["activation"], loaded, progress) for t in other_names
+        ]
     if attributions is not None:
         counts = attributions.neuron_counts
     else:  # RANDOM needs only the model's shape: from its config where that says it, else from the model
@@ -214,7 +286,8 @@ def identify(
             else (config_neuron_counts(model_spec) or load_model(model_spec).neuron_counts)
         )
     check_budget(budget, sum(counts), chosen.has_bad)
-    good, bad = chosen.select(attributions, budget, seed=settings.seed, z=settings.z, neuron_counts=counts)
+    contrast = {"others": others} if chosen.other_tasks else {}
+    good, bad = chosen.select(attributions, budget, seed=settings.seed, z=settings.z, neuron_counts=counts, **contrast)
     n_instances = len(attributions.by_instance()) if attributions is not None else 0
     _check_sides(method, good, bad, task.name, n_instances, require_bad and method != "random")
     short = [
@@ -239,6 +312,11 @@ def identify(
         "config": asdict(settings),
         "package_version": __version__,
         "attribution": attributions.provenance if attributions is not None else None,
+        **(
+            {"contrast": {"tasks": other_names, "proxies": [len(o.instance_ids) for o in others or []]}}
+            if chosen.other_tasks
+            else {}
+        ),
         "digests": (attributions.provenance.get("digests") if attributions is not None else None)
         or provenance_digests(
             data.digest if attributions is None else None, task.digest, None, matched_settings(settings)

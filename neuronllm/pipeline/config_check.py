@@ -18,6 +18,7 @@ def _check_methods(config: dict[str, Any]) -> None:
         "matched_null": config.get("matched_null", []),
         "table7.methods": (config.get("table7") or {}).get("methods", []),
         "transfer.methods": (config.get("transfer") or {}).get("methods", []),
+        "stability.methods": (config.get("stability") or {}).get("methods", []),
     }
     for where, names in lists.items():
         for name in names:
@@ -83,6 +84,23 @@ def check_numbers(config: Any, source: str = "config") -> None:
         parse_factor(factor, f"{source}: transfer.sweep_factors")
 
 
+def _check_contrast(config: dict[str, Any]) -> None:
+    """A contrast method (the registry's `other_tasks`) compares each task with the config's other tasks."""
+    from neuronllm.errors import UserError
+
+    named = [
+        *config.get("methods", []),
+        *(config.get("table7") or {}).get("methods", []),
+        *(config.get("transfer") or {}).get("methods", []),
+        *(config.get("stability") or {}).get("methods", []),
+    ]
+    contrast = [name for name in named if registry.get_method(name).other_tasks]
+    if contrast and len(config["tasks"]) < 2:
+        raise UserError(
+            f"config: {contrast[0]} contrasts a task with the config's other tasks: it needs two tasks or more"
+        )
+
+
 def check_config(config: dict[str, Any]) -> None:
     """What a JSON schema cannot say about a config, as one-line errors before any job runs: the tasks
     exist (tasks/aqua/), a data_files mapping covers every configured task with {split: path},
@@ -94,6 +112,16 @@ def check_config(config: dict[str, Any]) -> None:
 
     check_numbers(config)
     _check_methods(config)
+    _check_contrast(config)
+    if config.get("stability"):
+        from neuronllm.analysis.stability import check_study
+        from neuronllm.pipeline.plan import Plan
+        from neuronllm.pipeline.stability_plan import StabilityPlan
+
+        try:
+            check_study(StabilityPlan(Plan(config)).settings())
+        except UserError as err:
+            raise UserError(f"config: {err}") from None
     known = aqua_task_names()
     for task in config["tasks"]:
         if task not in known:

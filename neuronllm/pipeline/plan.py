@@ -145,6 +145,13 @@ class Plan:
     def attributions(self, model: str = "{model}", seed: Any = "{seed}", task: str = "{task}") -> str:
         return self.path("attributions", model=model, seed=seed, task=task)
 
+    def contrast_attributions(self, method: str, model: str, seed: Any, task: str) -> list[str]:
+        """What a contrast method (`other_tasks` in the registry) reads besides its task's attributions:
+        those of the config's other tasks, same model and seed. Nothing for any other method."""
+        if method not in registry.METHODS or not registry.METHODS[method].other_tasks:
+            return []
+        return [self.attributions(model, seed, other) for other in self.tasks if other != task]
+
     def neurons(
         self, method: str, budget: Any, model: str = "{model}", seed: Any = "{seed}", task: str = "{task}"
     ) -> str:

@@ -130,6 +130,13 @@ def _write_transfer(options: Options) -> None:
     )
 
 
+def _write_stability(options: Options) -> None:
+    from neuronllm.report.stability import write_stability
+
+    o = options
+    write_stability(o["plan"], o["out"], o["latex"], o["png"], o["csv"], o["resamples"])
+
+
 TABLE_CAPTION = "tables.rst"
 REPORTS: dict[str, Report] = {
     **{
@@ -159,6 +166,14 @@ REPORTS: dict[str, Report] = {
         "transfer.rst",
         ("latex", "png", "pdf", "csv", "sweep_csv"),
         needs=("plan", "sweep_dir"),
+        reads=lambda options: [],
+    ),
+    "stability": Report(
+        "stability",
+        _write_stability,
+        "stability.rst",
+        ("latex", "png", "csv"),
+        needs=("plan",),
         reads=lambda options: [],
     ),
 }

@@ -84,7 +84,7 @@ def test_tn_act_random():
 def test_unknown_method_suggests():
     with pytest.raises(UserError, match="did you mean 'qrnca'"):
         get_method("qrcna")
-    assert set(METHOD_NAMES) == {"cni", "tn", "qrnca", "kn", "act", "random"}
+    assert set(METHOD_NAMES) == {"cni", "tn", "qrnca", "kn", "act", "diffmean", "random"}
 
 
 def test_common_neurons_intersection_first():
@@ -113,3 +113,26 @@ def test_attributions_round_trip(tmp_path):
     (tmp_path / "bad.pt").write_text("nope")
     with pytest.raises(UserError, match="not an attribution file"):
         Attributions.load(tmp_path / "bad.pt")
+
+
+def test_diffmean_by_hand():
+    """This task: 2 proxies, mean [2, 2, 1]. Other tasks, each weighed once whatever its proxy count:
+    b (1 proxy) mean [1, 1, 1], c (2 proxies) mean [1, 4, 2]; their mean [1, 2.5, 1.5].
+    Score = [1, -0.5, -0.5]: good {0}; bad {1, 2}, tied, by index. (Pooling c's and b's proxies would
+    give [1, 3, 2] and scores [1, -1, -1].)"""
+    own = attributions("activation", [[[1.0, 4.0, 0.0]], [[3.0, 0.0, 2.0]]], ["a", "b"])
+    b = attributions("activation", [[[1.0, 1.0, 1.0]]], ["x"])
+    c = attributions("activation", [[[0.0, 5.0, 1.0]], [[2.0, 3.0, 3.0]]], ["y", "z"])
+    good, bad = get_method("diffmean").select(own, budget=2, others=[b, c])
+    assert good == [(0, 0, 1.0)]
+    assert bad == [(0, 1, -0.5), (0, 2, -0.5)]
+    good, bad = get_method("diffmean").select(own, budget=1, others=[b, c])
+    assert good == [(0, 0, 1.0)] and bad == [(0, 1, -0.5)]
+
+
+def test_diffmean_needs_another_task_of_the_same_shape():
+    own = attributions("activation", [[[1.0, 2.0]]], ["a"])
+    with pytest.raises(UserError, match="at least one other task"):
+        get_method("diffmean").select(own, budget=1)
+    with pytest.raises(UserError, match="another model"):
+        get_method("diffmean").select(own, budget=1, others=[attributions("activation", [[[1.0, 2.0, 3.0]]], ["b"])])

@@ -40,6 +40,30 @@ def test_schema_names_no_method_and_the_config_check_reads_the_registry():
         _check_methods({"methods": ["cni"], "ablation_methods": ["kn"]})
 
 
+def test_a_contrast_method_needs_another_configured_task():
+    """diffmean reads the other tasks' attributions: a one-task config has none, refused before any job."""
+    import pytest
+
+    from neuronllm.errors import UserError
+    from neuronllm.pipeline.config_check import _check_contrast
+    from neuronllm.pipeline.plan import Plan
+
+    contrast = [n for n, m in registry.METHODS.items() if m.other_tasks]
+    assert contrast == ["diffmean"]
+    with pytest.raises(UserError, match="config: diffmean contrasts a task with the config's other tasks"):
+        _check_contrast({"tasks": ["ner"], "methods": ["cni"], "table7": {"methods": ["diffmean"]}})
+    _check_contrast({"tasks": ["ner"], "methods": ["cni", "tn"]})
+    _check_contrast({"tasks": ["ner", "sentiment"], "methods": ["diffmean"]})
+    plan = Plan(
+        {"models": {"m": {"spec": "x"}}, "tasks": ["ner", "sentiment", "chunking"], "methods": contrast, "budget": 5}
+    )
+    assert plan.contrast_attributions("diffmean", "m", 0, "sentiment") == [
+        plan.attributions("m", 0, "ner"),
+        plan.attributions("m", 0, "chunking"),
+    ]
+    assert plan.contrast_attributions("tn", "m", 0, "sentiment") == []
+
+
 def test_cli_offers_the_registry():
     from neuronllm.cli import build_parser
 

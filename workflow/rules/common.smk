@@ -103,3 +103,11 @@ def attribution_kinds():
     if PLAN.matched and "activation" not in kinds:
         kinds.append("activation")  # the matched null reads activation magnitudes
     return kinds or ["activation"]
+
+
+def contrast_tokens(wildcards):
+    """identify's other-task attributions for a contrast method (the registry's `other_tasks`), else none."""
+    files = PLAN.contrast_attributions(
+        wildcards.method, wildcards.model, wildcards.seed, wildcards.task
+    )
+    return ["--contrast-attributions", *files] if files else []

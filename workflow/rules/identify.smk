@@ -34,6 +34,7 @@ rule attribute:
 rule identify:
     input:
         attributions=PLAN.attributions(),
+        others=lambda w: PLAN.contrast_attributions(w.method, w.model, w.seed, w.task),  # contrast methods
         task=lambda w: PLAN.task_inputs(w.task),
     output:
         PLAN.neurons("{method}", "{budget}"),
@@ -59,7 +60,8 @@ rule identify:
             "--z",
             str(config["z"]),
         ]
-        + (["--require-bad"] if w.method in PLAN.ablation else []),
+        + (["--require-bad"] if w.method in PLAN.ablation else [])
+        + contrast_tokens(w),
     shell:
         "neuronllm identify {params.options:q} --attributions {input.attributions:q} --out {output:q} 2> {log:q}"
 
