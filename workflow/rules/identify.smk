@@ -69,7 +69,8 @@ rule identify:
 rule common:
     input:
         lambda w: [
-            PLAN.neurons(registry.PAPER_METHOD, w.budget, w.model, w.seed, task) for task in TASKS
+            PLAN.neurons(registry.PAPER_METHOD, w.budget, w.model, w.seed, task)
+            for task in TASKS
         ],
     output:
         PLAN.neurons("common", "{budget}"),

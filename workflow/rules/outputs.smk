@@ -6,7 +6,9 @@ rule metrics_csv:
         sorted(set(metrics_files(METHODS))),
     output:
         report(
-            f"{R}/metrics.csv", caption=REPORTS["csv"].caption_path, category=CATEGORY["csv"]
+            f"{R}/metrics.csv",
+            caption=REPORTS["csv"].caption_path,
+            category=CATEGORY["csv"],
         ),
     log:
         f"{R}/logs/metrics_csv.log",
@@ -20,7 +22,10 @@ rule metrics_csv:
 
 rule layer_figure:
     input:
-        [PLAN.neurons(registry.PAPER_METHOD, BUDGET, MODELS[0], SEEDS[0], task) for task in TASKS],
+        [
+            PLAN.neurons(registry.PAPER_METHOD, BUDGET, MODELS[0], SEEDS[0], task)
+            for task in TASKS
+        ],
     output:
         png=report(
             f"{R}/layers.png",

@@ -111,7 +111,11 @@ rule stability_sets:
             "--versus-format",
             STABILITY.versus()["format"],
         ]
-        + (["--sets-dir", STABILITY.base(w.model, w.seed)] if STABILITY.set_outputs() else []),
+        + (
+            ["--sets-dir", STABILITY.base(w.model, w.seed)]
+            if STABILITY.set_outputs()
+            else []
+        ),
     shell:
         "neuronllm stability {params.options:q} --csv {output.csv:q} 2> {log:q}"
 
