@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from neuronllm.analysis.metrics_files import TASK_FORMAT
+from neuronllm.analysis.task_metrics import TASK_FORMAT
 from neuronllm.atomic import write_json
 
 ROOT = Path(__file__).resolve().parent.parent

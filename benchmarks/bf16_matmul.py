@@ -1,6 +1,6 @@
 """bf16 against fp32 matmul speed on this CPU: the shapes of a 7B model's projections.
 
-    python benchmarks/bf16_matmul.py
+    python benchmarks/bf16_matmul.py [--threads 1 2] [--rows 1 16 84 256 512]
 
 x [rows, 4096] @ W [4096, out] for out = 4096 (attention) and 11008 (FFN), rows = 1, 16, 84 (a letter IG
 pass), 256, 512 (a full text IG pass), forward (F.linear) and backward (grad @ W), 1 and 2 threads;
@@ -35,6 +35,12 @@ def rate(fn, flops: float) -> float:
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1, 16, 84, 256, 512])
+    args = parser.parse_args()
     flags = sorted(
         {
             f
@@ -54,10 +60,10 @@ def main() -> None:
         "unknown CPU",
     )
     rows, records = [], []
-    for threads in (1, 2):
+    for threads in args.threads:
         torch.set_num_threads(threads)
         for out in (4096, 11008):
-            for m in (1, 16, 84, 256, 512):
+            for m in args.rows:
                 measured = {}
                 for dtype in (torch.float32, torch.bfloat16):
                     w = torch.randn(out, 4096, dtype=dtype)

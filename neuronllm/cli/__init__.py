@@ -17,7 +17,6 @@ from neuronllm.cli.commands import (
     cmd_attribute,
     cmd_common,
     cmd_evaluate,
-    cmd_fetch_model,
     cmd_identify,
     cmd_metrics,
     cmd_null,
@@ -26,6 +25,7 @@ from neuronllm.cli.commands import (
     cmd_stability,
     cmd_workflow,
 )
+from neuronllm.cli.fetch import cmd_fetch_model
 from neuronllm.errors import UserError
 from neuronllm.methods import CNI_TOP_Z, METHOD_NAMES
 from neuronllm.model.condition import OPERATORS, PARTS, SCOPES

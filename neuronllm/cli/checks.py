@@ -154,3 +154,17 @@ def data_paths(args: argparse.Namespace) -> list[str]:
     if not isinstance(data, dict):
         return []
     return [p for v in data.values() for p in (v if isinstance(v, list) else [v]) if isinstance(p, str) and p]
+
+
+def read_config(path: str) -> dict[str, Any]:
+    """A pipeline config as a mapping (YAML read safely: no tags executed), or one line naming the problem."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            config = yaml.safe_load(handle) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise UserError(f"cannot read config {path}: {str(err).splitlines()[0]}") from None
+    if not isinstance(config, dict):
+        raise UserError(f"config {path} is not a mapping")
+    return config

