@@ -96,12 +96,12 @@ def forest_figure(table: Table, out_png: str | Path, out_pdf: str | Path) -> Non
     fig.text(
         0.5,
         0.005,
-        "bar: 95% paired-bootstrap interval; grey: 95% prediction band of random sets of the same size; "
+        "bar: 95% paired-bootstrap interval; grey: 95% prediction band of random sets of the same size\n"
         "filled: marked † (BH, FDR 2.5%); hollow: not marked; orange ×: answer shift",
         ha="center",
         fontsize=7,
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    fig.tight_layout(rect=(0, 0.045, 1, 0.97))
     for path in (out_png, out_pdf):
         with atomic_path(path) as tmp:
             fig.savefig(tmp, dpi=130, format=Path(str(path)).suffix.lstrip(".") or "png")
