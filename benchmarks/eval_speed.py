@@ -30,6 +30,7 @@ from peak_memory import Peak  # benchmarks/ is on sys.path when run as a script
 from tabulate import tabulate
 
 from neuronllm.evaluation.lm_eval_model import NeuronLLM
+from neuronllm.model.condition import Condition
 from neuronllm.model.loading import load_model
 from neuronllm.neurons import Neuron, NeuronSet
 from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
@@ -92,7 +93,7 @@ def main() -> None:
     batched_s, batched_mb, _ = timed(lambda: hflm_batched.loglikelihood(requests, disable_tqdm=True))
 
     ours = NeuronLLM(pretrained=loaded, letter_merge=False)
-    ours.set_conditions([(None, "degrade", "both", "answer")] + [(p, "degrade", "both", "answer") for p in sets])
+    ours.set_conditions([Condition()] + [Condition(p, "degrade", "both") for p in sets])
     ours.scorer.progress = False
     cold_s, cold_mb, ours_scores = timed(
         lambda: ours.loglikelihood(requests, disable_tqdm=True)
