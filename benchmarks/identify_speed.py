@@ -13,7 +13,6 @@ Writes benchmarks/results/identify_speed.{json,md}.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -24,6 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import torch
+from identification_args import TASKS, identification_parser  # benchmarks/ is on sys.path as a script
 from tabulate import tabulate
 
 from neuronllm.attribution.ig import (
@@ -37,16 +37,10 @@ from neuronllm.model.loading import load_model
 from neuronllm.tasks.lm_eval_tasks import find_task, load_proxies
 
 HERE = Path(__file__).resolve().parent
-TASKS = ["ner", "chunking", "sentiment", "commonsense"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=8, help="m (the default config uses 8; the paper 20)")
-    parser.add_argument("--prompts", type=int, default=2, help="proxy prompts per task")
-    parser.add_argument("--format", default="text", choices=["letter", "text"])
-    parser.add_argument("--layer-batch", type=int, default=6)
-    args = parser.parse_args()
+    args = identification_parser(__doc__.splitlines()[0]).parse_args()
     model = load_model("embedded")
     tokenizer = model.tokenizer
     every_kind = ["contrastive", "gold_prob", "grad_x_act", "activation"]

@@ -34,7 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "compare_samples": 2,
     "compare_steps": 20,
     "evaluate": True,
+    "parts": "good",
 }
+PARTS = ("good", "table1")  # the equal-budget good side only, or every part Table 1 evaluates
 VARIANTS = ("pool", "steps", "format")
 OTHER_FORMAT = {"text": "letter", "letter": "text"}
 
@@ -86,6 +88,11 @@ class StabilityPlan:
             }
         return {"instances": settings.compare_pool, "steps": steps, "answer_format": OTHER_FORMAT[fmt]}
 
+    def parts(self, method: str) -> list[str]:
+        """The parts each set is evaluated on: the good side at K (the equal-budget comparison the report
+        draws between methods; half the conditions), or every part Table 1 evaluates (`parts: table1`)."""
+        return self.plan.main_parts(method) if self.config["parts"] == "table1" else ["good"]
+
     def versus(self) -> dict[str, str]:
         """Row labels of the two comparisons."""
         pool, steps, other = (self.variant_options(v) for v in VARIANTS)
@@ -136,7 +143,7 @@ class StabilityPlan:
         settings = self.settings()
         for method in settings.methods:
             for label in settings.labels():
-                for part in self.plan.main_parts(method):
+                for part in self.parts(method):
                     for op in MAIN_OPS:
                         job.add(self.neurons(method, label), op, part, self.evaluation(method, label, op, part))
         return job

@@ -48,7 +48,7 @@ def effect_rows(plan_config: dict[str, Any], resamples: int) -> list[dict[str, A
             for label in settings.labels():
                 paths = [
                     stability.evaluation(method, label, op, part, model, seed, task)
-                    for part in stability.plan.main_parts(method)
+                    for part in stability.parts(method)
                     for op in MAIN_OPS
                 ]
                 evaluations = [read_json(path, "evaluation") for path in paths]

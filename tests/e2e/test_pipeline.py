@@ -1,40 +1,14 @@
 """The Snakemake DAG: every config builds its DAG, bad configs fail at validation with one clear message,
 every substituted value is quoted, the SLURM profile dry-runs."""
 
-import os
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from snakemake_runs import job_stats, snakemake
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def snakemake(*args, cwd=ROOT):
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(ROOT), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
-
-
-def job_stats(output: str) -> dict[str, int]:
-    """Snakemake's "Job stats" table of a dry run: {rule: count}."""
-    lines = output.split("Job stats:", 1)[1].splitlines()
-    stats = {}
-    for line in lines[3:]:
-        if not line.strip():
-            break
-        rule, count = line.split()
-        stats[rule] = int(count)
-    return stats
 
 
 def expected_jobs(config: dict) -> dict[str, int]:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import yaml
+from snakemake_runs import environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,10 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def snakemake_command(workdir: Path, configfile: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
             "--configfile", str(configfile), "--cores", "1", *args]  # fmt: skip
-
-
-def environment() -> dict:
-    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
 def current_umask() -> int:

@@ -1,40 +1,15 @@
 """`snakemake results/stability.md` (issue 28): its DAG resolves beside the main command's, reuses the main
 job's evaluations, stays out of the default target, and its config keys are checked before any job."""
 
-import os
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from snakemake_runs import job_stats, snakemake
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def snakemake(*args, timeout=300):
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(ROOT), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=timeout,
-    )
-
-
-def job_stats(output: str) -> dict[str, int]:
-    lines = output.split("Job stats:", 1)[1].splitlines()
-    stats = {}
-    for line in lines[3:]:
-        if not line.strip():
-            break
-        rule, count = line.split()
-        stats[rule] = int(count)
-    return stats
 
 
 def write_config(tmp_path, **changes):
@@ -44,28 +19,56 @@ def write_config(tmp_path, **changes):
     return path
 
 
+WIDE = {"methods": ["cni", "tn", "diffmean", "random"], "samples": 5, "instances": None, "sizes": [2, 5, 10, 20],
+        "reference": 30, "compare_samples": 2, "compare_steps": 20, "evaluate": True, "parts": "table1"}  # fmt: skip
+
+
+def dry_run(tmp_path, **stability):
+    result = snakemake(
+        "-n", "-p", "--cores", "2", f"{tmp_path}/stability.md", "--configfile",
+        str(write_config(tmp_path, stability=stability)),
+    )  # fmt: skip
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-2000:]
+    commands = [line.split("Shell command: ", 1)[1] for line in out.splitlines() if "Shell command: " in line]
+    return job_stats(out), [shlex.split(c) for c in commands]
+
+
 def test_stability_target_builds_its_dag_and_reuses_the_main_evaluations(tmp_path):
     """Three attribution pools per task (the samples; other IG steps; the other format), one selection job, one
     evaluation job per task, one report; the original and the null band come from the main job."""
-    result = snakemake("-n", "-p", "--cores", "2", f"{tmp_path}/stability.md", "--config", f"results_dir={tmp_path}")
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-2000:]
+    stats, commands = dry_run(tmp_path, **WIDE)
     tasks = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["tasks"]
-    stats = job_stats(out)
     assert stats["stability_attribute"] == 3 * len(tasks)
     assert stats["stability_sets"] == 1 and stats["stability_report"] == 1
     assert stats["evaluate_stability"] == len(tasks) and stats["evaluate_main"] == len(tasks)
-    commands = [line.split("Shell command: ", 1)[1] for line in out.splitlines() if "Shell command: " in line]
-    (sets,) = [shlex.split(c) for c in commands if c.startswith("neuronllm stability ")]
+    (sets,) = [c for c in commands if c[0] == "neuronllm" and c[1] == "stability"]
     for flag in ("--pools", "--steps-pools", "--format-pools"):
         start = sets.index(flag) + 1
         assert [token.split("=")[0] for token in sets[start : start + len(tasks)]] == tasks
     assert sets[sets.index("--sizes") + 1 : sets.index("--reference")] == ["2", "5", "10", "20"]
-    pools = [shlex.split(c) for c in commands if c.startswith("OMP_NUM_THREADS=1 neuronllm attribute")]
+    pools = [c for c in commands if c[:3] == ["OMP_NUM_THREADS=1", "neuronllm", "attribute"]]
     pools = [p for p in pools if "/stability/" in p[p.index("--out") + 1]]
     instances = sorted({(p[p.index("--answer-format") + 1], p[p.index("--steps") + 1], p[p.index("--instances") + 1])
                         for p in pools})  # fmt: skip
     assert instances == [("letter", "8", "20"), ("text", "20", "20"), ("text", "8", "50")]
+
+
+def conditions_per_task(commands) -> int:
+    jobs = [c for c in commands if "evaluate" in c and any("/stability/" in t for t in c)]
+    return len(jobs[0][jobs[0].index("--conditions") + 1 : jobs[0].index("--outs")])
+
+
+def test_parts_good_evaluates_the_equal_budget_side_only(tmp_path):
+    """`parts: good` evaluates each set's good side at K (Deg and Enh): half of `parts: table1`'s conditions for a
+    method with a bad side (its Table 1 part, both, and the good side), the same for a good-only one (ACT)."""
+    settings = WIDE | {"methods": ["cni", "act"], "sizes": [2], "reference": 3, "compare_samples": 0}
+    _, table1 = dry_run(tmp_path, **settings)
+    _, good = dry_run(tmp_path, **(settings | {"parts": "good"}))
+    labels = 5 + 1 + 1  # the samples, the size, the reference
+    assert conditions_per_task(table1) == labels * 2 * (2 + 1)
+    assert conditions_per_task(good) == labels * 2 * (1 + 1)
+    assert all(":degrade-good" in c or ":enhance-good" in c for c in good[0] if "/stability/" in c and ":" in c)
 
 
 def test_the_main_command_has_no_stability_job(tmp_path):
@@ -89,6 +92,7 @@ def test_without_comparisons_or_evaluation_only_the_pools_and_the_sets_run(tmp_p
         ({"methods": ["diffmaen"]}, None, "config: stability.methods: unknown method 'diffmaen'"),
         ({"methods": ["diffmean"]}, ["ner"], "config: diffmean contrasts a task with the config's other tasks"),
         ({"sizez": [2]}, None, "sizez"),
+        ({"parts": "bad"}, None, "parts"),
     ],
 )
 def test_bad_stability_keys_are_refused_before_any_job(tmp_path, stability, tasks, message):
