@@ -119,7 +119,14 @@ def check_config(config: dict[str, Any]) -> None:
         from neuronllm.pipeline.stability_plan import StabilityPlan
 
         try:
-            check_study(StabilityPlan(Plan(config)).settings())
+            study = StabilityPlan(Plan(config))
+            check_study(study.settings())
+            contrast = [m for m in study.settings().methods if registry.get_method(m).other_tasks]
+            if contrast and len(study.tasks) < 2:
+                raise UserError(
+                    f"stability: {contrast[0]} contrasts a task with the study's other tasks: "
+                    "stability.tasks needs two tasks or more"
+                )
         except UserError as err:
             raise UserError(f"config: {err}") from None
     known = aqua_task_names()

@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "compare_steps": 20,
     "evaluate": True,
     "parts": "good",
+    "tasks": None,  # the config's tasks
 }
 PARTS = ("good", "table1")  # the equal-budget good side only, or every part Table 1 evaluates
 VARIANTS = ("pool", "steps", "format")
@@ -88,6 +89,19 @@ class StabilityPlan:
             }
         return {"instances": settings.compare_pool, "steps": steps, "answer_format": OTHER_FORMAT[fmt]}
 
+    @property
+    def tasks(self) -> list[str]:
+        """The study's tasks: a subset of the config's (every one by default). A contrast method (DiffMean)
+        contrasts each with the study's other tasks, the same blocks of their own pools."""
+        from neuronllm.errors import UserError
+
+        tasks = list(self.config["tasks"] or self.plan.tasks)
+        unknown = [t for t in tasks if t not in self.plan.tasks]
+        if unknown:
+            known = ", ".join(self.plan.tasks)
+            raise UserError(f"stability.tasks: {unknown[0]!r} is not one of the config's tasks ({known})")
+        return tasks
+
     def parts(self, method: str) -> list[str]:
         """The parts each set is evaluated on: the good side at K (the equal-budget comparison the report
         draws between methods; half the conditions), or every part Table 1 evaluates (`parts: table1`)."""
@@ -129,7 +143,7 @@ class StabilityPlan:
             return []
         return [
             self.neurons(method, label, model, seed, task)
-            for task in self.plan.tasks
+            for task in self.tasks
             for method in settings.methods
             for label in settings.labels()
         ]
@@ -163,7 +177,7 @@ class StabilityPlan:
         inputs = [self.sets_csv(model, seed)]
         if self.config["evaluate"]:
             job = self.evaluation_job()
-            for task in self.plan.tasks:
+            for task in self.tasks:
                 inputs += [out.format(model=model, seed=seed, task=task) for out in job.outputs]
                 main = self.main_evaluations(model, seed, task)
                 inputs += main["original"] + main["null"]

@@ -39,7 +39,7 @@ def effect_rows(plan_config: dict[str, Any], resamples: int) -> list[dict[str, A
     sizes = {f"sample{s}": settings.instances for s in range(settings.samples)}
     sizes |= {f"n{size}": size for size in settings.sizes} | {"reference": settings.reference}
     rows: list[dict[str, Any]] = []
-    for task in stability.plan.tasks:
+    for task in stability.tasks:
         main = stability.main_evaluations(model, seed, task)
         original = read_json(main["original"][0], "evaluation")
         check_evaluation(original, main["original"][0], original=True)
@@ -303,7 +303,7 @@ def write_stability(plan_json: str, out: str, latex: str, png: str, csv: str, re
     stability = StabilityPlan(Plan(config))
     sets = pd.read_csv(stability.sets_csv(stability.model, stability.seed))
     effects = pd.DataFrame(effect_rows(config, resamples), columns=list(EFFECT_COLUMNS))
-    tasks, methods = list(stability.plan.tasks), list(stability.settings().methods)
+    tasks, methods = stability.tasks, list(stability.settings().methods)
     tables = overlap_tables(sets, tasks, methods) + effect_tables(effects, tasks, methods)
     header = (
         f"# Are the sets a property of the task?\n\nModel {stability.model}, seed {stability.seed}, K = "

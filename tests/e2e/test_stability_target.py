@@ -84,6 +84,16 @@ def test_without_comparisons_or_evaluation_only_the_pools_and_the_sets_run(tmp_p
     assert stats["stability_attribute"] == 4 and "evaluate_stability" not in stats and "evaluate_main" not in stats
 
 
+def test_stability_tasks_restricts_the_study_and_diffmeans_contrast(tmp_path):
+    """`stability.tasks`: pools, sets and evaluations for those tasks only; DiffMean's contrast is the study's
+    other tasks (the sets job gets only their pools); the main job's evaluations of those tasks are reused."""
+    stats, commands = dry_run(tmp_path, **(WIDE | {"tasks": ["sentiment", "commonsense"], "compare_samples": 0}))
+    assert stats["stability_attribute"] == 2 and stats["evaluate_stability"] == 2
+    (sets,) = [c for c in commands if c[0] == "neuronllm" and c[1] == "stability"]
+    start = sets.index("--pools") + 1
+    assert [t.split("=")[0] for t in sets[start : start + 3]] == ["sentiment", "commonsense", "--methods"]
+
+
 @pytest.mark.parametrize(
     "stability, tasks, message",
     [
@@ -93,6 +103,8 @@ def test_without_comparisons_or_evaluation_only_the_pools_and_the_sets_run(tmp_p
         ({"methods": ["diffmean"]}, ["ner"], "config: diffmean contrasts a task with the config's other tasks"),
         ({"sizez": [2]}, None, "sizez"),
         ({"parts": "bad"}, None, "parts"),
+        ({"tasks": ["nre"]}, None, "config: stability.tasks: 'nre' is not one of the config's tasks"),
+        ({"tasks": ["ner"]}, None, "config: stability: diffmean contrasts a task with the study's other tasks"),
     ],
 )
 def test_bad_stability_keys_are_refused_before_any_job(tmp_path, stability, tasks, message):

@@ -59,7 +59,7 @@ rule stability_sets:
         lambda w: [
             STABILITY.attributions(variant, w.model, w.seed, task)
             for variant in STABILITY.variants()
-            for task in TASKS
+            for task in STABILITY.tasks
         ],
     output:
         csv=STABILITY.sets_csv(),
@@ -82,7 +82,7 @@ rule stability_sets:
             for option in [flag]
             + [
                 f"{task}={STABILITY.attributions(variant, w.model, w.seed, task)}"
-                for task in TASKS
+                for task in STABILITY.tasks
             ]
         ]
         + [
