@@ -113,22 +113,6 @@ def check_config(config: dict[str, Any]) -> None:
     check_numbers(config)
     _check_methods(config)
     _check_contrast(config)
-    if config.get("stability"):
-        from neuronllm.analysis.stability import check_study
-        from neuronllm.pipeline.plan import Plan
-        from neuronllm.pipeline.stability_plan import StabilityPlan
-
-        try:
-            study = StabilityPlan(Plan(config))
-            check_study(study.settings())
-            contrast = [m for m in study.settings().methods if registry.get_method(m).other_tasks]
-            if contrast and len(study.tasks) < 2:
-                raise UserError(
-                    f"stability: {contrast[0]} contrasts a task with the study's other tasks: "
-                    "stability.tasks needs two tasks or more"
-                )
-        except UserError as err:
-            raise UserError(f"config: {err}") from None
     known = aqua_task_names()
     for task in config["tasks"]:
         if task not in known:
@@ -154,6 +138,22 @@ def check_config(config: dict[str, Any]) -> None:
     for name in (config.get("specificity") or {}).get("general_tasks", []):
         if name not in general:
             raise UserError(f"config: unknown general task {name!r}; known: {', '.join(general)}")
+    if config.get("stability"):
+        from neuronllm.analysis.stability import check_study
+        from neuronllm.pipeline.plan import Plan
+        from neuronllm.pipeline.stability_plan import StabilityPlan
+
+        try:
+            study = StabilityPlan(Plan(config))
+            check_study(study.settings())
+            contrast = [m for m in study.settings().methods if registry.get_method(m).other_tasks]
+            if contrast and len(study.tasks) < 2:
+                raise UserError(
+                    f"stability: {contrast[0]} contrasts a task with the study's other tasks: "
+                    "stability.tasks needs two tasks or more"
+                )
+        except UserError as err:
+            raise UserError(f"config: {err}") from None
     from neuronllm.model.loading import config_neuron_counts
     from neuronllm.neurons import check_budget
 
