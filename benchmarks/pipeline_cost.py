@@ -4,8 +4,8 @@
 
 Reads every `{results}/benchmarks/{model}/**.tsv` (one per job: wall seconds, CPU seconds, peak RSS, mean
 load), groups them by job kind (the file's name: attribute, evaluate_main, identify, ...) and task, and writes
-benchmarks/results/pipeline_cost_{name}.md and .json. CPU seconds do not depend on how many jobs shared the
-machine; wall seconds do, so the table gives both, and the run's own wall time is what the README quotes.
+benchmarks/results/pipeline_cost_{name}.md (CPU seconds: they barely depend on how many jobs shared the machine)
+and .json (every job's wall seconds too, which do).
 """
 
 from __future__ import annotations
@@ -17,16 +17,19 @@ from pathlib import Path
 import pandas as pd
 from tabulate import tabulate
 
+from neuronllm.tasks.lm_eval_tasks import aqua_task_names
+
 HERE = Path(__file__).resolve().parent
 
 
 def job_table(results: Path, model: str) -> pd.DataFrame:
     rows = []
     root = results / "benchmarks" / model
+    tasks = set(aqua_task_names())  # the task is the path part naming one
     for path in sorted(root.rglob("*.tsv")):
         frame = pd.read_csv(path, sep="\t")
         parts = path.relative_to(root).parts
-        task = next((p for p in parts if p in ("ner", "chunking", "sentiment", "commonsense")), "-")
+        task = next((p for p in parts if p in tasks), "-")
         study = "stability" if "stability" in parts else "main"
         rows.append(
             {

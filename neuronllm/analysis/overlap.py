@@ -92,6 +92,3 @@ def summary(values: Sequence[float]) -> dict[str, float | int]:
 def pairs(count: int) -> list[tuple[int, int]]:
     """Every unordered pair of distinct samples, (0, 1), (0, 2), ... (S·(S−1)/2 of them)."""
     return [(i, j) for i in range(count) for j in range(i + 1, count)]
-
-
-# -- identification samples --------------------------------------------------------------------------------
