@@ -55,7 +55,9 @@ def cluster_env():
     if started:
         up = subprocess.run([str(SCRIPTS / "up.sh")], capture_output=True, text=True, timeout=900)
         assert up.returncode == 0, up.stderr[-3000:]
-        env["SLURM_CONF"] = up.stdout.strip().rsplit("=", 1)[1]
+        exported = dict(word.split("=", 1) for word in up.stdout.split() if "=" in word)
+        env["SLURM_CONF"] = exported["SLURM_CONF"]
+        started = "NEURONLLM_SLURM_REUSED" not in exported  # a cluster up.sh found running stays up
     try:
         yield env
     finally:

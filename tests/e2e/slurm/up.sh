@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A single-node SLURM cluster on this machine, for running the workflow through profiles/slurm:
-#   eval "$(tests/e2e/slurm/up.sh)"    # starts munged, slurmctld, slurmd; prints `export SLURM_CONF=...`
+#   conf=$(tests/e2e/slurm/up.sh) && eval "$conf"   # starts munged, slurmctld, slurmd; prints `export SLURM_CONF=...`
 #   tests/e2e/slurm/down.sh            # stops them and removes every file they wrote
 # One node with this host's real cores and memory (`slurmd -C`), partitions `cpu` (default) and `gpu`
 # on it, no GRES, no accounting database (the profile queries job states with squeue). Everything lives
@@ -20,7 +20,16 @@ if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
   apt-get update -q >&2 && apt-get install -y -q slurm-wlm munge >&2
 fi
 if [ -e "$STATE/slurmctld.pid" ]; then
-  say "a cluster is already up in $STATE (run down.sh first)"; exit 1
+  # A cluster of an earlier run: reuse it if its controller answers (the caller must then leave it up:
+  # NEURONLLM_SLURM_REUSED=1), else it is what a killed run left behind: stop its daemons, remove it.
+  if kill -0 "$(cat "$STATE/slurmctld.pid" 2>/dev/null || echo 0)" 2>/dev/null \
+     && SLURM_CONF=$STATE/slurm.conf sinfo -h >/dev/null 2>&1; then
+    say "reusing the cluster already up in $STATE (left up: down.sh stops it)"
+    echo "export SLURM_CONF=$STATE/slurm.conf NEURONLLM_SLURM_REUSED=1"
+    exit 0
+  fi
+  say "removing a stale cluster state in $STATE (its controller is not running)"
+  "$(dirname "$0")/down.sh"
 fi
 DEFAULT_CONF=/etc/slurm/slurm.conf
 if [ -e "$DEFAULT_CONF" ] || [ -L "$DEFAULT_CONF" ]; then
