@@ -32,6 +32,9 @@ if [ -e "$STATE/slurmctld.pid" ]; then
   "$(dirname "$0")/down.sh"
 fi
 DEFAULT_CONF=/etc/slurm/slurm.conf
+if [ -L "$DEFAULT_CONF" ] && [ ! -e "$DEFAULT_CONF" ] && [ "$(readlink "$DEFAULT_CONF")" = "$STATE/slurm.conf" ]; then
+  rm -f "$DEFAULT_CONF"   # our link, left dangling by a run whose state directory is gone
+fi
 if [ -e "$DEFAULT_CONF" ] || [ -L "$DEFAULT_CONF" ]; then
   say "$DEFAULT_CONF exists: this machine has a SLURM configuration of its own; not touching it"; exit 1
 fi
