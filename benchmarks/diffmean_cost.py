@@ -27,6 +27,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import torch
 from identification_args import TASKS, identification_parser  # benchmarks/ is on sys.path as a script
+from subject import model_label
 from tabulate import tabulate
 
 from neuronllm.attribution.ig import answer_activations, integrated_gradients_many, proxy_tokens
@@ -45,7 +46,7 @@ def timed(run: Callable[[], Any]) -> tuple[float, float]:
 
 def main() -> None:
     args = identification_parser(__doc__.splitlines()[0]).parse_args()
-    model = load_model("embedded")
+    model = load_model(args.model)
     seconds: dict[str, dict[str, list[tuple[float, float]]]] = {"CNI": {}, "DiffMean": {}}
     for task in TASKS:
         _, proxies = load_proxies(
@@ -76,7 +77,7 @@ def main() -> None:
     )
     table = tabulate(rows, headers=["per prompt", *TASKS], tablefmt="github")
     note = (
-        f"Embedded model, fp32, {torch.get_num_threads()} threads, {args.format} answers, m = {args.steps}, "
+        f"{model_label(args.model)}, fp32, {torch.get_num_threads()} threads, {args.format} answers, m = {args.steps}, "
         f"layer_batch {args.layer_batch}, mean of {args.prompts} prompts per task, run under `nice` on a shared "
         f"machine (benchmarks/diffmean_cost.py, {time.strftime('%Y-%m-%d')})."
     )

@@ -27,6 +27,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 from lm_eval.api.instance import Instance
 from lm_eval.models.huggingface import HFLM
 from peak_memory import Peak  # benchmarks/ is on sys.path when run as a script
+from subject import add_model_argument, model_label, model_slug
 from tabulate import tabulate
 
 from neuronllm.evaluation.lm_eval_model import NeuronLLM
@@ -77,9 +78,10 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=30, help="evaluation instances (x3 proxies)")
     parser.add_argument("--conditions", type=int, default=4, help="conditions scored in the warm phase")
     parser.add_argument("--hflm-batch", type=int, default=8)
+    add_model_argument(parser)
     args = parser.parse_args()
 
-    loaded = load_model("embedded")
+    loaded = load_model(args.model)
     task = find_task(args.task, args.format)
     _, proxies = load_proxies(task, "evaluate", args.format, 0, None, args.instances, "shipped")
     requests = requests_for(proxies)
@@ -130,7 +132,8 @@ def main() -> None:
         rows, headers=["scoring (same requests)", "seconds", "vs HFLM batch 1", "peak RSS +MiB"], tablefmt="github"
     )
     summary = (
-        f"{len(proxies)} proxy questions ({args.task}, {args.format}), {len(requests)} requests; "
+        f"{model_label(args.model)}: {len(proxies)} proxy questions ({args.task}, {args.format}), "
+        f"{len(requests)} requests; "
         f"{1 + args.conditions} conditions scored together in {cold_s:.1f} s; max |Δ log-likelihood| vs HFLM "
         f"= {max_diff:.2e}; prefix-tree files {disk_bytes / 2**20:.0f} MiB; torch threads "
         f"{os.environ.get('OMP_NUM_THREADS', 'default')}"
@@ -138,11 +141,12 @@ def main() -> None:
     print(table)
     print(summary)
     (HERE / "results").mkdir(exist_ok=True)
-    name = f"eval_speed_{args.task}_{args.format}_{args.instances}"
+    name = f"eval_speed_{model_slug(args.model)}_{args.task}_{args.format}_{args.instances}"
     (HERE / "results" / f"{name}.md").write_text(table + "\n\n" + summary + "\n")
     (HERE / "results" / f"{name}.json").write_text(
         json.dumps(
             {
+                "model": model_label(args.model),
                 "task": args.task,
                 "format": args.format,
                 "proxies": len(proxies),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from subject import add_model_argument
+
 TASKS = ["ner", "chunking", "sentiment", "commonsense"]
 
 
@@ -14,4 +16,5 @@ def identification_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--prompts", type=int, default=2, help="proxy prompts per task")
     parser.add_argument("--format", default="text", choices=["letter", "text"])
     parser.add_argument("--layer-batch", type=int, default=6)
+    add_model_argument(parser)
     return parser

@@ -24,6 +24,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import torch
 from identification_args import TASKS, identification_parser  # benchmarks/ is on sys.path as a script
+from subject import model_label, model_slug
 from tabulate import tabulate
 
 from neuronllm.attribution.ig import (
@@ -41,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> None:
     args = identification_parser(__doc__.splitlines()[0]).parse_args()
-    model = load_model("embedded")
+    model = load_model(args.model)
     tokenizer = model.tokenizer
     every_kind = ["contrastive", "gold_prob", "grad_x_act", "activation"]
     measures = {
@@ -84,13 +85,15 @@ def main() -> None:
     rows.append([job, *[f"{together[t]:.2f} ({separate[t] / together[t]:.2f}x)" for t in TASKS]])
     headers = ["seconds per prompt"] + [f"{t} ({round(statistics.mean(lengths[t]))} tok)" for t in TASKS]
     table = tabulate(rows, headers=headers, tablefmt="github")
-    note = (f"Embedded SmolLM2-135M-Instruct, fp32, {torch.get_num_threads()} threads, {args.format} answers, "
-            f"m = {args.steps}, layer_batch {args.layer_batch}, all 30 layers, mean of {args.prompts} prompts per task "
+    note = (f"{model_label(args.model)}, fp32, {torch.get_num_threads()} threads, {args.format} answers, "
+            f"m = {args.steps}, layer_batch {args.layer_batch}, all {len(model.neuron_counts)} layers, "
+            f"mean of {args.prompts} prompts per task "
             f"(benchmarks/identify_speed.py, {time.strftime('%Y-%m-%d')}).")  # fmt: skip
     print(note + "\n\n" + table)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "identify_speed.md").write_text(note + "\n\n" + table + "\n")
-    (HERE / "results" / "identify_speed.json").write_text(
+    name = f"identify_speed_{model_slug(args.model)}"
+    (HERE / "results" / f"{name}.md").write_text(note + "\n\n" + table + "\n")
+    (HERE / "results" / f"{name}.json").write_text(
         json.dumps({"settings": vars(args), "prompt_tokens": lengths, "seconds": seconds}, indent=2) + "\n"
     )
 

@@ -1,4 +1,4 @@
-"""Naive vs prefix-cached integrated gradients (neuronllm/attribution/ig/) on the embedded SmolLM2-135M.
+"""Naive vs prefix-cached integrated gradients (neuronllm/attribution/ig/) on an embedded model (--model).
 
     .venv/bin/python benchmarks/ig_speed.py [--prompts 2] [--steps 20] [--layers all] \
         [--engines naive,cached] [--formats letter,text] [--threads N]
@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from peak_memory import Peak  # noqa: E402 - benchmarks/ is on sys.path when run as a script
+from subject import add_model_argument, model_label  # noqa: E402
 
 RULE = {
     "letter": (
@@ -140,7 +141,7 @@ def worker(args: argparse.Namespace) -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    model, tokenizer = load_model("embedded", device="cpu")
+    model, tokenizer = load_model(args.model, device="cpu")
     all_layers = list(range(len(neuron_counts(model))))
     layers = all_layers if args.layers == "all" else [int(x) for x in args.layers.split(",")]
     out = Path(args.worker_dir)
@@ -218,6 +219,7 @@ def main() -> None:
         help="keep each run's attributions here and skip runs already there (resume a long benchmark; "
         "use the same --steps/--layers/--threads); default: a temporary folder",
     )
+    add_model_argument(parser)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -242,7 +244,7 @@ def main() -> None:
             if all((Path(tmp) / name).is_file() for name in wanted):
                 continue
             command = [sys.executable, __file__, "--worker", engine, "--worker-dir", tmp]
-            for flag in ("prompts", "steps", "layers", "formats", "threads"):
+            for flag in ("prompts", "steps", "layers", "formats", "threads", "model"):
                 command += [f"--{flag}", str(getattr(args, flag))]
             subprocess.run(command, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
         for path in Path(tmp).glob("*.json"):
@@ -283,7 +285,7 @@ def main() -> None:
         "steps": args.steps,
         "layers": args.layers,
         "objective": "contrastive",
-        "model": "embedded SmolLM2-135M-Instruct (fp32, CPU)",
+        "model": f"{model_label(args.model)} (fp32, CPU)",
         "torch": torch.__version__,
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
