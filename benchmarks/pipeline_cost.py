@@ -3,7 +3,8 @@
     python benchmarks/pipeline_cost.py [--results results] [--model qwen2.5-coder-0.5b] [--name NAME]
 
 Reads every `{results}/benchmarks/{model}/**.tsv` (one per job: wall seconds, CPU seconds, peak RSS, mean
-load), groups them by job kind (the file's name: attribute, evaluate_main, identify, ...) and task, and writes
+load), groups them by target (main, all_tables, specificity, transfer, stability), job kind (the file's name:
+attribute, evaluate_main, identify, ...) and task, and writes
 benchmarks/results/pipeline_cost_{name}.md (CPU seconds: they barely depend on how many jobs shared the machine)
 and .json (every job's wall seconds too, which do).
 """
@@ -22,7 +23,26 @@ from neuronllm.tasks.lm_eval_tasks import aqua_task_names
 HERE = Path(__file__).resolve().parent
 
 
-def job_table(results: Path, model: str) -> pd.DataFrame:
+TABLE_JOBS = {"common", "evaluate_common", "evaluate_ablation", "evaluate_table7", "metrics_ablation"}
+
+
+def target_of(parts: tuple[str, ...], stem: str, budget: int) -> str:
+    """Which documented command a job serves, from its benchmark file's path: the main command
+    (results/table1.md), the rest of all_tables (Table 5, ablation, Table 7: their jobs, and sets and metrics at
+    another budget), results/specificity.md, results/transfer.md or results/stability.md."""
+    if "stability" in parts:
+        return "stability"
+    if "specificity" in parts:
+        return "specificity"
+    if stem.startswith(("evaluate_transfer", "transfer")):
+        return "transfer"
+    budgets = {p for p in parts if p[:1] == "k" and p[1:].isdigit()}
+    if stem in TABLE_JOBS or "common" in parts or budgets - {f"k{budget}"}:
+        return "all_tables"
+    return "main"
+
+
+def job_table(results: Path, model: str, budget: int) -> pd.DataFrame:
     rows = []
     root = results / "benchmarks" / model
     tasks = set(aqua_task_names())  # the task is the path part naming one
@@ -30,7 +50,7 @@ def job_table(results: Path, model: str) -> pd.DataFrame:
         frame = pd.read_csv(path, sep="\t")
         parts = path.relative_to(root).parts
         task = next((p for p in parts if p in tasks), "-")
-        study = "stability" if "stability" in parts else "main"
+        study = target_of(parts, path.stem, budget)
         rows.append(
             {
                 "job": f"{study}:{path.stem}"
@@ -49,8 +69,9 @@ def main() -> None:
     parser.add_argument("--results", default="results")
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
     parser.add_argument("--name", default=None, help="output name (default: the model)")
+    parser.add_argument("--budget", type=int, default=100, help="the main command's K (config `budget`)")
     args = parser.parse_args()
-    jobs = job_table(Path(args.results), args.model)
+    jobs = job_table(Path(args.results), args.model, args.budget)
     if jobs.empty:
         raise SystemExit(f"no benchmark files under {args.results}/benchmarks/{args.model}")
     by_task = jobs.pivot_table(index="job", columns="task", values="cpu_s", aggfunc="sum", fill_value=0.0)
