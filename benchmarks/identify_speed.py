@@ -85,7 +85,7 @@ def main() -> None:
     rows.append([job, *[f"{together[t]:.2f} ({separate[t] / together[t]:.2f}x)" for t in TASKS]])
     headers = ["seconds per prompt"] + [f"{t} ({round(statistics.mean(lengths[t]))} tok)" for t in TASKS]
     table = tabulate(rows, headers=headers, tablefmt="github")
-    note = (f"{model_label(args.model)}, fp32, {torch.get_num_threads()} threads, {args.format} answers, "
+    note = (f"{model_label(args.model)}, fp32, {torch.get_num_threads()} thread(s), {args.format} answers, "
             f"m = {args.steps}, layer_batch {args.layer_batch}, all {len(model.neuron_counts)} layers, "
             f"mean of {args.prompts} prompts per task "
             f"(benchmarks/identify_speed.py, {time.strftime('%Y-%m-%d')}).")  # fmt: skip
